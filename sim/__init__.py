@@ -1,0 +1,20 @@
+"""readiness-sim: how likely is the EU to meet the milestones and targets of its Defence Readiness Roadmap 2030?
+
+Public API::
+
+    import sim
+    scenario = sim.load("scenarios/baseline.yaml")
+    results = sim.run(scenario, n=2000, seed=7)
+    results.targets        # one row per target: probability, 95 % interval, P-dates
+    results.milestones     # one row per milestone, with criticality
+    sim.trace(scenario, replication=3)   # replay one replication event by event
+"""
+
+__version__ = "0.1.0"
+
+from .load import Problem, ScenarioError, load  # noqa: E402
+from .results import Results  # noqa: E402
+from .runner import RunInterrupted, run, trace  # noqa: E402
+from .scenario import Scenario  # noqa: E402
+
+__all__ = ["Problem", "Results", "RunInterrupted", "Scenario", "ScenarioError", "__version__", "load", "run", "trace"]

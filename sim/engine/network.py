@@ -1,0 +1,97 @@
+"""A scenario compiled to integer-indexed arrays for the engine (built once, shared by all replications)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..calendar import day_offset
+from ..distributions import Fixed
+from ..sampling import Inputs
+from ..scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Network:
+    """The milestone network, risks and drivers of a scenario, by index.
+
+    Attributes
+    ----------
+    ids : tuple of str
+        Milestone ids; index ``i`` everywhere below refers to ``ids[i]``.
+    deps : tuple of tuple of int
+        Dependencies of each milestone.
+    need : tuple of int
+        How many dependencies must be done (``len(deps)`` for all-of, 1 for any-of, k for k-of-n).
+    observed : numpy.ndarray
+        Observed completion time (days) of milestones with ``status: done on``, NaN otherwise.
+    fixed_duration : numpy.ndarray
+        Duration (days) of milestones whose duration is not uncertain, NaN for uncertain ones.
+    duration_input : tuple of str or None
+        Input name of each uncertain duration.
+    driver_inputs : tuple of tuple of str
+        Input names of the drivers scaling each milestone's duration.
+    risks : tuple
+        ``(occurs_input, delay_input, time_input or None, affected indices)`` per risk.
+    horizon : float
+        End of the simulated span (days).
+    """
+
+    ids: tuple[str, ...]
+    deps: tuple[tuple[int, ...], ...]
+    need: tuple[int, ...]
+    observed: np.ndarray
+    fixed_duration: np.ndarray
+    duration_input: tuple[str | None, ...]
+    driver_inputs: tuple[tuple[str, ...], ...]
+    risks: tuple[tuple[str, str, str | None, tuple[int, ...]], ...]
+    horizon: float
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "Network":
+        ids = tuple(m.id for m in scenario.milestones)
+        index = {m: i for i, m in enumerate(ids)}
+        observed = np.full(len(ids), np.nan)
+        fixed = np.full(len(ids), np.nan)
+        duration_input: list[str | None] = []
+        for i, m in enumerate(scenario.milestones):
+            if m.done_on is not None:
+                observed[i] = day_offset(m.done_on, scenario.start)
+            if m.duration is None or isinstance(m.duration, Fixed):
+                fixed[i] = 0.0 if m.duration is None else m.duration.value
+                duration_input.append(None)
+            else:
+                duration_input.append(f"milestone:{m.id}:duration")
+        drivers = tuple(
+            tuple(f"driver:{d.id}" for d in scenario.drivers if set(d.applies_to) & set(m.tags))
+            for m in scenario.milestones
+        )
+        risks = tuple(
+            (f"risk:{r.id}:occurs", f"risk:{r.id}:delay", f"risk:{r.id}:time" if r.window else None,
+             tuple(index[a] for a in r.affects if scenario.milestones[index[a]].done_on is None))
+            for r in scenario.risks
+        )
+        return cls(
+            ids=ids,
+            deps=tuple(tuple(index[d] for d in m.after.ids) for m in scenario.milestones),
+            need=tuple(m.after.k for m in scenario.milestones),
+            observed=observed,
+            fixed_duration=fixed,
+            duration_input=tuple(duration_input),
+            driver_inputs=drivers,
+            risks=risks,
+            horizon=scenario.horizon_days,
+        )
+
+    def durations(self, inputs: Inputs) -> np.ndarray:
+        """Effective durations ``(count, milestones)`` in days: sampled or fixed, times driver factors."""
+        count = inputs.values.shape[0]
+        out = np.tile(self.fixed_duration, (count, 1))
+        for i, name in enumerate(self.duration_input):
+            if name is not None:
+                out[:, i] = inputs.column(name)
+        for i, names in enumerate(self.driver_inputs):
+            for name in names:
+                out[:, i] *= inputs.column(name)
+        return out

@@ -1,0 +1,708 @@
+"""The only file reader: YAML → dict with line numbers → ``extends`` merged → validated :class:`Scenario`.
+
+Every problem in a file is collected and reported at once, each as ``file:line: key.path: message`` where the
+message says what was found and what is allowed. Scenario files are data: they are parsed with PyYAML's safe
+loader (no tags, no code), and nothing in them is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from . import calendar as cal
+from .distributions import Fixed, SpecError, _plain, from_spec
+from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Target
+
+KINDS = ("political", "legislative", "financial", "industrial", "operational")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_ID_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters"
+_TOP = {
+    "title": "a one-line title",
+    "description": "free text",
+    "start": "the first simulated day (ISO date)",
+    "horizon": "the last simulated period",
+    "seed": "default seed",
+    "extends": "a parent scenario file",
+    "drivers": "shared factors",
+    "milestones": "the network",
+    "risks": "the risk register",
+    "correlations": "rank correlations",
+    "targets": "extra targets",
+}
+_MILESTONE_KEYS = ("title", "section", "kind", "tags", "roadmap_id", "deadline", "after", "duration", "status", "source")
+_DRIVER_KEYS = ("title", "factor", "applies_to", "source")
+_RISK_KEYS = ("title", "probability", "window", "delay", "affects", "source")
+_TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "deadline", "section")
+_SECTIONS = ("drivers", "milestones", "risks", "targets")
+
+Path_ = tuple  # a key path: ("milestones", "edip-adopted", "after", 1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file."""
+
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def format_path(path: Path_) -> str:
+    """``("milestones", "a", "after", 1)`` → ``milestones.a.after[1]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def did_you_mean(word: object, options) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+# ---------------------------------------------------------------------------------------------- reading YAML
+
+
+class _Reader:
+    """Parses one YAML file into plain Python data and a map from key paths to (file, line)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = str(path)
+        self.locs: dict[Path_, tuple[str, int]] = {}
+        self.problems: list[Problem] = []
+
+    def read(self) -> object:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.problems.append(Problem(self.name, 0, "", "file not found"))
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(Problem(self.name, 0, "", f"cannot be read: {exc}"))
+            return None
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            return None if node is None else self._walk(loader, node, ())
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            what = getattr(exc, "problem", None) or str(exc)
+            self.problems.append(Problem(self.name, mark.line + 1 if mark else 0, "", f"not valid YAML: {what}"))
+            return None
+        finally:
+            loader.dispose()
+
+    def _walk(self, loader, node, path: Path_):
+        self.locs.setdefault(path, (self.name, node.start_mark.line + 1))
+        if isinstance(node, yaml.MappingNode):
+            out = {}
+            for key_node, value_node in node.value:
+                key = loader.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool, dt.date)) or key is None:
+                    self._problem(key_node, path, f"found a key of type {type(key).__name__}; keys must be text")
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                if key in out:
+                    self._problem(key_node, path + (key,), f"duplicate key '{key}'; each key may appear once")
+                    continue
+                self.locs[path + (key,)] = (self.name, key_node.start_mark.line + 1)
+                out[key] = self._walk(loader, value_node, path + (key,))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self._walk(loader, item, path + (i,)) for i, item in enumerate(node.value)]
+        return loader.construct_object(node, deep=True)
+
+    def _problem(self, node, path, message):
+        self.problems.append(Problem(self.name, node.start_mark.line + 1, format_path(path), message))
+
+
+def _read_with_extends(path: Path, chain: tuple[Path, ...], problems: list[Problem]):
+    """Read ``path`` and the files it extends; return merged data and locations."""
+    reader = _Reader(path)
+    data = reader.read()
+    problems.extend(reader.problems)
+    if data is None:
+        if not reader.problems:
+            problems.append(Problem(reader.name, 0, "", "the file is empty; a scenario needs title, start, horizon and milestones"))
+        return None, reader.locs
+    if not isinstance(data, dict):
+        problems.append(Problem(reader.name, 1, "", f"found {type(data).__name__}; a scenario file must be a mapping of keys"))
+        return None, reader.locs
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data, reader.locs
+    file, line = reader.locs.get(("extends",), (reader.name, 0))
+    if not isinstance(parent_ref, str):
+        problems.append(Problem(file, line, "extends", f"found {parent_ref!r}; expected a file path"))
+        return data, reader.locs
+    parent_path = (path.parent / parent_ref).resolve()
+    if parent_path in chain or parent_path == path.resolve():
+        loop = " → ".join(p.name for p in chain + (path.resolve(), parent_path))
+        problems.append(Problem(file, line, "extends", f"extends loops back: {loop}"))
+        return data, reader.locs
+    if not parent_path.is_file():
+        problems.append(Problem(file, line, "extends", f"found '{parent_ref}', but {parent_path} does not exist"))
+        return data, reader.locs
+    parent, parent_locs = _read_with_extends(parent_path, chain + (path.resolve(),), problems)
+    if parent is None:
+        return data, reader.locs
+    return _merge(parent, parent_locs, data, reader.locs)
+
+
+def _merge(parent: dict, parent_locs: dict, child: dict, child_locs: dict):
+    """Merge a child scenario into its parent (see docs/scenario-format.md, Composition)."""
+    merged = {k: v for k, v in parent.items() if k not in ("title", "description")}
+    locs = {p: loc for p, loc in parent_locs.items() if not p or p[0] not in ("title", "description")}
+
+    def replace(prefix: Path_, value):
+        for p in [p for p in locs if p[: len(prefix)] == prefix]:
+            del locs[p]
+        locs.update({p: loc for p, loc in child_locs.items() if p[: len(prefix)] == prefix})
+        return value
+
+    for key, value in child.items():
+        if key in _SECTIONS and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            section = dict(merged[key])
+            for element_id, element in value.items():
+                base = section.get(element_id)
+                if isinstance(element, dict) and isinstance(base, dict):
+                    element = {**base, **{k: replace((key, element_id, k), v) for k, v in element.items()}}
+                    locs[(key, element_id)] = child_locs[(key, element_id)]
+                else:
+                    replace((key, element_id), element)
+                section[element_id] = element
+            merged[key] = section
+        elif key == "correlations" and isinstance(value, list) and isinstance(merged.get(key), list):
+            offset = len(merged[key])
+            merged[key] = merged[key] + value
+            for p, loc in child_locs.items():
+                if p[:1] == ("correlations",) and len(p) > 1:
+                    locs[("correlations", p[1] + offset) + p[2:]] = loc
+        else:
+            merged[key] = replace((key,), value)
+    return merged, locs
+
+
+# ---------------------------------------------------------------------------------------------- validation
+
+
+class _Checker:
+    """Collects problems with their locations while building the scenario."""
+
+    def __init__(self, file: str, locs: dict, problems: list[Problem]):
+        self.file, self.locs, self.problems = file, locs, problems
+        self.warnings: list[Problem] = []
+
+    def where(self, path: Path_) -> tuple[str, int]:
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.locs:
+                return self.locs[path[:n]]
+        return self.file, 0
+
+    def add(self, path: Path_, message: str) -> None:
+        file, line = self.where(path)
+        self.problems.append(Problem(file, line, format_path(path), message))
+
+    def warn(self, path: Path_, message: str) -> None:
+        file, line = self.where(path)
+        self.warnings.append(Problem(file, line, format_path(path), message))
+
+    def unknown_keys(self, mapping: dict, allowed, path: Path_, what: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or f"; allowed: {', '.join(allowed)}"
+                self.add(path + (key,), f"unknown key '{key}' in {what}{hint}")
+
+    def text(self, value, path: Path_, required: bool = False, default: str = "") -> str:
+        if value is None:
+            if required:
+                self.add(path, "missing; expected text")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.add(path, f"found {value!r}; expected non-empty text")
+            return default
+        return value.strip()
+
+    def period(self, value, path: Path_) -> cal.Period | None:
+        if value is None:
+            self.add(path, f"missing; expected a date ({cal.DATE_FORMS})")
+            return None
+        try:
+            return cal.parse_period(value)
+        except cal.CalendarError as exc:
+            self.add(path, str(exc))
+            return None
+
+    def str_list(self, value, path: Path_, what: str) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.add(path, f"found {value!r}; expected a list of {what}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, str) and item:
+                out.append(item)
+            else:
+                self.add(path + (i,), f"found {item!r}; expected {what[:-1] if what.endswith('s') else what}")
+        return out
+
+    def distribution(self, spec, path: Path_, duration: bool):
+        number = _duration_number if duration else _plain_number
+        try:
+            return from_spec(spec, number, duration)
+        except SpecError as exc:
+            for sub, message in exc.problems:
+                parts = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", sub) if p)
+                self.add(path + parts, message)
+            return None
+
+
+def _duration_number(value, unit):
+    if unit is not None:
+        if not isinstance(unit, str):
+            raise ValueError(f"found unit {unit!r}; expected one of {', '.join(cal.UNITS)}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                return float(value) * cal.unit_days(unit)
+            except cal.CalendarError as exc:
+                raise ValueError(str(exc)) from None
+    try:
+        return cal.parse_duration(value)
+    except cal.CalendarError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _plain_number(value, unit):
+    if unit is not None:
+        raise ValueError(f"found unit '{unit}'; this quantity is a plain number without a unit")
+    return _plain(value)
+
+
+def load(path: str | Path) -> Scenario:
+    """Read, merge and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming file, line and key path.
+    """
+    return load_with_warnings(path)[0]
+
+
+def load_with_warnings(path: str | Path) -> tuple[Scenario, list[Problem]]:
+    """Like :func:`load`, also returning warnings (e.g. uncertain numbers without a ``source``)."""
+    path = Path(path)
+    problems: list[Problem] = []
+    data, locs = _read_with_extends(path, (), problems)
+    if data is None:
+        raise ScenarioError(problems)
+    check = _Checker(str(path), locs, problems)
+    scenario = _build(data, check, path)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario, check.warnings
+
+
+def _section(data: dict, key: str, check: _Checker) -> dict:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        check.add((key,), f"found {type(value).__name__}; expected a mapping of id → {key[:-1]}")
+        return {}
+    out = {}
+    for element_id, element in value.items():
+        if not _ID.match(element_id):
+            check.add((key, element_id), f"invalid id '{element_id}'; ids use {_ID_RULE}")
+        if not isinstance(element, dict):
+            check.add((key, element_id), f"found {element!r}; expected a mapping of keys")
+            continue
+        out[element_id] = element
+    return out
+
+
+def _build(data: dict, check: _Checker, path: Path) -> Scenario:
+    check.unknown_keys(data, tuple(_TOP), (), "the scenario")
+    title = check.text(data.get("title"), ("title",), required=True)
+    description = check.text(data.get("description"), ("description",)) if data.get("description") else ""
+    start = horizon = None
+    if isinstance(data.get("start"), dt.date) or data.get("start") is None:
+        p = check.period(data.get("start"), ("start",))
+        start = p.first if p else None
+    else:
+        check.add(("start",), f"found {data['start']!r}; expected an ISO date such as 2025-10-16")
+    p = check.period(data.get("horizon"), ("horizon",))
+    horizon = p.last if p else None
+    if start and horizon and horizon <= start:
+        check.add(("horizon",), f"found {horizon}, which is not after start {start}")
+        horizon = None
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        check.add(("seed",), f"found {seed!r}; expected a whole number ≥ 0")
+        seed = None
+    start = start or dt.date(2000, 1, 1)  # placeholder so later checks still run; the error is recorded
+    horizon_days = float((horizon - start).days + 1) if horizon else math.inf
+
+    raw_milestones = _section(data, "milestones", check)
+    if "milestones" not in data or (not raw_milestones and not check.problems):
+        check.add(("milestones",), "missing; a scenario needs at least one milestone")
+    tags_in_use = {t for m in raw_milestones.values() for t in (m.get("tags") or []) if isinstance(t, str)}
+
+    drivers = [_driver(i, d, check, tags_in_use) for i, d in _section(data, "drivers", check).items()]
+    milestones = [_milestone(i, m, check, start, raw_milestones) for i, m in raw_milestones.items()]
+    _check_cycles(milestones, check)
+    risks = [_risk(i, r, check, start, horizon_days, milestones, tags_in_use) for i, r in _section(data, "risks", check).items()]
+    drivers = [d for d in drivers if d]
+    risks = [r for r in risks if r]
+    scenario_inputs = set(_input_names(milestones, drivers, risks))
+    correlations = _correlations(data.get("correlations"), check, scenario_inputs)
+    targets = _targets(_section(data, "targets", check), milestones, check, start)
+
+    content = path.read_bytes() if path.is_file() else b""
+    return Scenario(
+        title=title,
+        description=description,
+        start=start,
+        horizon=horizon or start,
+        seed=seed,
+        milestones=tuple(milestones),
+        drivers=tuple(drivers),
+        risks=tuple(risks),
+        correlations=tuple(correlations),
+        targets=tuple(targets),
+        path=str(path),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def _needs_source(element: dict, path: Path_, check: _Checker, what: str) -> str:
+    source = check.text(element.get("source"), path + ("source",)) if "source" in element else ""
+    if not source:
+        check.warn(path, f"{what} has no 'source'; every number in a shipped scenario needs one "
+                         "(a calibration line, a roadmap section, or 'assumption: why')")
+    return source
+
+
+def _driver(driver_id, raw, check, tags_in_use) -> Driver | None:
+    path = ("drivers", driver_id)
+    check.unknown_keys(raw, _DRIVER_KEYS, path, "a driver")
+    factor = check.distribution(raw.get("factor"), path + ("factor",), duration=False) if "factor" in raw else None
+    if "factor" not in raw:
+        check.add(path, "missing 'factor'; expected a distribution such as {pert: {min: 0.9, mode: 1, max: 1.5}}")
+    if factor is not None and float(factor.ppf(np.array([0.0]))[0]) < 0:
+        check.add(path + ("factor",), "a duration factor cannot be negative")
+    tags = check.str_list(raw.get("applies_to"), path + ("applies_to",), "tags")
+    if not tags:
+        check.add(path + ("applies_to",), "missing; expected the list of milestone tags this driver scales")
+    for i, tag in enumerate(tags):
+        if tag not in tags_in_use:
+            check.add(path + ("applies_to", i), f"no milestone has the tag '{tag}'{did_you_mean(tag, tags_in_use)}")
+    source = _needs_source(raw, path, check, "driver")
+    if factor is None or not tags:
+        return None
+    return Driver(driver_id, check.text(raw.get("title"), path + ("title",), default=driver_id), factor, tuple(tags), source)
+
+
+def _dependency(raw, path, check, known) -> Dependency:
+    if raw is None:
+        return Dependency.none()
+    mode, k = "all", None
+    if isinstance(raw, dict):
+        keys = set(raw)
+        if keys == {"all"}:
+            ids = raw["all"]
+            path = path + ("all",)
+        elif keys == {"any"}:
+            mode, ids = "any", raw["any"]
+            path = path + ("any",)
+        elif keys == {"k", "of"}:
+            mode, ids, k = "k", raw["of"], raw["k"]
+        else:
+            check.add(path, f"found keys {', '.join(map(str, raw))}; expected a list, {{all: [...]}}, {{any: [...]}} or {{k: 2, of: [...]}}")
+            return Dependency.none()
+    else:
+        ids = raw
+    id_path = path + ("of",) if mode == "k" else path
+    ids = check.str_list(ids, id_path, "milestone ids")
+    good = []
+    for i, dep in enumerate(ids):
+        if dep not in known:
+            check.add(id_path + (i,), f"unknown milestone '{dep}'{did_you_mean(dep, known)}")
+        elif dep in good:
+            check.add(id_path + (i,), f"'{dep}' is listed twice")
+        else:
+            good.append(dep)
+    if mode == "k":
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= max(len(ids), 1):
+            check.add(path + ("k",), f"found {k!r}; expected a whole number from 1 to {len(ids)} (the number listed in 'of')")
+            k = len(good)
+        return Dependency("k", tuple(good), min(k, len(good)))
+    if mode == "any" and not good:
+        return Dependency.none()
+    return Dependency(mode, tuple(good), len(good) if mode == "all" else 1)
+
+
+_STATUS = re.compile(r"^done on (\S+)$")
+
+
+def _milestone(milestone_id, raw, check, start, known) -> Milestone:
+    path = ("milestones", milestone_id)
+    check.unknown_keys(raw, _MILESTONE_KEYS, path, "a milestone")
+    title = check.text(raw.get("title"), path + ("title",), required=True, default=milestone_id)
+    kind = raw.get("kind", "")
+    if kind and kind not in KINDS:
+        check.add(path + ("kind",), f"found {kind!r}; expected one of {', '.join(KINDS)}{did_you_mean(kind, KINDS)}")
+    deadline = check.period(raw["deadline"], path + ("deadline",)) if raw.get("deadline") is not None else None
+    if "deadline" in raw and raw["deadline"] is None:
+        check.add(path + ("deadline",), f"is empty; remove it or give a date ({cal.DATE_FORMS})")
+    done_on = None
+    if "status" in raw:
+        status = raw["status"]
+        m = _STATUS.match(status.strip()) if isinstance(status, str) else None
+        if not m:
+            check.add(path + ("status",), f"found {status!r}; expected 'done on YYYY-MM-DD'")
+        else:
+            try:
+                done_on = dt.date.fromisoformat(m[1])
+            except ValueError:
+                check.add(path + ("status",), f"found '{m[1]}'; expected an ISO date such as 2025-10-16 after 'done on'")
+    duration = None
+    if "duration" in raw:
+        duration = check.distribution(raw["duration"], path + ("duration",), duration=True)
+    after = _dependency(raw.get("after"), path + ("after",), check, known)
+    if milestone_id in after.ids:
+        check.add(path + ("after",), f"'{milestone_id}' cannot wait for itself")
+    uncertain = duration is not None and not isinstance(duration, Fixed) and done_on is None
+    source = _needs_source(raw, path, check, "milestone") if uncertain or done_on else check.text(raw.get("source"), path + ("source",)) if "source" in raw else ""
+    return Milestone(
+        id=milestone_id,
+        title=title,
+        section=check.text(raw.get("section"), path + ("section",), default="other"),
+        kind=kind if kind in KINDS else "",
+        tags=tuple(check.str_list(raw.get("tags"), path + ("tags",), "tags")),
+        roadmap_id=check.text(raw.get("roadmap_id"), path + ("roadmap_id",)) if "roadmap_id" in raw else "",
+        deadline=deadline.last if deadline else None,
+        deadline_text=str(deadline) if deadline else "",
+        after=after,
+        duration=duration,
+        done_on=done_on,
+        source=source,
+        line=check.where(path)[1],
+    )
+
+
+def _check_cycles(milestones: list[Milestone], check: _Checker) -> None:
+    graph = {m.id: [d for d in m.after.ids] for m in milestones if m.done_on is None}
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
+    reported: set[frozenset] = set()
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    # Written in the direction work flows: each milestone before the one that waits for it.
+                    loop = list(reversed(cycle))
+                    check.add(("milestones", nxt, "after"), "dependency cycle: " + " → ".join(loop + [loop[0]]))
+            elif nxt in graph and state.get(nxt) is None:
+                visit(nxt, stack)
+        stack.pop()
+        state[node] = 2
+
+    for node in graph:
+        if node not in state:
+            visit(node, [])
+
+
+def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use) -> Risk | None:
+    path = ("risks", risk_id)
+    check.unknown_keys(raw, _RISK_KEYS, path, "a risk")
+    ok = True
+    probability = raw.get("probability")
+    try:
+        probability = _plain(probability)
+        if not 0 <= probability <= 1:
+            raise ValueError(f"found {probability}; expected a probability 0 ≤ p ≤ 1")
+    except ValueError as exc:
+        check.add(path + ("probability",), str(exc) if probability is not None else "missing; expected a probability 0 ≤ p ≤ 1")
+        ok = False
+    delay = None
+    if "delay" not in raw:
+        check.add(path, "missing 'delay'; expected a duration distribution, e.g. {triangular: {min: 1 month, mode: 2 months, max: 6 months}}")
+    else:
+        delay = check.distribution(raw["delay"], path + ("delay",), duration=True)
+    window, window_text = None, ""
+    if "window" in raw:
+        w = raw["window"]
+        if not isinstance(w, dict) or set(w) != {"from", "to"}:
+            check.add(path + ("window",), f"found {w!r}; expected {{from: DATE, to: DATE}}")
+            ok = False
+        else:
+            first = check.period(w["from"], path + ("window", "from"))
+            last = check.period(w["to"], path + ("window", "to"))
+            if first and last:
+                lo = max(cal.day_offset(first.first, start), 0.0)
+                hi = min(cal.deadline_time(last.last, start), horizon_days)
+                if lo >= hi:
+                    check.add(path + ("window",), f"found {first} to {last}, which leaves no time between the start and the horizon")
+                    ok = False
+                window, window_text = (lo, hi), f"{first}..{last}"
+            else:
+                ok = False
+    affects = raw.get("affects")
+    ids: list[str] = []
+    known = [m.id for m in milestones]
+    if not isinstance(affects, dict) or not set(affects) <= {"milestones", "tags"} or not affects:
+        check.add(path + ("affects",), f"found {affects!r}; expected {{milestones: [ids], tags: [tags]}} (either or both)")
+        ok = False
+    else:
+        for i, mid in enumerate(check.str_list(affects.get("milestones"), path + ("affects", "milestones"), "milestone ids")):
+            if mid not in known:
+                check.add(path + ("affects", "milestones", i), f"unknown milestone '{mid}'{did_you_mean(mid, known)}")
+            elif mid not in ids:
+                ids.append(mid)
+        for i, tag in enumerate(check.str_list(affects.get("tags"), path + ("affects", "tags"), "tags")):
+            if tag not in tags_in_use:
+                check.add(path + ("affects", "tags", i), f"no milestone has the tag '{tag}'{did_you_mean(tag, tags_in_use)}")
+            ids.extend(m.id for m in milestones if tag in m.tags and m.id not in ids)
+    source = _needs_source(raw, path, check, "risk")
+    if not ok or delay is None:
+        return None
+    title = check.text(raw.get("title"), path + ("title",), default=risk_id)
+    return Risk(risk_id, title, probability, delay, tuple(ids), window, window_text, source)
+
+
+def _input_names(milestones, drivers, risks) -> list[str]:
+    """Names of every uncertain input; the same order as :func:`sim.sampling.input_specs`."""
+    names = [f"driver:{d.id}" for d in drivers]
+    names += [f"milestone:{m.id}:duration" for m in milestones
+              if m.done_on is None and m.duration is not None and not isinstance(m.duration, Fixed)]
+    for r in risks:
+        names += [f"risk:{r.id}:occurs", f"risk:{r.id}:delay"] + ([f"risk:{r.id}:time"] if r.window else [])
+    return names
+
+
+def _correlations(raw, check, inputs) -> list[Correlation]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        check.add(("correlations",), "expected a list of {between: [input, input], rank: r, source: ...}")
+        return []
+    out, seen = [], set()
+    for i, item in enumerate(raw):
+        path = ("correlations", i)
+        if not isinstance(item, dict):
+            check.add(path, f"found {item!r}; expected {{between: [input, input], rank: r}}")
+            continue
+        check.unknown_keys(item, ("between", "rank", "source"), path, "a correlation")
+        names = check.str_list(item.get("between"), path + ("between",), "input names")
+        rank = item.get("rank")
+        good = len(names) == 2
+        if not good:
+            check.add(path + ("between",), f"found {item.get('between')!r}; expected exactly two input names")
+        for j, name in enumerate(names):
+            if name not in inputs:
+                hint = did_you_mean(name, inputs) or " (inputs are milestone:ID:duration for uncertain durations, driver:ID, risk:ID:occurs|delay|time)"
+                check.add(path + ("between", j), f"'{name}' is not an uncertain input of this scenario{hint}")
+                good = False
+        if good and names[0] == names[1]:
+            check.add(path + ("between",), "an input cannot be correlated with itself")
+            good = False
+        if good and frozenset(names) in seen:
+            check.add(path + ("between",), f"the pair {names[0]}, {names[1]} is correlated twice")
+            good = False
+        try:
+            rank = _plain(rank)
+            if not -1 <= rank <= 1:
+                raise ValueError(f"found {rank}; expected a rank correlation from -1 to 1")
+        except ValueError as exc:
+            check.add(path + ("rank",), str(exc))
+            good = False
+        source = _needs_source(item, path, check, "correlation")
+        if good:
+            seen.add(frozenset(names))
+            out.append(Correlation((names[0], names[1]), rank, source))
+    return out
+
+
+def _targets(raw_targets, milestones, check, start) -> list[Target]:
+    targets = [Target(m.id, m.title, "milestone", (m.id,), m.deadline, m.deadline_text, m.section)
+               for m in milestones if m.deadline is not None]
+    milestone_ids = {m.id for m in milestones}
+    known = milestone_ids | set(raw_targets)
+    explicit = []
+    for target_id, raw in raw_targets.items():
+        path = ("targets", target_id)
+        check.unknown_keys(raw, _TARGET_KEYS, path, "a target")
+        if target_id in milestone_ids:
+            check.add(path, f"'{target_id}' is already the target of milestone '{target_id}'; choose another id")
+            continue
+        kinds = [k for k in ("milestone", "all_of", "any_of") if k in raw]
+        if len(kinds) != 1:
+            check.add(path, f"found {', '.join(kinds) or 'none'}; expected exactly one of milestone, all_of, any_of")
+            continue
+        kind = kinds[0]
+        if kind == "milestone":
+            members = [raw["milestone"]] if isinstance(raw["milestone"], str) else []
+            if not members or members[0] not in milestone_ids:
+                check.add(path + ("milestone",), f"unknown milestone {raw['milestone']!r}{did_you_mean(raw['milestone'], milestone_ids)}")
+                continue
+        else:
+            members = check.str_list(raw[kind], path + (kind,), "milestone or target ids")
+            for i, member in enumerate(members):
+                if member not in known:
+                    check.add(path + (kind, i), f"unknown milestone or target '{member}'{did_you_mean(member, known)}")
+            if not members:
+                check.add(path + (kind,), "expected at least one milestone or target id")
+        deadline = check.period(raw.get("deadline"), path + ("deadline",))
+        title = check.text(raw.get("title"), path + ("title",), required=True, default=target_id)
+        section = check.text(raw.get("section"), path + ("section",), default="combined")
+        if deadline:
+            explicit.append(Target(target_id, title, kind, tuple(members), deadline.last, str(deadline), section))
+    _check_target_cycles(explicit, check)
+    return targets + explicit
+
+
+def _check_target_cycles(targets: list[Target], check: _Checker) -> None:
+    graph = {t.id: [m for m in t.members if m != t.id or t.kind != "milestone"] for t in targets if t.kind != "milestone"}
+    for t in targets:
+        seen, frontier = set(), list(graph.get(t.id, ()))
+        while frontier:
+            node = frontier.pop()
+            if node == t.id:
+                check.add(("targets", t.id), f"target '{t.id}' depends on itself through its members")
+                break
+            if node not in seen:
+                seen.add(node)
+                frontier.extend(graph.get(node, ()))
+

@@ -1,0 +1,303 @@
+"""Immutable results of a Monte Carlo run: per-replication outcomes and the tables derived from them.
+
+Event times are days since the scenario's start; ``inf`` marks "not done by the horizon" (censored), never NaN.
+Probabilities carry 95 % Wilson score intervals; P-dates are sample quantiles without interpolation
+(the smallest time t with at least a share q of replications done by t), reported as dates, or empty when
+that quantile lies beyond the horizon.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import calendar as cal
+from .engine import Network
+from .scenario import Scenario
+
+Z95 = 1.959963984540054
+QUANTILES = (0.10, 0.50, 0.80, 0.90)
+TARGET_COLUMNS = ["target", "title", "kind", "section", "deadline", "p_met", "ci_low", "ci_high", "p10", "p50", "p80", "p90"]
+MILESTONE_COLUMNS = ["milestone", "title", "section", "roadmap_id", "deadline", "p_on_time", "ci_low", "ci_high",
+                     "p10", "p50", "p80", "p90", "criticality"]
+
+
+def wilson_interval(successes: np.ndarray | int, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial proportion (default 95 %)."""
+    p = np.asarray(successes, dtype=float) / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def quantile_times(times: np.ndarray, qs=QUANTILES) -> np.ndarray:
+    """Quantiles ``(len(qs), columns)`` of event times, ``inf`` where censored (no interpolation)."""
+    return np.quantile(times, qs, axis=0, method="inverted_cdf")
+
+
+def target_times(scenario: Scenario, done: np.ndarray) -> np.ndarray:
+    """Event time of every target ``(replications, targets)`` from milestone completion times."""
+    column = {m.id: i for i, m in enumerate(scenario.milestones)}
+    explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+    memo: dict[str, np.ndarray] = {}
+
+    def time_of(member: str) -> np.ndarray:
+        if member in explicit:
+            return target_time(explicit[member])
+        return done[:, column[member]]
+
+    def target_time(t) -> np.ndarray:
+        if t.id not in memo:
+            if t.kind == "milestone":
+                memo[t.id] = done[:, column[t.members[0]]]
+            else:
+                stacked = np.column_stack([time_of(m) for m in t.members])
+                memo[t.id] = stacked.max(axis=1) if t.kind == "all_of" else stacked.min(axis=1)
+        return memo[t.id]
+
+    if not scenario.targets:
+        return np.empty((done.shape[0], 0))
+    return np.column_stack([target_time(t) for t in scenario.targets])
+
+
+def driving_predecessor(net: Network, done: np.ndarray) -> np.ndarray:
+    """Per replication and milestone, the dependency whose completion released it (−1: none).
+
+    For all-of that is the last dependency done, for any-of the first, for k-of-n the k-th; ties go to the
+    dependency listed first. Observed milestones have none.
+    """
+    driver = np.full(done.shape, -1, dtype=np.int32)
+    for i, deps in enumerate(net.deps):
+        if not deps or not math.isnan(net.observed[i]):
+            continue
+        dep_times = done[:, list(deps)]
+        order = np.argsort(dep_times, axis=1, kind="stable")
+        driver[:, i] = np.asarray(deps)[order[:, net.need[i] - 1]]
+    return driver
+
+
+def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Share of replications in which each milestone is on the driving path of a target that is missed.
+
+    The driving path of a target runs from the milestone that decides its date (for all-of targets the
+    latest member, for any-of the earliest) back through driving predecessors.
+    """
+    n, m = done.shape
+    drivers = driving_predecessor(net, done)
+    column = {mid: i for i, mid in enumerate(net.ids)}
+    by_id = {t.id: j for j, t in enumerate(scenario.targets)}
+    explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+    rows = np.arange(n)
+
+    def anchor(member: str) -> np.ndarray:
+        """The milestone deciding ``member``'s date, per replication."""
+        if member not in explicit:
+            return np.full(n, column[member])
+        t = explicit[member]
+        member_times = np.column_stack([times[:, by_id[x]] if x in explicit else done[:, column[x]] for x in t.members])
+        pick = member_times.argmax(axis=1) if t.kind == "all_of" else member_times.argmin(axis=1)
+        anchors = np.column_stack([anchor(x) for x in t.members])
+        return anchors[rows, pick]
+
+    on_path = np.zeros((n, m), dtype=bool)
+    for j, t in enumerate(scenario.targets):
+        missed = times[:, j] > cal.deadline_time(t.deadline, scenario.start)
+        if not missed.any():
+            continue
+        current = np.where(missed, anchor(t.members[0] if t.kind == "milestone" else t.id), -1)
+        while (active := current >= 0).any():
+            on_path[rows[active], current[active]] = True
+            current[active] = drivers[rows[active], current[active]]
+    return on_path.mean(axis=0)
+
+
+def _dates(times: np.ndarray, start: dt.date) -> list[str]:
+    return [d.isoformat() if (d := cal.date_of(t, start)) else "" for t in times]
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a run produced.
+
+    Attributes
+    ----------
+    targets : pandas.DataFrame
+        One row per target: ``target, title, kind, section, deadline, p_met, ci_low, ci_high, p10, p50, p80,
+        p90`` (P-dates as ISO dates, empty beyond the horizon).
+    milestones : pandas.DataFrame
+        One row per milestone: ``milestone, title, section, roadmap_id, deadline, p_on_time, ci_low, ci_high,
+        p10, p50, p80, p90, criticality``.
+    outcomes : pandas.DataFrame
+        Per replication: completion time (days since start, ``inf`` when not done by the horizon) of every
+        milestone (``milestone:ID``) and combined target (``target:ID``).
+    inputs : pandas.DataFrame
+        Per replication: every sampled input by name (days, 0/1 or factors).
+    meta : dict
+        Run metadata (scenario, seed, iterations, version, wall time, engine …), as in ``run.json``.
+    """
+
+    targets: pd.DataFrame
+    milestones: pd.DataFrame
+    outcomes: pd.DataFrame
+    inputs: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of replications."""
+        return int(self.meta["iterations"])
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date.fromisoformat(self.meta["start"])
+
+    @classmethod
+    def build(cls, scenario: Scenario, net: Network, done: np.ndarray, input_names, input_values: np.ndarray,
+              meta: dict) -> "Results":
+        """Derive the tables from completion times ``done`` (replications × milestones, days)."""
+        n = done.shape[0]
+        times = target_times(scenario, done)
+        start = scenario.start
+
+        deadlines = np.array([cal.deadline_time(t.deadline, start) for t in scenario.targets])
+        met = (times <= deadlines).sum(axis=0)
+        low, high = wilson_interval(met, n)
+        q = quantile_times(times) if len(scenario.targets) else np.empty((4, 0))
+        targets = pd.DataFrame({
+            "target": [t.id for t in scenario.targets],
+            "title": [t.title for t in scenario.targets],
+            "kind": [t.kind for t in scenario.targets],
+            "section": [t.section for t in scenario.targets],
+            "deadline": [t.deadline.isoformat() for t in scenario.targets],
+            "p_met": met / n, "ci_low": low, "ci_high": high,
+            **{f"p{int(qq * 100)}": _dates(q[k], start) for k, qq in enumerate(QUANTILES)},
+        }, columns=TARGET_COLUMNS)
+
+        ms = scenario.milestones
+        m_deadline = np.array([cal.deadline_time(m.deadline, start) if m.deadline else np.nan for m in ms])
+        on_time = (done <= m_deadline).sum(axis=0)
+        has_deadline = ~np.isnan(m_deadline)
+        mlow, mhigh = wilson_interval(on_time, n)
+        mq = quantile_times(done)
+        milestones = pd.DataFrame({
+            "milestone": [m.id for m in ms],
+            "title": [m.title for m in ms],
+            "section": [m.section for m in ms],
+            "roadmap_id": [m.roadmap_id for m in ms],
+            "deadline": [m.deadline.isoformat() if m.deadline else "" for m in ms],
+            "p_on_time": np.where(has_deadline, on_time / n, np.nan),
+            "ci_low": np.where(has_deadline, mlow, np.nan),
+            "ci_high": np.where(has_deadline, mhigh, np.nan),
+            **{f"p{int(qq * 100)}": _dates(mq[k], start) for k, qq in enumerate(QUANTILES)},
+            "criticality": criticality(scenario, net, done, times),
+        }, columns=MILESTONE_COLUMNS)
+
+        combined = [j for j, t in enumerate(scenario.targets) if t.kind != "milestone"]
+        outcomes = pd.DataFrame(
+            np.column_stack([done, times[:, combined]]) if combined else done,
+            columns=[f"milestone:{m.id}" for m in ms] + [f"target:{scenario.targets[j].id}" for j in combined],
+        )
+        outcomes.index.name = "replication"
+        inputs = pd.DataFrame(input_values, columns=list(input_names))
+        inputs.index.name = "replication"
+        return cls(targets, milestones, outcomes, inputs, meta)
+
+    def met(self, target: str) -> np.ndarray:
+        """Per replication, whether ``target`` is met by its deadline (bool array)."""
+        row = self.targets.set_index("target").loc[target]
+        column = f"target:{target}" if f"target:{target}" in self.outcomes else f"milestone:{target}"
+        deadline = cal.deadline_time(dt.date.fromisoformat(row["deadline"]), self.start)
+        return self.outcomes[column].to_numpy() <= deadline
+
+    # ------------------------------------------------------------------------------------------ persistence
+
+    def save(self, out: str | Path, extra: Callable[[Path], None] | None = None) -> Path:
+        """Write ``targets.csv``, ``milestones.csv``, ``run.json``, ``outcomes.csv.gz`` and ``inputs.csv.gz``.
+
+        ``extra(directory)`` may add more files (charts) before the directory is moved into place.
+
+        The directory appears complete or not at all: files go to a temporary sibling directory that is
+        renamed into place (an existing directory is replaced only once the new one is complete).
+        """
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        try:
+            self.targets.to_csv(tmp / "targets.csv", index=False, float_format="%.6g")
+            self.milestones.to_csv(tmp / "milestones.csv", index=False, float_format="%.6g")
+            self.outcomes.to_csv(tmp / "outcomes.csv.gz", float_format="%.6f")
+            self.inputs.to_csv(tmp / "inputs.csv.gz", float_format="%.6f")
+            (tmp / "run.json").write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
+            if extra is not None:
+                extra(tmp)
+            _replace_dir(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Results":
+        """Read results written by :meth:`save`."""
+        d = Path(directory)
+        keep = {"deadline": str, "p10": str, "p50": str, "p80": str, "p90": str, "roadmap_id": str}
+        targets, milestones = (pd.read_csv(d / name, dtype=keep, keep_default_na=False, na_values=[""])
+                               for name in ("targets.csv", "milestones.csv"))
+        for table in (targets, milestones):
+            for col in keep:
+                if col in table:
+                    table[col] = table[col].fillna("")
+        outcomes = pd.read_csv(d / "outcomes.csv.gz", index_col="replication")
+        inputs = pd.read_csv(d / "inputs.csv.gz", index_col="replication")
+        meta = json.loads((d / "run.json").read_text())
+        return cls(targets, milestones, outcomes, inputs, meta)
+
+    # ------------------------------------------------------------------------------------------ display
+
+    def summary(self, max_title: int = 58) -> str:
+        """A plain-text table of targets: probability, 95 % interval, deadline, P50 and P80 dates."""
+        m = self.meta
+        lines = [f"{m.get('title', '')}",
+                 f"{self.n} replications, seed {m.get('seed')}, start {m.get('start')}, horizon {m.get('horizon')}",
+                 "",
+                 f"{'target':<{max_title}}  {'P(met)':>6}  {'95% interval':>13}  {'deadline':>10}  {'P50':>10}  {'P80':>10}"]
+        for r in self.targets.itertuples():
+            title = r.title if len(r.title) <= max_title else r.title[: max_title - 1] + "…"
+            p50 = r.p50 or "> horizon"
+            p80 = r.p80 or "> horizon"
+            lines.append(f"{title:<{max_title}}  {r.p_met:>6.0%}  {r.ci_low:>5.0%} – {r.ci_high:<5.0%}  "
+                         f"{r.deadline:>10}  {p50:>10}  {p80:>10}")
+        lines.append("")
+        lines.append("P(met): share of replications meeting the deadline (any time on that day); "
+                     "P50/P80: dates by which 50 %/80 % of replications are done.")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Results {self.meta.get('title', '')!r}: {len(self.targets)} targets, {self.n} replications>"
+
+    def _repr_html_(self) -> str:
+        head = f"<p><b>{self.meta.get('title', '')}</b> — {self.n} replications, seed {self.meta.get('seed')}</p>"
+        shown = self.targets[["title", "deadline", "p_met", "ci_low", "ci_high", "p50", "p80"]]
+        return head + shown.to_html(index=False, float_format=lambda x: f"{x:.0%}")
+
+
+def _replace_dir(new: Path, out: Path) -> None:
+    """Move the complete directory ``new`` to ``out``, replacing an existing ``out`` as late as possible."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(new, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, out)
