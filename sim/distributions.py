@@ -228,6 +228,7 @@ _PARAMS = {
     "triangular": ({"min", "mode", "max"}, set()),
     "pert": ({"min", "mode", "max"}, {"lambda"}),
     "normal": ({"mean", "sd"}, set()),
+    "lognormal": (set(), {"median", "p90", "mean", "sd"}),
     "discrete": ({"values"}, {"weights"}),
     "empirical": ({"values"}, set()),
     "bernoulli": ({"p"}, set()),

@@ -86,6 +86,9 @@ def did_you_mean(word: object, options) -> str:
 # ---------------------------------------------------------------------------------------------- reading YAML
 
 
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+
+
 class _Reader:
     """Parses one YAML file into plain Python data and a map from key paths to (file, line)."""
 
@@ -118,6 +121,9 @@ class _Reader:
 
     def _walk(self, loader, node, path: Path_):
         self.locs.setdefault(path, (self.name, node.start_mark.line + 1))
+        if node.tag not in _PLAIN_TAGS:
+            self._problem(node, path, f"found the YAML tag '{node.tag}'; scenario files are plain data, tags are not allowed")
+            return None
         if isinstance(node, yaml.MappingNode):
             out = {}
             for key_node, value_node in node.value:
@@ -595,6 +601,7 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use) -> 
             if tag not in tags_in_use:
                 check.add(path + ("affects", "tags", i), f"no milestone has the tag '{tag}'{did_you_mean(tag, tags_in_use)}")
             ids.extend(m.id for m in milestones if tag in m.tags and m.id not in ids)
+    ids = [i for i in ids if next(m for m in milestones if m.id == i).done_on is None]  # observed: never delayed
     source = _needs_source(raw, path, check, "risk")
     if not ok or delay is None:
         return None

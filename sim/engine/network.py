@@ -69,7 +69,7 @@ class Network:
         )
         risks = tuple(
             (f"risk:{r.id}:occurs", f"risk:{r.id}:delay", f"risk:{r.id}:time" if r.window else None,
-             tuple(index[a] for a in r.affects if scenario.milestones[index[a]].done_on is None))
+             tuple(index[a] for a in r.affects))
             for r in scenario.risks
         )
         return cls(
