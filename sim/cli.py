@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -82,6 +83,39 @@ def _parser() -> argparse.ArgumentParser:
                                           "message. Exit code 0 when all are valid, 2 otherwise.")
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
 
+    comp = sub.add_parser("compare", help="compare scenarios with the base, paired (common random numbers)",
+                          description="Run BASE and each OTHER with the same seed and named random streams, so that "
+                                      "replication i differs only by what the scenarios change, and report per target "
+                                      "each probability and the paired difference with its 95%% interval. Writes "
+                                      "compare.csv into --out.")
+    comp.add_argument("base", metavar="BASE", help="the reference scenario, e.g. scenarios/baseline.yaml")
+    comp.add_argument("others", nargs="+", metavar="OTHER", help="scenarios to compare with it")
+    comp.add_argument("-n", "--iterations", type=_positive_int, default=2000, help="replications per scenario (default 2000)")
+    comp.add_argument("--seed", type=_seed, default=None, help="one seed for all (default: the base scenario's)")
+    comp.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1)")
+    comp.add_argument("--out", metavar="DIR", default="results/compare", help="where compare.csv goes (default results/compare)")
+    comp.add_argument("--rows", type=_positive_int, default=15, help="targets shown per scenario (default 15; all in the CSV)")
+    comp.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+
+    sw = sub.add_parser("sweep", help="target probabilities as a shock grows: how much slack is there?",
+                        description="Run SCENARIO once per step of a shock, with common random numbers, and show how "
+                                    "target probabilities change. Examples:\n"
+                                    "  readiness sweep scenarios/baseline.yaml --delay edip-adopted=0..12months\n"
+                                    "  readiness sweep scenarios/baseline.yaml --scale legislative=0.8..1.6 --steps 5",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sw.add_argument("scenario", metavar="SCENARIO")
+    shock = sw.add_mutually_exclusive_group(required=True)
+    shock.add_argument("--delay", metavar="MILESTONE=A..Bunit", help="postpone a milestone (or a tag) by A to B, e.g. edip-adopted=0..12months")
+    shock.add_argument("--scale", metavar="TAG=A..B", help="multiply durations of a milestone or tag by A to B, e.g. legislative=0.8..1.5")
+    sw.add_argument("--steps", type=_positive_int, default=7, help="number of values from A to B (default 7)")
+    sw.add_argument("--target", action="append", default=None, metavar="TARGET",
+                    help="target to show (repeatable; default: the 6 that move most)")
+    sw.add_argument("-n", "--iterations", type=_positive_int, default=1000, help="replications per step (default 1000)")
+    sw.add_argument("--seed", type=_seed, default=None)
+    sw.add_argument("--jobs", "-j", type=_positive_int, default=1)
+    sw.add_argument("--out", metavar="DIR", default="results/sweep", help="where sweep.csv goes (default results/sweep)")
+    sw.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+
     lister = sub.add_parser("list", help="list the shipped scenarios with their titles")
     lister.add_argument("--dir", default="scenarios", help="folder to search (default ./scenarios)")
     return parser
@@ -93,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         _parser().print_help()
         return EXIT_USAGE
     try:
-        return {"run": _run, "validate": _validate, "list": _list}[args.command](args)
+        return {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep}[args.command](args)
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
 
@@ -138,11 +172,13 @@ def _run(args) -> int:
         print(f"readiness: {exc}", file=sys.stderr)
         return EXIT_INTERRUPTED
 
-    extra = None
-    if args.charts:
-        from .charts import write_charts
+    def extra(directory: Path) -> None:
+        from .analysis import all_drivers
 
-        def extra(directory: Path) -> None:
+        all_drivers(results).to_csv(directory / "drivers.csv", index=False, float_format="%.6g")
+        if args.charts:
+            from .charts import write_charts
+
             write_charts(results, directory)
 
     try:
@@ -159,7 +195,7 @@ def _run(args) -> int:
     if args.precision is not None:
         print(f"\nStopped after {results.n} replications: largest 95% half-width "
               f"{results.meta['max_half_width']:.4f} (asked ≤ {args.precision}).")
-    print(f"\nResults written to {out}/ (targets.csv, milestones.csv, run.json, outcomes.csv.gz, inputs.csv.gz"
+    print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv, run.json, outcomes.csv.gz, inputs.csv.gz"
           f"{', charts' if args.charts else ''}) in {results.meta['wall_time_s']:.1f} s.")
     return 0
 
@@ -199,4 +235,125 @@ def _list(args) -> int:
         except (yaml.YAMLError, OSError):
             title = "(unreadable)"
         print(f"{str(path):<48} {title}")
+    return 0
+
+
+def _load_all(paths):
+    """Load several scenarios, printing every problem of every file; None if any failed."""
+    from .load import ScenarioError, load
+
+    loaded, ok = [], True
+    for path in paths:
+        try:
+            loaded.append(load(path))
+        except ScenarioError as exc:
+            _print_problems(exc)
+            ok = False
+    return loaded if ok else None
+
+
+def _compare(args) -> int:
+    from .analysis import compare
+    from .runner import RunInterrupted
+
+    scenarios = _load_all([args.base, *args.others])
+    if scenarios is None:
+        return EXIT_USAGE
+    try:
+        comparison = compare(scenarios[0], scenarios[1:], n=args.iterations, seed=args.seed, jobs=args.jobs,
+                             progress=False if args.no_progress else None)
+    except RunInterrupted as exc:
+        print(f"readiness: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    path = comparison.save(args.out)
+    print(comparison.summary(rows=args.rows))
+    print(f"\nAll targets: {path}")
+    return 0
+
+
+_RANGE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*\.\.\s*([0-9]*\.?[0-9]+)\s*([a-z]*)\s*$")
+
+
+def _parse_shock(text: str, kind: str) -> tuple[str, list[float], str]:
+    """``subject=A..B[unit]`` → subject, [A, B] in model units, unit label."""
+    from . import calendar as cal
+
+    subject, _, span = text.partition("=")
+    m = _RANGE.match(span)
+    if not subject or not m:
+        example = "edip-adopted=0..12months" if kind == "delay" else "legislative=0.8..1.5"
+        raise ValueError(f"--{kind}: found '{text}'; expected SUBJECT=A..B, e.g. {example}")
+    low, high, unit = float(m[1]), float(m[2]), m[3]
+    if kind == "delay":
+        if not unit:
+            raise ValueError(f"--delay: found '{span}' without a unit; expected e.g. 0..12months ({', '.join(cal.UNITS)})")
+        try:
+            factor = cal.unit_days(unit)
+        except cal.CalendarError as exc:
+            raise ValueError(f"--delay: {exc}") from None
+        return subject, [low * factor, high * factor], unit
+    if unit:
+        raise ValueError(f"--scale: found unit '{unit}'; a scale factor is a plain number, e.g. legislative=0.8..1.5")
+    return subject, [low, high], ""
+
+
+def _sweep(args) -> int:
+    import numpy as np
+
+    from . import calendar as cal
+    from .analysis import select_milestones, sweep
+    from .runner import RunInterrupted
+
+    kind = "delay" if args.delay else "scale"
+    try:
+        subject, (low, high), unit = _parse_shock(args.delay or args.scale, kind)
+    except ValueError as exc:
+        print(f"readiness: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    scenarios = _load_all([args.scenario])
+    if scenarios is None:
+        return EXIT_USAGE
+    scenario = scenarios[0]
+    try:
+        select_milestones(scenario, subject)
+    except ValueError as exc:
+        print(f"readiness: --{kind}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    known = {t.id for t in scenario.targets}
+    for target in args.target or []:
+        if target not in known:
+            from .load import did_you_mean
+            print(f"readiness: --target: unknown target '{target}'{did_you_mean(target, known)}", file=sys.stderr)
+            return EXIT_USAGE
+    values = list(np.linspace(low, high, args.steps))
+    try:
+        table = sweep(scenario, kind, subject, values, n=args.iterations, seed=args.seed, jobs=args.jobs,
+                      progress=False if args.no_progress else None)
+    except RunInterrupted as exc:
+        print(f"readiness: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    display = table.copy()
+    if kind == "delay":
+        display["value"] = display["value"] / cal.unit_days(unit)
+    display.rename(columns={"value": f"delay_{unit}" if kind == "delay" else "factor"}).to_csv(
+        out / "sweep.csv.partial", index=False, float_format="%.6g")
+    (out / "sweep.csv.partial").replace(out / "sweep.csv")
+
+    wide = display.pivot(index="target", columns="value", values="p_met")
+    moved = (wide.iloc[:, -1] - wide.iloc[:, 0]).abs().sort_values(ascending=False)
+    chosen = args.target or list(moved[moved > 0].index[:6]) or list(moved.index[:3])
+    titles = display.drop_duplicates("target").set_index("target")["title"]
+    deadlines = display.drop_duplicates("target").set_index("target")["deadline"]
+    what = f"{subject} delayed by" if kind == "delay" else f"durations of {subject} ×"
+    head = f"{what:<56}" + "".join(f"{(f'{v:g} {unit}' if unit else f'{v:g}'):>11}" for v in wide.columns)
+    print(f"Probability of meeting each target as the shock grows ({args.iterations} replications per step, "
+          f"same random numbers at every step)\n")
+    print(head)
+    for target in chosen:
+        title = titles[target] if len(titles[target]) <= 42 else titles[target][:41] + "…"
+        label = f"{title} ({deadlines[target]})"
+        print(f"{label:<56}" + "".join(f"{p:>11.0%}" for p in wide.loc[target]))
+    print(f"\nAll targets and intervals: {out / 'sweep.csv'}")
     return 0

@@ -7,6 +7,7 @@ loader (no tags, no code), and nothing in them is ever evaluated.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -21,7 +22,7 @@ import yaml
 
 from . import calendar as cal
 from .distributions import Fixed, SpecError, _plain, from_spec
-from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Target
+from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Shift, Shock, Target
 
 KINDS = ("political", "legislative", "financial", "industrial", "operational")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -37,6 +38,7 @@ _TOP = {
     "milestones": "the network",
     "risks": "the risk register",
     "correlations": "rank correlations",
+    "shocks": "changes against the parent scenario",
     "targets": "extra targets",
 }
 _MILESTONE_KEYS = ("title", "section", "kind", "tags", "roadmap_id", "deadline", "after", "duration", "status", "source")
@@ -202,12 +204,12 @@ def _merge(parent: dict, parent_locs: dict, child: dict, child_locs: dict):
                     replace((key, element_id), element)
                 section[element_id] = element
             merged[key] = section
-        elif key == "correlations" and isinstance(value, list) and isinstance(merged.get(key), list):
+        elif key in ("correlations", "shocks") and isinstance(value, list) and isinstance(merged.get(key), list):
             offset = len(merged[key])
             merged[key] = merged[key] + value
             for p, loc in child_locs.items():
-                if p[:1] == ("correlations",) and len(p) > 1:
-                    locs[("correlations", p[1] + offset) + p[2:]] = loc
+                if p[:1] == (key,) and len(p) > 1:
+                    locs[(key, p[1] + offset) + p[2:]] = loc
         else:
             merged[key] = replace((key,), value)
     return merged, locs
@@ -387,6 +389,7 @@ def _build(data: dict, check: _Checker, path: Path) -> Scenario:
     risks = [_risk(i, r, check, start, horizon_days, milestones, tags_in_use) for i, r in _section(data, "risks", check).items()]
     drivers = [d for d in drivers if d]
     risks = [r for r in risks if r]
+    milestones, risks, shifts, shocks = _shocks(data.get("shocks"), check, milestones, risks, tags_in_use)
     scenario_inputs = set(_input_names(milestones, drivers, risks))
     correlations = _correlations(data.get("correlations"), check, scenario_inputs)
     targets = _targets(_section(data, "targets", check), milestones, check, start)
@@ -402,6 +405,8 @@ def _build(data: dict, check: _Checker, path: Path) -> Scenario:
         drivers=tuple(drivers),
         risks=tuple(risks),
         correlations=tuple(correlations),
+        shifts=tuple(shifts),
+        shocks=tuple(shocks),
         targets=tuple(targets),
         path=str(path),
         sha256=hashlib.sha256(content).hexdigest(),
@@ -616,7 +621,7 @@ def _input_names(milestones, drivers, risks) -> list[str]:
               if m.done_on is None and m.duration is not None and not isinstance(m.duration, Fixed)]
     for r in risks:
         names += [f"risk:{r.id}:occurs", f"risk:{r.id}:delay"] + ([f"risk:{r.id}:time"] if r.window else [])
-    return names
+    return names  # shock inputs are not offered for correlation: shocks are deliberate changes
 
 
 def _correlations(raw, check, inputs) -> list[Correlation]:
@@ -713,3 +718,88 @@ def _check_target_cycles(targets: list[Target], check: _Checker) -> None:
                 seen.add(node)
                 frontier.extend(graph.get(node, ()))
 
+
+
+_SHOCK_FORMS = ("{delay: MILESTONE or {milestones: [...], tags: [...]}, by: DURATION or distribution}, "
+                "{scale: MILESTONE or {milestones: [...], tags: [...]}, factor: NUMBER}, "
+                "{risk: RISK, occurs: true or false}")
+
+
+def _select(raw, path, check, milestones, tags_in_use) -> list[str]:
+    """Milestone ids named by a shock's selector: an id, or {milestones: [...], tags: [...]}."""
+    known = [m.id for m in milestones]
+    if isinstance(raw, str):
+        raw = {"milestones": [raw]}
+        path_of = lambda *_: path  # noqa: E731  (a plain id: report at the key itself)
+    else:
+        path_of = lambda *rest: path + rest  # noqa: E731
+    if not isinstance(raw, dict) or not raw or not set(raw) <= {"milestones", "tags"}:
+        check.add(path, f"found {raw!r}; expected a milestone id or {{milestones: [ids], tags: [tags]}}")
+        return []
+    ids: list[str] = []
+    for i, mid in enumerate(check.str_list(raw.get("milestones"), path_of("milestones"), "milestone ids")):
+        if mid not in known:
+            check.add(path_of("milestones", i), f"unknown milestone '{mid}'{did_you_mean(mid, known)}")
+        elif mid not in ids:
+            ids.append(mid)
+    for i, tag in enumerate(check.str_list(raw.get("tags"), path_of("tags"), "tags")):
+        if tag not in tags_in_use:
+            check.add(path_of("tags", i), f"no milestone has the tag '{tag}'{did_you_mean(tag, tags_in_use)}")
+        ids.extend(m.id for m in milestones if tag in m.tags and m.id not in ids)
+    return ids
+
+
+def _shocks(raw, check, milestones, risks, tags_in_use):
+    """Apply ``shocks``: delays become shifts, scales multiply durations, forced risks get p = 0 or 1."""
+    if raw is None:
+        return milestones, risks, [], []
+    if not isinstance(raw, list):
+        check.add(("shocks",), f"found {type(raw).__name__}; expected a list of shocks: {_SHOCK_FORMS}")
+        return milestones, risks, [], []
+    by_id = {m.id: m for m in milestones}
+    risk_by_id = {r.id: r for r in risks}
+    shifts, shocks = [], []
+    for i, shock in enumerate(raw):
+        path = ("shocks", i)
+        kinds = [k for k in ("delay", "scale", "risk") if isinstance(shock, dict) and k in shock]
+        if len(kinds) != 1:
+            check.add(path, f"found {shock!r}; expected one of {_SHOCK_FORMS}")
+            continue
+        kind = kinds[0]
+        allowed = {"delay": ("delay", "by", "source"), "scale": ("scale", "factor", "source"),
+                   "risk": ("risk", "occurs", "source")}[kind]
+        check.unknown_keys(shock, allowed, path, f"a {kind} shock")
+        source = check.text(shock.get("source"), path + ("source",)) if "source" in shock else ""
+        if kind == "risk":
+            rid, occurs = shock["risk"], shock.get("occurs")
+            if rid not in risk_by_id:
+                check.add(path + ("risk",), f"unknown risk {rid!r}{did_you_mean(rid, risk_by_id)}")
+            elif not isinstance(occurs, bool):
+                check.add(path + ("occurs",), f"found {occurs!r}; expected true (force it to occur) or false (rule it out)")
+            else:
+                risk_by_id[rid] = dataclasses.replace(risk_by_id[rid], probability=1.0 if occurs else 0.0)
+                shocks.append(Shock("risk", f"risk {rid} forced to {'occur' if occurs else 'not occur'}", source))
+            continue
+        ids = _select(shock[kind], path + (kind,), check, milestones, tags_in_use)
+        if kind == "delay":
+            if "by" not in shock:
+                check.add(path, "missing 'by'; expected a duration such as 6 months, or a duration distribution")
+                continue
+            delay = check.distribution(shock["by"], path + ("by",), duration=True)
+            if delay is None or not ids:
+                continue
+            shifts.append(Shift(f"shock:{i}:delay", delay, tuple(ids)))
+            what = shock["by"] if isinstance(shock["by"], str) else "a drawn delay"
+            shocks.append(Shock("delay", f"{', '.join(ids)} delayed by {what}", source))
+        else:
+            try:
+                factor = _plain(shock.get("factor"))
+                if factor < 0:
+                    raise ValueError(f"found {factor}; a duration factor cannot be negative")
+            except ValueError as exc:
+                check.add(path + ("factor",), str(exc))
+                continue
+            for mid in ids:
+                by_id[mid] = dataclasses.replace(by_id[mid], scale=by_id[mid].scale * factor)
+            shocks.append(Shock("scale", f"durations of {', '.join(ids)} scaled by {factor:g}", source))
+    return [by_id[m.id] for m in milestones], [risk_by_id[r.id] for r in risks], shifts, shocks

@@ -87,11 +87,19 @@ def driving_predecessor(net: Network, done: np.ndarray) -> np.ndarray:
     return driver
 
 
-def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Share of replications in which each milestone is on the driving path of a target that is missed.
+def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How often each milestone is on the driving path of each target.
 
     The driving path of a target runs from the milestone that decides its date (for all-of targets the
     latest member, for any-of the earliest) back through driving predecessors.
+
+    Returns
+    -------
+    missed : numpy.ndarray
+        Per milestone, share of replications in which it is on the driving path of at least one target that
+        is missed.
+    by_target : numpy.ndarray
+        ``(milestones, targets)``: share of replications in which the milestone is on the target's driving path.
     """
     n, m = done.shape
     drivers = driving_predecessor(net, done)
@@ -110,16 +118,18 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
         anchors = np.column_stack([anchor(x) for x in t.members])
         return anchors[rows, pick]
 
-    on_path = np.zeros((n, m), dtype=bool)
+    on_missed_path = np.zeros((n, m), dtype=bool)
+    by_target = np.zeros((m, len(scenario.targets)))
     for j, t in enumerate(scenario.targets):
-        missed = times[:, j] > cal.deadline_time(t.deadline, scenario.start)
-        if not missed.any():
-            continue
-        current = np.where(missed, anchor(t.members[0] if t.kind == "milestone" else t.id), -1)
+        on_path = np.zeros((n, m), dtype=bool)
+        current = anchor(t.members[0] if t.kind == "milestone" else t.id).copy()
         while (active := current >= 0).any():
             on_path[rows[active], current[active]] = True
             current[active] = drivers[rows[active], current[active]]
-    return on_path.mean(axis=0)
+        by_target[:, j] = on_path.mean(axis=0)
+        missed = times[:, j] > cal.deadline_time(t.deadline, scenario.start)
+        on_missed_path |= on_path & missed[:, None]
+    return on_missed_path.mean(axis=0), by_target
 
 
 def _dates(times: np.ndarray, start: dt.date) -> list[str]:
@@ -143,6 +153,9 @@ class Results:
         milestone (``milestone:ID``) and combined target (``target:ID``).
     inputs : pandas.DataFrame
         Per replication: every sampled input by name (days, 0/1 or factors).
+    criticality : pandas.DataFrame
+        Criticality index per milestone (rows) and target (columns): share of replications in which the
+        milestone is on the driving path that decides the target's date.
     meta : dict
         Run metadata (scenario, seed, iterations, version, wall time, engine …), as in ``run.json``.
     """
@@ -151,6 +164,7 @@ class Results:
     milestones: pd.DataFrame
     outcomes: pd.DataFrame
     inputs: pd.DataFrame
+    criticality: pd.DataFrame
     meta: dict = field(default_factory=dict)
 
     @property
@@ -190,6 +204,7 @@ class Results:
         has_deadline = ~np.isnan(m_deadline)
         mlow, mhigh = wilson_interval(on_time, n)
         mq = quantile_times(done)
+        missed_criticality, by_target = criticality(scenario, net, done, times)
         milestones = pd.DataFrame({
             "milestone": [m.id for m in ms],
             "title": [m.title for m in ms],
@@ -200,8 +215,10 @@ class Results:
             "ci_low": np.where(has_deadline, mlow, np.nan),
             "ci_high": np.where(has_deadline, mhigh, np.nan),
             **{f"p{int(qq * 100)}": _dates(mq[k], start) for k, qq in enumerate(QUANTILES)},
-            "criticality": criticality(scenario, net, done, times),
+            "criticality": missed_criticality,
         }, columns=MILESTONE_COLUMNS)
+        critical = pd.DataFrame(by_target, index=pd.Index([m.id for m in ms], name="milestone"),
+                                columns=[t.id for t in scenario.targets])
 
         combined = [j for j, t in enumerate(scenario.targets) if t.kind != "milestone"]
         outcomes = pd.DataFrame(
@@ -211,7 +228,7 @@ class Results:
         outcomes.index.name = "replication"
         inputs = pd.DataFrame(input_values, columns=list(input_names))
         inputs.index.name = "replication"
-        return cls(targets, milestones, outcomes, inputs, meta)
+        return cls(targets, milestones, outcomes, inputs, critical, meta)
 
     def met(self, target: str) -> np.ndarray:
         """Per replication, whether ``target`` is met by its deadline (bool array)."""
@@ -238,6 +255,7 @@ class Results:
             self.milestones.to_csv(tmp / "milestones.csv", index=False, float_format="%.6g")
             self.outcomes.to_csv(tmp / "outcomes.csv.gz", float_format="%.6f")
             self.inputs.to_csv(tmp / "inputs.csv.gz", float_format="%.6f")
+            self.criticality.to_csv(tmp / "criticality.csv", float_format="%.4f")
             (tmp / "run.json").write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
             if extra is not None:
                 extra(tmp)
@@ -260,8 +278,9 @@ class Results:
                     table[col] = table[col].fillna("")
         outcomes = pd.read_csv(d / "outcomes.csv.gz", index_col="replication")
         inputs = pd.read_csv(d / "inputs.csv.gz", index_col="replication")
+        critical = pd.read_csv(d / "criticality.csv", index_col="milestone")
         meta = json.loads((d / "run.json").read_text())
-        return cls(targets, milestones, outcomes, inputs, meta)
+        return cls(targets, milestones, outcomes, inputs, critical, meta)
 
     # ------------------------------------------------------------------------------------------ display
 

@@ -157,8 +157,21 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         "horizon": scenario.horizon.isoformat(),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "conventions": CONVENTIONS,
+        "labels": input_labels(scenario),
+        "shocks": [{"kind": sh.kind, "what": sh.description, "source": sh.source} for sh in scenario.shocks],
     }
     return Results.build(scenario, net, done, sample_names(scenario), values, meta)
+
+
+def input_labels(scenario: Scenario) -> dict[str, str]:
+    """A readable label for every input name, for driver tables and tornado charts."""
+    labels = {f"driver:{d.id}": f"{d.title} (shared factor)" for d in scenario.drivers}
+    labels |= {f"milestone:{m.id}:duration": f"Duration: {m.title}" for m in scenario.milestones}
+    for r in scenario.risks:
+        labels |= {f"risk:{r.id}:occurs": f"Risk occurs: {r.title}", f"risk:{r.id}:delay": f"Risk delay: {r.title}",
+                   f"risk:{r.id}:time": f"Risk timing: {r.title}"}
+    labels |= {s.name: f"Shock delay on {', '.join(s.affects)}" for s in scenario.shifts}
+    return labels
 
 
 def sample_names(scenario: Scenario) -> tuple[str, ...]:

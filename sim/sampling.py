@@ -63,6 +63,7 @@ def input_specs(scenario: Scenario) -> list[InputSpec]:
         specs.append(InputSpec(f"risk:{r.id}:delay", r.delay))
         if r.window:
             specs.append(InputSpec(f"risk:{r.id}:time", Uniform(*r.window)))
+    specs += [InputSpec(s.name, s.delay) for s in scenario.shifts if not isinstance(s.delay, Fixed)]
     return specs
 
 

@@ -42,6 +42,7 @@ class Milestone:
     done_on: dt.date | None = None  # observed actual: conditions the model instead of sampling
     source: str = ""
     line: int = 0
+    scale: float = 1.0  # from `scale` shocks: multiplies the duration
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,28 @@ class Correlation:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """A ``delay`` shock: postpones the completion of ``affects`` by one drawn ``delay`` (days).
+
+    The shift is applied after the milestone's duration and risk delays, and risks do not hit a milestone
+    while it is being shifted, so a shift of d days on a milestone moves its date by exactly d.
+    """
+
+    name: str  # input name, "shock:<index>:delay"
+    delay: Distribution
+    affects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A change against the scenario a child extends, as written (for reports)."""
+
+    kind: str  # "delay" | "scale" | "risk"
+    description: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Target:
     """A question: when does a condition first hold, and does it hold by ``deadline``?
 
@@ -111,6 +134,8 @@ class Scenario:
     drivers: tuple[Driver, ...] = ()
     risks: tuple[Risk, ...] = ()
     correlations: tuple[Correlation, ...] = ()
+    shifts: tuple[Shift, ...] = ()
+    shocks: tuple[Shock, ...] = ()
     description: str = ""
     seed: int | None = None
     path: str = ""

@@ -34,7 +34,9 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     ``trace_row`` (an index into this batch) replays that replication with ``trace`` receiving its events.
     """
     durations = net.durations(inputs)
+    shift = net.shift(inputs)
     occurs, delay, time = _risk_columns(net, inputs)
     rows = range(len(durations)) if trace_row is None else [trace_row]
-    return np.array([simulate(net, durations[i], occurs[i], delay[i], time[i],
-                              trace if trace_row is not None else None) for i in rows])
+    done = [simulate(net, durations[i], occurs[i], delay[i], time[i], shift[i], trace if trace_row is not None else None)
+            for i in rows]
+    return np.array(done).reshape(len(rows), len(net.ids))

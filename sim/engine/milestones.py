@@ -20,7 +20,7 @@ TraceSink = Callable[[float, str, str, str], None]  # (time in days, event, mile
 
 
 def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_delay: np.ndarray,
-             risk_time: np.ndarray, trace: TraceSink | None = None) -> np.ndarray:
+             risk_time: np.ndarray, shift: np.ndarray | None = None, trace: TraceSink | None = None) -> np.ndarray:
     """Run one replication.
 
     Parameters
@@ -43,6 +43,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     done = np.full(n, math.inf)
     finished = [env.event() for _ in range(n)]
     pending_delay = [0.0] * n
+    shielded = [False] * n  # being shifted by a delay shock: risks no longer apply
     emit = trace or (lambda *_: None)
 
     def milestone(i: int):
@@ -62,13 +63,17 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
             delay, pending_delay[i] = pending_delay[i], 0.0
             emit(env.now, "delayed", net.ids[i], f"+{delay:.1f} days from risks")
             yield env.timeout(delay)
+        if shift is not None and shift[i] > 0:
+            shielded[i] = True
+            emit(env.now, "shifted", net.ids[i], f"+{shift[i]:.1f} days from a delay shock")
+            yield env.timeout(shift[i])
         done[i] = env.now
         emit(env.now, "done", net.ids[i], "")
         finished[i].succeed()
 
     def risk(r: int, affected: tuple[int, ...]):
         yield env.timeout(risk_time[r])
-        hit = [i for i in affected if not finished[i].triggered]
+        hit = [i for i in affected if not finished[i].triggered and not shielded[i]]
         emit(env.now, "risk", net.risks[r][0].split(":")[1], f"occurs: +{risk_delay[r]:.1f} days on {len(hit)} milestones")
         for i in hit:
             pending_delay[i] += risk_delay[r]

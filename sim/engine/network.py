@@ -34,6 +34,10 @@ class Network:
         Input names of the drivers scaling each milestone's duration.
     risks : tuple
         ``(occurs_input, delay_input, time_input or None, affected indices)`` per risk.
+    scale : numpy.ndarray
+        Duration multiplier of each milestone from ``scale`` shocks.
+    shifts : tuple
+        ``(input name or None, fixed days, affected indices)`` per ``delay`` shock.
     horizon : float
         End of the simulated span (days).
     """
@@ -46,6 +50,8 @@ class Network:
     duration_input: tuple[str | None, ...]
     driver_inputs: tuple[tuple[str, ...], ...]
     risks: tuple[tuple[str, str, str | None, tuple[int, ...]], ...]
+    scale: np.ndarray
+    shifts: tuple[tuple[str | None, float, tuple[int, ...]], ...]
     horizon: float
 
     @classmethod
@@ -81,6 +87,12 @@ class Network:
             duration_input=tuple(duration_input),
             driver_inputs=drivers,
             risks=risks,
+            scale=np.array([m.scale for m in scenario.milestones]),
+            shifts=tuple(
+                (None, sh.delay.value, tuple(index[a] for a in sh.affects)) if isinstance(sh.delay, Fixed)
+                else (sh.name, 0.0, tuple(index[a] for a in sh.affects))
+                for sh in scenario.shifts
+            ),
             horizon=scenario.horizon_days,
         )
 
@@ -94,4 +106,13 @@ class Network:
         for i, names in enumerate(self.driver_inputs):
             for name in names:
                 out[:, i] *= inputs.column(name)
+        return out * self.scale
+
+    def shift(self, inputs: Inputs) -> np.ndarray:
+        """Completion shifts ``(count, milestones)`` in days from ``delay`` shocks (0 where none)."""
+        out = np.zeros((inputs.values.shape[0], len(self.ids)))
+        for name, fixed, affected in self.shifts:
+            days = inputs.column(name) if name is not None else fixed
+            for i in affected:
+                out[:, i] += days
         return out
