@@ -29,8 +29,7 @@ COMPARE_COLUMNS = ["scenario", "target", "title", "deadline", "p_base", "p_other
 
 def target_times(results: Results, target: str) -> np.ndarray:
     """Event time (days since start; ``inf`` = not by the horizon) of ``target`` in every replication."""
-    column = f"target:{target}" if f"target:{target}" in results.outcomes else f"milestone:{target}"
-    return results.outcomes[column].to_numpy()
+    return results.times(target)
 
 
 def joint_probability(results: Results, targets: Sequence[str]) -> tuple[float, float, float]:
@@ -247,6 +246,7 @@ def drivers(results: Results, target: str, decile: float = 0.1) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["input", "label", "spearman", "impact_pp", "p50_low", "p50_high", "impact_days"])
     order = table["impact_pp"].abs().fillna(0) * 1000 + table["spearman"].abs().fillna(0)
     return table.loc[order.sort_values(ascending=False).index].reset_index(drop=True)
+
 
 
 def all_drivers(results: Results, top: int = 10) -> pd.DataFrame:

@@ -61,8 +61,8 @@ ROW_HEIGHT = 0.3
 CHROME_HEIGHT = 2.2  # title, legend, axis labels, footer
 S_CURVE_SIZE = (10.5, 5.6)
 
-__all__ = ["plot_dashboard", "plot_s_curve", "plot_timeline", "write_charts", "rag_status", "RAG_COLOURS",
-           "DEFAULT_THRESHOLDS"]
+__all__ = ["plot_dashboard", "plot_s_curve", "plot_timeline", "write_charts", "rag_status", "footer_text",
+           "RAG_COLOURS", "DEFAULT_THRESHOLDS"]
 
 # When set, new figures are plain ``Figure`` objects unknown to pyplot (write_charts): nothing to leak, nothing
 # shown, no backend needed. Otherwise pyplot figures, which Jupyter displays inline.
@@ -143,7 +143,7 @@ def _fmt_date(d: dt.date, nbsp: bool = False) -> str:
 
 def _iso(value) -> dt.date | None:
     """An ISO date from a results table, or None for the empty / missing value (beyond the horizon, no deadline)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
         return None
     if isinstance(value, dt.date):
         return value
@@ -351,6 +351,14 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
 # ---------------------------------------------------------------------------------------------- S-curve
 
 
+def _outcome_column(results, target: str) -> str | None:
+    """The ``results.outcomes`` column holding ``target``'s event times, if there is one."""
+    for column in (f"target:{target}", f"milestone:{target}"):
+        if column in results.outcomes:
+            return column
+    return None
+
+
 def _event_row(results, target: str) -> tuple[pd.Series, str]:
     """The table row describing ``target`` (a target id, else a milestone id) and its outcomes column."""
     targets = results.targets
@@ -378,10 +386,13 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
     The curve is the empirical cumulative distribution of the target's event date (``start + floor(t)`` for an
     event time of ``t`` days), stepping up on the day the event happens. Replications in which it is not done by
     the horizon are censored (``inf``): they count in the denominator but never arrive, so the curve ends below
-    100 % at the horizon, and the legend says by how much. The deadline is a vertical dashed line at 00:00 of the
-    deadline date, so the step of that day (met, by the calendar rule) is included where the line meets the
-    curve: the curve's value there equals ``p_met``, which is also marked and written on the chart. P50 and P80
-    dates (from the results tables) are marked on the curve; the title states the finding.
+    100 % at the horizon, and a note at its end and the legend say by how much. The deadline is a vertical dashed
+    line at 00:00 of the deadline date, so the step of that day (met, by the calendar rule) is included where the
+    line meets the curve: the curve's value there equals ``p_met``, which is marked and written in a box beside
+    it (with its 95 % interval and RAG status). P50 and P80 dates (from the results tables) are marked on the
+    curve and labelled. Text is placed where it hides neither the curve nor a marker; the title states the
+    finding. Without ``ax``, the legend sits outside the plot; in a given ``ax`` it goes inside only where there
+    is room, so that it never lands on a neighbouring chart.
 
     Parameters
     ----------
@@ -407,7 +418,8 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
     times = results.outcomes[column].to_numpy(dtype=float)
     n = len(times)
     finite = times[np.isfinite(times)]
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         ax = _new_axes(S_CURVE_SIZE)
 
     deadline = _iso(row.get("deadline"))
@@ -425,23 +437,26 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
     p_dates = {key: _iso(row.get(key)) for key in ("p50", "p80")}
 
     # Show the whole simulated period only when it matters (some replications censored); otherwise stop a little
-    # after the last event, so that the rise of the curve gets the width of the chart.
+    # after the 99th percentile (a long thin tail would squeeze the rise of the curve into a corner): the curve
+    # then runs on past the right edge, and the legend gives the date by which all replications are done.
     first = min([day0] + ([x[0]] if len(x) else []) + ([_num(deadline)] if deadline else []))
     if horizon is not None and (not_done > 0 or not len(x)):
         end = _num(horizon)
     else:
-        last = max([x[-1] if len(x) else day0] + ([_num(deadline)] if deadline else []))
+        p99 = day0 + math.floor(float(np.quantile(finite, 0.99, method="inverted_cdf"))) if len(x) else day0
+        last = max([p99] + ([_num(deadline)] if deadline else []))
         end = last + max(0.08 * (last - first), 30)
         if horizon is not None:
             end = min(end, _num(horizon))
-    xs = np.concatenate([[first], x, [end]])
+    xs = np.concatenate([[first], x, [max(end, x[-1] if len(x) else end)]])
     ys = np.concatenate([[0.0], share, [reached]])
 
     if not_done > 0 and horizon is not None:
         curve_label = (f"Share of replications done by date: ends at {_pct(reached)},\n{_pct(not_done)} not done by "
                        f"the horizon (censored)")
     elif len(x):
-        curve_label = f"Share of replications done by date\n(all done by {_fmt_date(start + dt.timedelta(int(days[-1])))})"
+        last_date = start + dt.timedelta(days=int(days[-1]))
+        curve_label = f"Share of replications done by date\n(all done by {_fmt_date(last_date)})"
     else:
         curve_label = "Share of replications done by date"
     ax.step(xs, ys, where="post", color=BLUE, lw=2, label=curve_label, gid="s-curve", zorder=3)
@@ -452,11 +467,13 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
         ax.axvline(_num(horizon), color=GREY, ls=":", lw=1.2,
                    label=f"Horizon: end of simulation ({_fmt_date(horizon)})", zorder=2)
         if not_done > 0:
-            # Said where the eye lands, not only in the legend: the curve stops short of 100 % on purpose.
-            high = reached > 0.85
-            censored_note = ax.annotate(f"{_pct(not_done)} not done\nby the horizon", xy=(end, reached), xytext=(-6, -6 if high else 6),
-                        textcoords="offset points", ha="right", va="top" if high else "bottom", fontsize=8.5,
-                        color="#333333", zorder=5, gid="censored")
+            # Said where the eye lands, not only in the legend: the curve stops short of 100 % on purpose. Above
+            # and left of the curve's end is always free of the curve (it only rises); one line when room is short.
+            sep = " " if reached > 0.88 else "\n"
+            censored_note = ax.annotate(f"{_pct(not_done)} not done{sep}by the horizon", xy=(end, reached),
+                                        xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
+                                        fontsize=8.5, color="#333333", zorder=5, gid="censored",
+                                        bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
 
     for q, key, marker in ((0.5, "p50", "s"), (0.8, "p80", "^")):
         when = p_dates[key]
@@ -484,6 +501,23 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
     ax.set_ylabel("Share of replications done")
     ax.set_xlabel("Date")
 
+    # Text on the chart, placed so that nothing hides the curve, a marker or another text (see _Room).
+    room = _Room(ax, xs, ys, _num(deadline) if deadline is not None else None, outside_legend=own_figure)
+    for q, key in ((0.5, "p50"), (0.8, "p80")):
+        if (when := p_dates[key]) is None:
+            continue
+        # Right of and below its marker: the curve only rises, so that corner is never on the curve.
+        label = f"P{int(q * 100)}: {_fmt_date(when)}"
+        ax.annotate(label, xy=(_num(when), q), xytext=(7, -5), textcoords="offset points", ha="left", va="top",
+                    fontsize=8.5, zorder=5, gid=f"label:{key}",
+                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
+        room.take_marker(_num(when), q)
+        w, h = room.size([label], 8.5, pad_w=7, pad_h=5)
+        room.taken.append((room.fx(_num(when)), room.fx(_num(when)) + w, room.fy(q) - h, room.fy(q)))
+    if censored_note is not None:  # '… not done by the horizon', above and left of the curve's end
+        f_end, f_y = room.fx(end), room.fy(reached)
+        room.taken.append((f_end - 0.3, f_end, f_y, f_y + 0.12))
+
     if deadline is not None:
         xd = _num(deadline)
         ax.axvline(xd, color="black", ls="--", lw=1.4, label=f"Deadline: {_fmt_date(deadline)}", gid="deadline",
@@ -493,14 +527,15 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
         note = f"{_pct(p_met, thresholds)} chance by {_fmt_date(deadline)} · {status}"
         if not pd.isna(row.get("ci_low")) and not pd.isna(row.get("ci_high")):
             note += f"\n95 % interval {_pct_range(float(row['ci_low']), float(row['ci_high']))}"
-        markers = [(xd, p_met)] + [(_num(d), q) for q, d in ((0.5, p_dates["p50"]), (0.8, p_dates["p80"])) if d]
-        avoid = []
-        if censored_note is not None:  # the '… not done by the horizon' note, left of the curve's end
-            f_end = (end - ax.get_xlim()[0]) / (ax.get_xlim()[1] - ax.get_xlim()[0])
-            f_y = reached / ax.get_ylim()[1]
-            avoid.append((f_end - 0.25, f_end, f_y - 0.15, f_y + 0.15))
-        xy_text, ha, va = _free_spot(ax, xs, ys, (xd, p_met), markers, note, fontsize=10, avoid=avoid)
-        ax.annotate(note, xy=(xd, p_met), xytext=xy_text, textcoords="axes fraction", ha=ha, va=va, fontsize=10,
+        room.take_marker(xd, p_met)
+        spot = room.note_spot((xd, p_met), note, fontsize=10)
+        if spot is not None:
+            xy_text, va = spot, "bottom"
+            w, h = room.size(note.split("\n"), 10)
+            room.taken.append((spot[0], spot[0] + w, spot[1], spot[1] + h))
+        else:
+            xy_text, va = (0.02, 0.97), "top"  # no free spot: the white box covers some curve, still readable
+        ax.annotate(note, xy=(xd, p_met), xytext=xy_text, textcoords="axes fraction", ha="left", va=va, fontsize=10,
                     fontweight="bold", zorder=7, gid="probability",
                     bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=RAG_COLOURS[status], lw=1.8),
                     arrowprops=dict(arrowstyle="-|>", color="black", lw=1, shrinkA=2, shrinkB=6))
@@ -513,7 +548,12 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
         title = (f"{name}: 50 % chance by {_fmt_date(p50, nbsp=True)}" if p50
                  else f"{name}: under 50 % chance by the horizon")
     ax.set_title(textwrap.fill(title, 80), loc="left", fontsize=12, fontweight="bold")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False, borderaxespad=0)
+    if own_figure:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False, borderaxespad=0)
+    elif (corner := room.legend_corner(ax.get_legend_handles_labels()[1], fontsize=7.5)) is not None:
+        # In someone else's grid a legend outside the axes would land on the neighbouring chart; inside, it goes
+        # only where it hides nothing (the title, the box and the direct labels already carry the findings).
+        ax.legend(loc=corner, fontsize=7.5, framealpha=0.9)
     _add_footer(ax.figure, results)
     return ax
 
@@ -522,65 +562,89 @@ def _date_of_num(x: float) -> dt.date:
     return mdates.num2date(x).date()
 
 
-def _free_spot(ax: Axes, xs: np.ndarray, ys: np.ndarray, target: tuple[float, float],
-               markers: list[tuple[float, float]], text: str, fontsize: float,
-               avoid: list[tuple[float, float, float, float]] = ()) -> tuple[tuple[float, float], str, str]:
-    """Where to put a text box pointing at ``target`` (data) so that it covers no curve, line, marker or note.
+class _Room:
+    """Free space in an S-curve's axes, in axes fraction, for text boxes placed before the figure is drawn.
 
-    Returns the anchor corner in axes fraction with its ``ha`` and ``va``. A cumulative curve is monotone, so a
-    box is clear of it when the whole box lies above-left of the curve (curve below the box's bottom at its right
-    edge) or below-right of it (curve above the box's top at its left edge). Among the clear candidate spots the
-    one nearest to ``target`` wins, which keeps the arrow short. The box size is estimated from the text, as the
-    layout is not final before drawing. ``avoid`` lists more rectangles ``(x0, x1, y0, y1)`` in axes fraction.
+    A cumulative curve is monotone, so a box is clear of it when the whole box lies above-left of the curve
+    (curve below the box's bottom at its right edge) or below-right of it (curve above the box's top at its left
+    edge). Sizes are estimated from character counts, as the layout is not final before drawing.
     """
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    fig_w, fig_h = ax.figure.get_size_inches()
-    pos = ax.get_position()
-    # Constrained layout will shrink the axes for the outside legend: assume ~60 % of the figure width.
-    width_pt = max(min(pos.width, 0.6) * fig_w * 72, 1)
-    height_pt = max(pos.height * fig_h * 72 * 0.9, 1)
-    lines = text.split("\n")
-    box_w = (max(len(s) for s in lines) * 0.62 * fontsize + 12) / width_pt
-    box_h = (len(lines) * 1.3 * fontsize + 10) / height_pt
-
-    def fx(x: float) -> float:
-        return (x - x0) / (x1 - x0)
-
-    def fy(y: float) -> float:
-        return (y - y0) / (y1 - y0)
-
-    def curve(f: float) -> float:
-        i = np.searchsorted(xs, x0 + f * (x1 - x0), side="right") - 1
-        return fy(float(ys[i]) if i >= 0 else 0.0)
 
     margin = 0.03
-    tx, ty = fx(target[0]), fy(target[1])
-    obstacles = list(avoid) + [(fx(mx) - margin, fx(mx) + margin, fy(my) - margin, fy(my) + margin)
-                               for mx, my in markers]
-    candidates = []
-    for by0 in np.arange(0.04, 0.97 - box_h, 0.05):
-        for bx0 in (0.02, tx + margin, tx - margin - box_w, 0.98 - box_w):
-            candidates.append((bx0, by0))
-    best, best_distance = None, math.inf
-    for bx0, by0 in candidates:
-        bx1, by1 = bx0 + box_w, by0 + box_h
+
+    def __init__(self, ax: Axes, xs: np.ndarray, ys: np.ndarray, deadline_x: float | None, outside_legend: bool):
+        self.x0, self.x1 = ax.get_xlim()
+        self.y0, self.y1 = ax.get_ylim()
+        self.xs, self.ys = xs, ys
+        fig_w, fig_h = ax.figure.get_size_inches()
+        pos = ax.get_position()
+        # Constrained layout shrinks the axes for a legend outside them: then assume ~60 % of the figure width.
+        width = min(pos.width, 0.6) if outside_legend else pos.width
+        self.width_pt = max(width * fig_w * 72, 1)
+        self.height_pt = max(pos.height * fig_h * 72 * 0.9, 1)
+        self.deadline = self.fx(deadline_x) if deadline_x is not None else None
+        self.taken: list[tuple[float, float, float, float]] = []  # (x0, x1, y0, y1)
+
+    def fx(self, x: float) -> float:
+        return (x - self.x0) / (self.x1 - self.x0)
+
+    def fy(self, y: float) -> float:
+        return (y - self.y0) / (self.y1 - self.y0)
+
+    def curve(self, f: float) -> float:
+        i = np.searchsorted(self.xs, self.x0 + f * (self.x1 - self.x0), side="right") - 1
+        return self.fy(float(self.ys[i]) if i >= 0 else 0.0)
+
+    def size(self, lines: list[str], fontsize: float, pad_w: float = 12, pad_h: float = 10,
+             line_height: float = 1.3) -> tuple[float, float]:
+        """Estimated (width, height) in axes fraction of a block of text lines (pads in points)."""
+        width = (max(len(s) for s in lines) * 0.6 * fontsize + pad_w) / self.width_pt
+        return width, (len(lines) * line_height * fontsize + pad_h) / self.height_pt
+
+    def take_marker(self, x: float, y: float) -> None:
+        m = self.margin
+        self.taken.append((self.fx(x) - m, self.fx(x) + m, self.fy(y) - m, self.fy(y) + m))
+
+    def clear(self, bx0: float, by0: float, bx1: float, by1: float) -> bool:
+        m = self.margin
         if bx0 < 0 or bx1 > 1 or by0 < 0 or by1 > 1:
-            continue
-        if not (curve(bx1) < by0 - margin or curve(bx0) > by1 + margin):
-            continue
-        if bx0 - margin < tx < bx1 + margin:  # would cover the deadline line
-            continue
-        if any(bx0 < ox1 and ox0 < bx1 and by0 < oy1 and oy0 < by1 for ox0, ox1, oy0, oy1 in obstacles):
-            continue
-        dx = max(bx0 - tx, 0, tx - bx1) * width_pt
-        dy = max(by0 - ty, 0, ty - by1) * height_pt
-        distance = math.hypot(dx, dy)
-        if distance < best_distance:
-            best, best_distance = (bx0, by0), distance
-    if best is None:
-        return (0.02, 0.97), "left", "top"  # the white box then covers part of the curve: still readable
-    return best, "left", "bottom"
+            return False
+        if not (self.curve(bx1) < by0 - m or self.curve(bx0) > by1 + m):
+            return False
+        if self.deadline is not None and bx0 - m < self.deadline < bx1 + m:  # would hide the deadline line
+            return False
+        return not any(bx0 < ox1 and ox0 < bx1 and by0 < oy1 and oy0 < by1 for ox0, ox1, oy0, oy1 in self.taken)
+
+    def legend_corner(self, labels: list[str], fontsize: float) -> str | None:
+        """The first corner where a legend with ``labels`` is clear of everything (reserved), else None."""
+        lines = [line for label in labels for line in label.split("\n")]
+        w, h = self.size(lines, fontsize, pad_w=3.5 * fontsize, pad_h=0.5 * fontsize * len(labels) + 8,
+                         line_height=1.25)
+        w, h = w + 0.01, h + 0.01
+        corners = {"upper left": (0.01, 0.99 - h), "lower right": (0.99 - w, 0.01),
+                   "upper right": (0.99 - w, 0.99 - h), "lower left": (0.01, 0.01),
+                   "center right": (0.99 - w, 0.5 - h / 2), "center left": (0.01, 0.5 - h / 2)}
+        for loc, (bx0, by0) in corners.items():
+            if self.clear(bx0, by0, bx0 + w, by0 + h):
+                self.taken.append((bx0, bx0 + w, by0, by0 + h))
+                return loc
+        return None
+
+    def note_spot(self, target: tuple[float, float], text: str, fontsize: float) -> tuple[float, float] | None:
+        """Lower-left corner of a clear spot for a text box pointing at ``target`` (data), nearest to it."""
+        w, h = self.size(text.split("\n"), fontsize)
+        tx, ty = self.fx(target[0]), self.fy(target[1])
+        best, best_distance = None, math.inf
+        for by0 in np.arange(0.04, 0.97 - h, 0.05):
+            gap = self.margin + 0.005  # just clear of the deadline line, despite rounding
+            for bx0 in (0.02, tx + gap, tx - gap - w, 0.98 - w):
+                if not self.clear(bx0, by0, bx0 + w, by0 + h):
+                    continue
+                dx = max(bx0 - tx, 0, tx - bx0 - w) * self.width_pt
+                dy = max(by0 - ty, 0, ty - by0 - h) * self.height_pt
+                if (distance := math.hypot(dx, dy)) < best_distance:  # nearest keeps the arrow short
+                    best, best_distance = (bx0, by0), distance
+        return best
 
 
 # ---------------------------------------------------------------------------------------------- timeline
@@ -668,6 +732,8 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
             lo = _num(p10)
             hi = _num(p90) if p90 is not None else end
             earliest = min(earliest, lo)
+            # A band of zero width (an observed fact, a fixed duration) still shows as a sliver behind its dot.
+            hi = max(hi, lo + 0.004 * max(latest - earliest, 365))
             ax.barh(y, hi - lo, left=lo, height=0.56, color=colour, alpha=0.9, lw=0, zorder=2, gid=f"band:{mid}")
             if p90 is None:
                 ax.plot([end], [y], marker=">", color=colour, ms=7, zorder=3, clip_on=False)
@@ -700,7 +766,7 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
     ax.tick_params(axis="x", top=True, labeltop=True, labelsize=8.5)
     ax.grid(axis="x", which="major", color="#d0d0d0", lw=0.6, zorder=0)
     ax.grid(axis="x", which="minor", color="#efefef", lw=0.5, zorder=0)
-    for side in ("top", "right"):
+    for side in ("top", "right", "left"):  # the start line takes the left spine's place
         ax.spines[side].set_visible(False)
 
     if dated:
@@ -757,6 +823,9 @@ def write_charts(results, directory: str | Path, at_risk: int = 5, dpi: int = DP
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     targets = results.targets.assign(_deadline=[_iso(d) or dt.date.max for d in results.targets["deadline"]])
+    # A target without a per-replication column (an explicit 'milestone:' target under its own id, which
+    # Results does not store) cannot have an S-curve; the next target at risk takes its place.
+    targets = targets[[_outcome_column(results, t) is not None for t in targets["target"]]]
     worst = targets.sort_values(["p_met", "_deadline", "target"], kind="stable").head(at_risk)["target"]
 
     jobs = [("dashboard.png", lambda: plot_dashboard(results, thresholds)),

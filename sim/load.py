@@ -769,7 +769,7 @@ def _shocks(raw, check, milestones, risks, tags_in_use):
         allowed = {"delay": ("delay", "by", "source"), "scale": ("scale", "factor", "source"),
                    "risk": ("risk", "occurs", "source")}[kind]
         check.unknown_keys(shock, allowed, path, f"a {kind} shock")
-        source = check.text(shock.get("source"), path + ("source",)) if "source" in shock else ""
+        source = _needs_source(shock, path, check, "shock")
         if kind == "risk":
             rid, occurs = shock["risk"], shock.get("occurs")
             if rid not in risk_by_id:

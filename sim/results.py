@@ -150,7 +150,7 @@ class Results:
         p10, p50, p80, p90, criticality``.
     outcomes : pandas.DataFrame
         Per replication: completion time (days since start, ``inf`` when not done by the horizon) of every
-        milestone (``milestone:ID``) and combined target (``target:ID``).
+        milestone (``milestone:ID``) and of every target whose id is not a milestone's (``target:ID``).
     inputs : pandas.DataFrame
         Per replication: every sampled input by name (days, 0/1 or factors).
     criticality : pandas.DataFrame
@@ -220,7 +220,8 @@ class Results:
         critical = pd.DataFrame(by_target, index=pd.Index([m.id for m in ms], name="milestone"),
                                 columns=[t.id for t in scenario.targets])
 
-        combined = [j for j, t in enumerate(scenario.targets) if t.kind != "milestone"]
+        # Targets that are not simply "milestone X by its own deadline" get their own outcome column.
+        combined = [j for j, t in enumerate(scenario.targets) if t.kind != "milestone" or t.id != t.members[0]]
         outcomes = pd.DataFrame(
             np.column_stack([done, times[:, combined]]) if combined else done,
             columns=[f"milestone:{m.id}" for m in ms] + [f"target:{scenario.targets[j].id}" for j in combined],
@@ -233,9 +234,13 @@ class Results:
     def met(self, target: str) -> np.ndarray:
         """Per replication, whether ``target`` is met by its deadline (bool array)."""
         row = self.targets.set_index("target").loc[target]
-        column = f"target:{target}" if f"target:{target}" in self.outcomes else f"milestone:{target}"
         deadline = cal.deadline_time(dt.date.fromisoformat(row["deadline"]), self.start)
-        return self.outcomes[column].to_numpy() <= deadline
+        return self.times(target) <= deadline
+
+    def times(self, target: str) -> np.ndarray:
+        """Per replication, the event time of ``target`` (days since start; ``inf`` = not by the horizon)."""
+        column = f"target:{target}"
+        return self.outcomes[column if column in self.outcomes else f"milestone:{target}"].to_numpy()
 
     # ------------------------------------------------------------------------------------------ persistence
 

@@ -160,3 +160,14 @@ def test_cli_compare_and_sweep(base, write, tmp_path, capsys):
     assert main(["sweep", base.path, "--delay", "law=0..4"]) == 2
     assert main(["sweep", base.path, "--scale", "nope=1..2"]) == 2
     assert "neither a milestone nor a tag" in capsys.readouterr().err
+
+
+def test_milestone_target_with_its_own_id(base, write):
+    # A target asking about a milestone under another id and deadline has its own outcome column.
+    path = write(BASE + "  law-early: {title: Law by spring, milestone: law, deadline: 2026-06-30}\n", "own.yaml")
+    res = sim.run(sim.load(path), n=300, seed=1)
+    np.testing.assert_array_equal(res.times("law-early"), res.times("law"))
+    assert res.met("law-early").mean() <= res.met("law").mean()
+    comparison = compare(sim.load(path), [sim.load(path)], n=100, seed=1)
+    assert "law-early" in set(comparison.table.target)
+    assert not drivers(res, "law-early").empty
