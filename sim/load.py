@@ -361,8 +361,11 @@ def _build(data: dict, check: _Checker, path: Path) -> Scenario:
     title = check.text(data.get("title"), ("title",), required=True)
     description = check.text(data.get("description"), ("description",)) if data.get("description") else ""
     start = horizon = None
-    if isinstance(data.get("start"), dt.date) or data.get("start") is None:
-        p = check.period(data.get("start"), ("start",))
+    raw_start = data.get("start")
+    if isinstance(raw_start, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", raw_start.strip()):
+        raw_start = raw_start.strip()  # a quoted ISO date is fine too
+    if raw_start is None or isinstance(raw_start, dt.date) or (isinstance(raw_start, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", raw_start)):
+        p = check.period(raw_start, ("start",))
         start = p.first if p else None
     else:
         check.add(("start",), f"found {data['start']!r}; expected an ISO date such as 2025-10-16")

@@ -63,7 +63,8 @@ class Network:
         duration_input: list[str | None] = []
         for i, m in enumerate(scenario.milestones):
             if m.done_on is not None:
-                observed[i] = day_offset(m.done_on, scenario.start)
+                # Midday of the observed date: done on that date, meeting a deadline on it but not the day before.
+                observed[i] = day_offset(m.done_on, scenario.start) + 0.5
             if m.duration is None or isinstance(m.duration, Fixed):
                 fixed[i] = 0.0 if m.duration is None else m.duration.value
                 duration_input.append(None)
