@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import hashlib
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 from . import calendar as cal
-from .distributions import Fixed, SpecError, _plain, from_spec
+from .checks import ID, ID_RULE, Checker, Path_, Problem, ScenarioError, did_you_mean, format_path, needs_source
+from .distributions import Fixed, _plain
 from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Shift, Shock, Target
 
 KINDS = ("political", "legislative", "financial", "industrial", "operational")
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_ID_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters"
 _TOP = {
     "title": "a one-line title",
     "description": "free text",
@@ -47,42 +43,6 @@ _RISK_KEYS = ("title", "probability", "window", "delay", "affects", "source")
 _TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "deadline", "section")
 _SECTIONS = ("drivers", "milestones", "risks", "targets")
 
-Path_ = tuple  # a key path: ("milestones", "edip-adopted", "after", 1)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario file."""
-
-    file: str
-    line: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-
-
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used; ``problems`` lists every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(map(str, problems)))
-
-
-def format_path(path: Path_) -> str:
-    """``("milestones", "a", "after", 1)`` → ``milestones.a.after[1]``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def did_you_mean(word: object, options) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 # ---------------------------------------------------------------------------------------------- reading YAML
@@ -218,101 +178,6 @@ def _merge(parent: dict, parent_locs: dict, child: dict, child_locs: dict):
 # ---------------------------------------------------------------------------------------------- validation
 
 
-class _Checker:
-    """Collects problems with their locations while building the scenario."""
-
-    def __init__(self, file: str, locs: dict, problems: list[Problem]):
-        self.file, self.locs, self.problems = file, locs, problems
-        self.warnings: list[Problem] = []
-
-    def where(self, path: Path_) -> tuple[str, int]:
-        for n in range(len(path), -1, -1):
-            if path[:n] in self.locs:
-                return self.locs[path[:n]]
-        return self.file, 0
-
-    def add(self, path: Path_, message: str) -> None:
-        file, line = self.where(path)
-        self.problems.append(Problem(file, line, format_path(path), message))
-
-    def warn(self, path: Path_, message: str) -> None:
-        file, line = self.where(path)
-        self.warnings.append(Problem(file, line, format_path(path), message))
-
-    def unknown_keys(self, mapping: dict, allowed, path: Path_, what: str) -> None:
-        for key in mapping:
-            if key not in allowed:
-                hint = did_you_mean(key, allowed) or f"; allowed: {', '.join(allowed)}"
-                self.add(path + (key,), f"unknown key '{key}' in {what}{hint}")
-
-    def text(self, value, path: Path_, required: bool = False, default: str = "") -> str:
-        if value is None:
-            if required:
-                self.add(path, "missing; expected text")
-            return default
-        if not isinstance(value, str) or not value.strip():
-            self.add(path, f"found {value!r}; expected non-empty text")
-            return default
-        return value.strip()
-
-    def period(self, value, path: Path_) -> cal.Period | None:
-        if value is None:
-            self.add(path, f"missing; expected a date ({cal.DATE_FORMS})")
-            return None
-        try:
-            return cal.parse_period(value)
-        except cal.CalendarError as exc:
-            self.add(path, str(exc))
-            return None
-
-    def str_list(self, value, path: Path_, what: str) -> list[str]:
-        if value is None:
-            return []
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            self.add(path, f"found {value!r}; expected a list of {what}")
-            return []
-        out = []
-        for i, item in enumerate(value):
-            if isinstance(item, str) and item:
-                out.append(item)
-            else:
-                self.add(path + (i,), f"found {item!r}; expected {what[:-1] if what.endswith('s') else what}")
-        return out
-
-    def distribution(self, spec, path: Path_, duration: bool):
-        number = _duration_number if duration else _plain_number
-        try:
-            return from_spec(spec, number, duration)
-        except SpecError as exc:
-            for sub, message in exc.problems:
-                parts = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", sub) if p)
-                self.add(path + parts, message)
-            return None
-
-
-def _duration_number(value, unit):
-    if unit is not None:
-        if not isinstance(unit, str):
-            raise ValueError(f"found unit {unit!r}; expected one of {', '.join(cal.UNITS)}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            try:
-                return float(value) * cal.unit_days(unit)
-            except cal.CalendarError as exc:
-                raise ValueError(str(exc)) from None
-    try:
-        return cal.parse_duration(value)
-    except cal.CalendarError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _plain_number(value, unit):
-    if unit is not None:
-        raise ValueError(f"found unit '{unit}'; this quantity is a plain number without a unit")
-    return _plain(value)
-
-
 def load(path: str | Path) -> Scenario:
     """Read, merge and validate a scenario file.
 
@@ -331,14 +196,14 @@ def load_with_warnings(path: str | Path) -> tuple[Scenario, list[Problem]]:
     data, locs = _read_with_extends(path, (), problems)
     if data is None:
         raise ScenarioError(problems)
-    check = _Checker(str(path), locs, problems)
+    check = Checker(str(path), locs, problems)
     scenario = _build(data, check, path)
     if problems:
         raise ScenarioError(problems)
     return scenario, check.warnings
 
 
-def _section(data: dict, key: str, check: _Checker) -> dict:
+def _section(data: dict, key: str, check: Checker) -> dict:
     value = data.get(key)
     if value is None:
         return {}
@@ -347,8 +212,8 @@ def _section(data: dict, key: str, check: _Checker) -> dict:
         return {}
     out = {}
     for element_id, element in value.items():
-        if not _ID.match(element_id):
-            check.add((key, element_id), f"invalid id '{element_id}'; ids use {_ID_RULE}")
+        if not ID.match(element_id):
+            check.add((key, element_id), f"invalid id '{element_id}'; ids use {ID_RULE}")
         if not isinstance(element, dict):
             check.add((key, element_id), f"found {element!r}; expected a mapping of keys")
             continue
@@ -356,7 +221,7 @@ def _section(data: dict, key: str, check: _Checker) -> dict:
     return out
 
 
-def _build(data: dict, check: _Checker, path: Path) -> Scenario:
+def _build(data: dict, check: Checker, path: Path) -> Scenario:
     check.unknown_keys(data, tuple(_TOP), (), "the scenario")
     title = check.text(data.get("title"), ("title",), required=True)
     description = check.text(data.get("description"), ("description",)) if data.get("description") else ""
@@ -416,14 +281,6 @@ def _build(data: dict, check: _Checker, path: Path) -> Scenario:
     )
 
 
-def _needs_source(element: dict, path: Path_, check: _Checker, what: str) -> str:
-    source = check.text(element.get("source"), path + ("source",)) if "source" in element else ""
-    if not source:
-        check.warn(path, f"{what} has no 'source'; every number in a shipped scenario needs one "
-                         "(a calibration line, a roadmap section, or 'assumption: why')")
-    return source
-
-
 def _driver(driver_id, raw, check, tags_in_use) -> Driver | None:
     path = ("drivers", driver_id)
     check.unknown_keys(raw, _DRIVER_KEYS, path, "a driver")
@@ -438,7 +295,7 @@ def _driver(driver_id, raw, check, tags_in_use) -> Driver | None:
     for i, tag in enumerate(tags):
         if tag not in tags_in_use:
             check.add(path + ("applies_to", i), f"no milestone has the tag '{tag}'{did_you_mean(tag, tags_in_use)}")
-    source = _needs_source(raw, path, check, "driver")
+    source = needs_source(raw, path, check, "driver")
     if factor is None or not tags:
         return None
     return Driver(driver_id, check.text(raw.get("title"), path + ("title",), default=driver_id), factor, tuple(tags), source)
@@ -514,7 +371,7 @@ def _milestone(milestone_id, raw, check, start, known) -> Milestone:
     if milestone_id in after.ids:
         check.add(path + ("after",), f"'{milestone_id}' cannot wait for itself")
     uncertain = duration is not None and not isinstance(duration, Fixed) and done_on is None
-    source = _needs_source(raw, path, check, "milestone") if uncertain or done_on else check.text(raw.get("source"), path + ("source",)) if "source" in raw else ""
+    source = needs_source(raw, path, check, "milestone") if uncertain or done_on else check.text(raw.get("source"), path + ("source",)) if "source" in raw else ""
     return Milestone(
         id=milestone_id,
         title=title,
@@ -532,7 +389,7 @@ def _milestone(milestone_id, raw, check, start, known) -> Milestone:
     )
 
 
-def _check_cycles(milestones: list[Milestone], check: _Checker) -> None:
+def _check_cycles(milestones: list[Milestone], check: Checker) -> None:
     graph = {m.id: [d for d in m.after.ids] for m in milestones if m.done_on is None}
     state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
     reported: set[frozenset] = set()
@@ -610,7 +467,7 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use) -> 
                 check.add(path + ("affects", "tags", i), f"no milestone has the tag '{tag}'{did_you_mean(tag, tags_in_use)}")
             ids.extend(m.id for m in milestones if tag in m.tags and m.id not in ids)
     ids = [i for i in ids if next(m for m in milestones if m.id == i).done_on is None]  # observed: never delayed
-    source = _needs_source(raw, path, check, "risk")
+    source = needs_source(raw, path, check, "risk")
     if not ok or delay is None:
         return None
     title = check.text(raw.get("title"), path + ("title",), default=risk_id)
@@ -663,7 +520,7 @@ def _correlations(raw, check, inputs) -> list[Correlation]:
         except ValueError as exc:
             check.add(path + ("rank",), str(exc))
             good = False
-        source = _needs_source(item, path, check, "correlation")
+        source = needs_source(item, path, check, "correlation")
         if good:
             seen.add(frozenset(names))
             out.append(Correlation((names[0], names[1]), rank, source))
@@ -708,7 +565,7 @@ def _targets(raw_targets, milestones, check, start) -> list[Target]:
     return targets + explicit
 
 
-def _check_target_cycles(targets: list[Target], check: _Checker) -> None:
+def _check_target_cycles(targets: list[Target], check: Checker) -> None:
     graph = {t.id: [m for m in t.members if m != t.id or t.kind != "milestone"] for t in targets if t.kind != "milestone"}
     for t in targets:
         seen, frontier = set(), list(graph.get(t.id, ()))
@@ -772,7 +629,7 @@ def _shocks(raw, check, milestones, risks, tags_in_use):
         allowed = {"delay": ("delay", "by", "source"), "scale": ("scale", "factor", "source"),
                    "risk": ("risk", "occurs", "source")}[kind]
         check.unknown_keys(shock, allowed, path, f"a {kind} shock")
-        source = _needs_source(shock, path, check, "shock")
+        source = needs_source(shock, path, check, "shock")
         if kind == "risk":
             rid, occurs = shock["risk"], shock.get("occurs")
             if rid not in risk_by_id:
