@@ -7,7 +7,6 @@ loader (no tags, no code), and nothing in them is ever evaluated.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -19,8 +18,10 @@ import yaml
 
 from . import calendar as cal
 from .checks import ID, ID_RULE, Checker, Path_, Problem, ScenarioError, did_you_mean, format_path, needs_source
+from . import load_money as money
+from . import load_shocks
 from .distributions import Fixed, _plain
-from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Shift, Shock, Target
+from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Target, uncertain_inputs
 
 KINDS = ("political", "legislative", "financial", "industrial", "operational")
 _TOP = {
@@ -35,13 +36,16 @@ _TOP = {
     "risks": "the risk register",
     "correlations": "rank correlations",
     "shocks": "changes against the parent scenario",
+    "funds": "money: envelopes and spending flows",
+    "indicators": "quantities derived from the money flows",
     "targets": "extra targets",
 }
-_MILESTONE_KEYS = ("title", "section", "kind", "tags", "roadmap_id", "deadline", "after", "duration", "status", "source")
+_MILESTONE_KEYS = ("title", "section", "kind", "tags", "roadmap_id", "deadline", "after", "duration", "status",
+                   "funding", "source")
 _DRIVER_KEYS = ("title", "factor", "applies_to", "source")
-_RISK_KEYS = ("title", "probability", "window", "delay", "affects", "source")
-_TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "deadline", "section")
-_SECTIONS = ("drivers", "milestones", "risks", "targets")
+_RISK_KEYS = ("title", "probability", "window", "delay", "affects", "freeze", "cut", "source")
+_TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "indicator", "at_least", "deadline", "section", "roadmap_id")
+_SECTIONS = ("drivers", "milestones", "risks", "targets", "funds", "indicators")
 
 
 
@@ -252,15 +256,22 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     tags_in_use = {t for m in raw_milestones.values() for t in (m.get("tags") or []) if isinstance(t, str)}
 
     drivers = [_driver(i, d, check, tags_in_use) for i, d in _section(data, "drivers", check).items()]
-    milestones = [_milestone(i, m, check, start, raw_milestones) for i, m in raw_milestones.items()]
+    fund_list = money.funds(_section(data, "funds", check), check, start, list(raw_milestones))
+    pools = [p for f in fund_list for p, _ in f.pools if not f.is_flow]
+    milestones = [_milestone(i, m, check, start, raw_milestones, pools) for i, m in raw_milestones.items()]
     _check_cycles(milestones, check)
-    risks = [_risk(i, r, check, start, horizon_days, milestones, tags_in_use) for i, r in _section(data, "risks", check).items()]
+    risks = [_risk(i, r, check, start, horizon_days, milestones, tags_in_use, fund_list)
+             for i, r in _section(data, "risks", check).items()]
     drivers = [d for d in drivers if d]
     risks = [r for r in risks if r]
-    milestones, risks, shifts, shocks = _shocks(data.get("shocks"), check, milestones, risks, tags_in_use)
-    scenario_inputs = set(_input_names(milestones, drivers, risks))
+    indicator_list = money.indicators(_section(data, "indicators", check), check, fund_list)
+    milestones, risks, shifts, shocks, fund_list, freezes = load_shocks.shocks(
+        data.get("shocks"), check, milestones, risks, tags_in_use, fund_list, start, horizon_days)
+    # Shock inputs are not offered for correlation: shocks are deliberate changes, not uncertainty.
+    scenario_inputs = {name for name, _ in uncertain_inputs(milestones, drivers, risks, (), fund_list, indicator_list)}
     correlations = _correlations(data.get("correlations"), check, scenario_inputs)
-    targets = _targets(_section(data, "targets", check), milestones, check, start)
+    observables = money.observable_names(fund_list) + [i.id for i in indicator_list]
+    targets = _targets(_section(data, "targets", check), milestones, check, start, observables)
 
     content = path.read_bytes() if path.is_file() else b""
     return Scenario(
@@ -275,6 +286,9 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
         correlations=tuple(correlations),
         shifts=tuple(shifts),
         shocks=tuple(shocks),
+        funds=tuple(fund_list),
+        indicators=tuple(indicator_list),
+        freezes=tuple(freezes),
         targets=tuple(targets),
         path=str(path),
         sha256=hashlib.sha256(content).hexdigest(),
@@ -343,7 +357,7 @@ def _dependency(raw, path, check, known) -> Dependency:
 _STATUS = re.compile(r"^done on (\S+)$")
 
 
-def _milestone(milestone_id, raw, check, start, known) -> Milestone:
+def _milestone(milestone_id, raw, check, start, known, pools=()) -> Milestone:
     path = ("milestones", milestone_id)
     check.unknown_keys(raw, _MILESTONE_KEYS, path, "a milestone")
     title = check.text(raw.get("title"), path + ("title",), required=True, default=milestone_id)
@@ -368,9 +382,10 @@ def _milestone(milestone_id, raw, check, start, known) -> Milestone:
     if "duration" in raw:
         duration = check.distribution(raw["duration"], path + ("duration",), duration=True)
     after = _dependency(raw.get("after"), path + ("after",), check, known)
+    funding = money.funding(raw["funding"], path + ("funding",), check, pools) if "funding" in raw else ()
     if milestone_id in after.ids:
         check.add(path + ("after",), f"'{milestone_id}' cannot wait for itself")
-    uncertain = duration is not None and not isinstance(duration, Fixed) and done_on is None
+    uncertain = (duration is not None and not isinstance(duration, Fixed) or "funding" in raw) and done_on is None
     source = needs_source(raw, path, check, "milestone") if uncertain or done_on else check.text(raw.get("source"), path + ("source",)) if "source" in raw else ""
     return Milestone(
         id=milestone_id,
@@ -386,6 +401,7 @@ def _milestone(milestone_id, raw, check, start, known) -> Milestone:
         done_on=done_on,
         source=source,
         line=check.where(path)[1],
+        funding=funding,
     )
 
 
@@ -415,7 +431,7 @@ def _check_cycles(milestones: list[Milestone], check: Checker) -> None:
             visit(node, [])
 
 
-def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use) -> Risk | None:
+def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use, fund_list=()) -> Risk | None:
     path = ("risks", risk_id)
     check.unknown_keys(raw, _RISK_KEYS, path, "a risk")
     ok = True
@@ -427,10 +443,11 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use) -> 
     except ValueError as exc:
         check.add(path + ("probability",), str(exc) if probability is not None else "missing; expected a probability 0 ≤ p ≤ 1")
         ok = False
-    delay = None
-    if "delay" not in raw:
+    freeze, cut, cut_share = money.risk_money(raw, path, check, list(fund_list))
+    delay = Fixed(0.0) if ("cut" in raw and "affects" not in raw and "freeze" not in raw) else None
+    if "delay" not in raw and delay is None:
         check.add(path, "missing 'delay'; expected a duration distribution, e.g. {triangular: {min: 1 month, mode: 2 months, max: 6 months}}")
-    else:
+    elif "delay" in raw:
         delay = check.distribution(raw["delay"], path + ("delay",), duration=True)
     window, window_text = None, ""
     if "window" in raw:
@@ -453,7 +470,9 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use) -> 
     affects = raw.get("affects")
     ids: list[str] = []
     known = [m.id for m in milestones]
-    if not isinstance(affects, dict) or not set(affects) <= {"milestones", "tags"} or not affects:
+    if affects is None and ("freeze" in raw or "cut" in raw):
+        pass  # a money risk need not delay milestones directly
+    elif not isinstance(affects, dict) or not set(affects) <= {"milestones", "tags"} or not affects:
         check.add(path + ("affects",), f"found {affects!r}; expected {{milestones: [ids], tags: [tags]}} (either or both)")
         ok = False
     else:
@@ -471,17 +490,9 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use) -> 
     if not ok or delay is None:
         return None
     title = check.text(raw.get("title"), path + ("title",), default=risk_id)
-    return Risk(risk_id, title, probability, delay, tuple(ids), window, window_text, source)
-
-
-def _input_names(milestones, drivers, risks) -> list[str]:
-    """Names of every uncertain input; the same order as :func:`sim.sampling.input_specs`."""
-    names = [f"driver:{d.id}" for d in drivers]
-    names += [f"milestone:{m.id}:duration" for m in milestones
-              if m.done_on is None and m.duration is not None and not isinstance(m.duration, Fixed)]
-    for r in risks:
-        names += [f"risk:{r.id}:occurs", f"risk:{r.id}:delay"] + ([f"risk:{r.id}:time"] if r.window else [])
-    return names  # shock inputs are not offered for correlation: shocks are deliberate changes
+    if ("cut" in raw and cut_share is None) or ("freeze" in raw and not freeze):
+        return None
+    return Risk(risk_id, title, probability, delay, tuple(ids), window, window_text, source, freeze, cut, cut_share)
 
 
 def _correlations(raw, check, inputs) -> list[Correlation]:
@@ -527,8 +538,8 @@ def _correlations(raw, check, inputs) -> list[Correlation]:
     return out
 
 
-def _targets(raw_targets, milestones, check, start) -> list[Target]:
-    targets = [Target(m.id, m.title, "milestone", (m.id,), m.deadline, m.deadline_text, m.section)
+def _targets(raw_targets, milestones, check, start, observables=()) -> list[Target]:
+    targets = [Target(m.id, m.title, "milestone", (m.id,), m.deadline, m.deadline_text, m.section, roadmap_id=m.roadmap_id)
                for m in milestones if m.deadline is not None]
     milestone_ids = {m.id for m in milestones}
     known = milestone_ids | set(raw_targets)
@@ -539,12 +550,28 @@ def _targets(raw_targets, milestones, check, start) -> list[Target]:
         if target_id in milestone_ids:
             check.add(path, f"'{target_id}' is already the target of milestone '{target_id}'; choose another id")
             continue
-        kinds = [k for k in ("milestone", "all_of", "any_of") if k in raw]
+        kinds = [k for k in ("milestone", "all_of", "any_of", "indicator") if k in raw]
         if len(kinds) != 1:
-            check.add(path, f"found {', '.join(kinds) or 'none'}; expected exactly one of milestone, all_of, any_of")
+            check.add(path, f"found {', '.join(kinds) or 'none'}; expected exactly one of milestone, all_of, any_of, indicator")
             continue
         kind = kinds[0]
-        if kind == "milestone":
+        threshold = None
+        if kind == "indicator":
+            name = raw["indicator"]
+            members = [name] if isinstance(name, str) else []
+            if not members or name not in observables:
+                check.add(path + ("indicator",), f"unknown observable or indicator {name!r}{did_you_mean(name, observables)}")
+                continue
+            try:
+                threshold = _plain(raw.get("at_least"))
+            except ValueError as exc:
+                check.add(path + ("at_least",), f"{exc}" if "at_least" in raw else "missing; expected the value to reach, e.g. at_least: 0.5")
+                continue
+        elif "at_least" in raw:
+            check.add(path + ("at_least",), "only indicator targets take at_least")
+        if kind == "indicator":
+            pass
+        elif kind == "milestone":
             members = [raw["milestone"]] if isinstance(raw["milestone"], str) else []
             if not members or members[0] not in milestone_ids:
                 check.add(path + ("milestone",), f"unknown milestone {raw['milestone']!r}{did_you_mean(raw['milestone'], milestone_ids)}")
@@ -559,14 +586,16 @@ def _targets(raw_targets, milestones, check, start) -> list[Target]:
         deadline = check.period(raw.get("deadline"), path + ("deadline",))
         title = check.text(raw.get("title"), path + ("title",), required=True, default=target_id)
         section = check.text(raw.get("section"), path + ("section",), default="combined")
+        roadmap_id = check.text(raw.get("roadmap_id"), path + ("roadmap_id",)) if "roadmap_id" in raw else ""
         if deadline:
-            explicit.append(Target(target_id, title, kind, tuple(members), deadline.last, str(deadline), section))
+            explicit.append(Target(target_id, title, kind, tuple(members), deadline.last, str(deadline), section,
+                                   threshold, roadmap_id))
     _check_target_cycles(explicit, check)
     return targets + explicit
 
 
 def _check_target_cycles(targets: list[Target], check: Checker) -> None:
-    graph = {t.id: [m for m in t.members if m != t.id or t.kind != "milestone"] for t in targets if t.kind != "milestone"}
+    graph = {t.id: list(t.members) for t in targets if t.kind in ("all_of", "any_of")}
     for t in targets:
         seen, frontier = set(), list(graph.get(t.id, ()))
         while frontier:
@@ -577,89 +606,3 @@ def _check_target_cycles(targets: list[Target], check: Checker) -> None:
             if node not in seen:
                 seen.add(node)
                 frontier.extend(graph.get(node, ()))
-
-
-
-_SHOCK_FORMS = ("{delay: MILESTONE or {milestones: [...], tags: [...]}, by: DURATION or distribution}, "
-                "{scale: MILESTONE or {milestones: [...], tags: [...]}, factor: NUMBER}, "
-                "{risk: RISK, occurs: true or false}")
-
-
-def _select(raw, path, check, milestones, tags_in_use) -> list[str]:
-    """Milestone ids named by a shock's selector: an id, or {milestones: [...], tags: [...]}."""
-    known = [m.id for m in milestones]
-    if isinstance(raw, str):
-        raw = {"milestones": [raw]}
-        path_of = lambda *_: path  # noqa: E731  (a plain id: report at the key itself)
-    else:
-        path_of = lambda *rest: path + rest  # noqa: E731
-    if not isinstance(raw, dict) or not raw or not set(raw) <= {"milestones", "tags"}:
-        check.add(path, f"found {raw!r}; expected a milestone id or {{milestones: [ids], tags: [tags]}}")
-        return []
-    ids: list[str] = []
-    for i, mid in enumerate(check.str_list(raw.get("milestones"), path_of("milestones"), "milestone ids")):
-        if mid not in known:
-            check.add(path_of("milestones", i), f"unknown milestone '{mid}'{did_you_mean(mid, known)}")
-        elif mid not in ids:
-            ids.append(mid)
-    for i, tag in enumerate(check.str_list(raw.get("tags"), path_of("tags"), "tags")):
-        if tag not in tags_in_use:
-            check.add(path_of("tags", i), f"no milestone has the tag '{tag}'{did_you_mean(tag, tags_in_use)}")
-        ids.extend(m.id for m in milestones if tag in m.tags and m.id not in ids)
-    return ids
-
-
-def _shocks(raw, check, milestones, risks, tags_in_use):
-    """Apply ``shocks``: delays become shifts, scales multiply durations, forced risks get p = 0 or 1."""
-    if raw is None:
-        return milestones, risks, [], []
-    if not isinstance(raw, list):
-        check.add(("shocks",), f"found {type(raw).__name__}; expected a list of shocks: {_SHOCK_FORMS}")
-        return milestones, risks, [], []
-    by_id = {m.id: m for m in milestones}
-    risk_by_id = {r.id: r for r in risks}
-    shifts, shocks = [], []
-    for i, shock in enumerate(raw):
-        path = ("shocks", i)
-        kinds = [k for k in ("delay", "scale", "risk") if isinstance(shock, dict) and k in shock]
-        if len(kinds) != 1:
-            check.add(path, f"found {shock!r}; expected one of {_SHOCK_FORMS}")
-            continue
-        kind = kinds[0]
-        allowed = {"delay": ("delay", "by", "source"), "scale": ("scale", "factor", "source"),
-                   "risk": ("risk", "occurs", "source")}[kind]
-        check.unknown_keys(shock, allowed, path, f"a {kind} shock")
-        source = needs_source(shock, path, check, "shock")
-        if kind == "risk":
-            rid, occurs = shock["risk"], shock.get("occurs")
-            if rid not in risk_by_id:
-                check.add(path + ("risk",), f"unknown risk {rid!r}{did_you_mean(rid, risk_by_id)}")
-            elif not isinstance(occurs, bool):
-                check.add(path + ("occurs",), f"found {occurs!r}; expected true (force it to occur) or false (rule it out)")
-            else:
-                risk_by_id[rid] = dataclasses.replace(risk_by_id[rid], probability=1.0 if occurs else 0.0)
-                shocks.append(Shock("risk", f"risk {rid} forced to {'occur' if occurs else 'not occur'}", source))
-            continue
-        ids = _select(shock[kind], path + (kind,), check, milestones, tags_in_use)
-        if kind == "delay":
-            if "by" not in shock:
-                check.add(path, "missing 'by'; expected a duration such as 6 months, or a duration distribution")
-                continue
-            delay = check.distribution(shock["by"], path + ("by",), duration=True)
-            if delay is None or not ids:
-                continue
-            shifts.append(Shift(f"shock:{i}:delay", delay, tuple(ids)))
-            what = shock["by"] if isinstance(shock["by"], str) else "a drawn delay"
-            shocks.append(Shock("delay", f"{', '.join(ids)} delayed by {what}", source))
-        else:
-            try:
-                factor = _plain(shock.get("factor"))
-                if factor < 0:
-                    raise ValueError(f"found {factor}; a duration factor cannot be negative")
-            except ValueError as exc:
-                check.add(path + ("factor",), str(exc))
-                continue
-            for mid in ids:
-                by_id[mid] = dataclasses.replace(by_id[mid], scale=by_id[mid].scale * factor)
-            shocks.append(Shock("scale", f"durations of {', '.join(ids)} scaled by {factor:g}", source))
-    return [by_id[m.id] for m in milestones], [risk_by_id[r.id] for r in risks], shifts, shocks

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from .distributions import Bernoulli, Distribution, Fixed, Uniform
+from .distributions import Distribution
 from .scenario import Scenario
 
 
@@ -55,16 +55,7 @@ class Inputs:
 
 def input_specs(scenario: Scenario) -> list[InputSpec]:
     """Every uncertain input of ``scenario`` with its distribution, in a fixed documented order."""
-    specs = [InputSpec(f"driver:{d.id}", d.factor) for d in scenario.drivers]
-    specs += [InputSpec(f"milestone:{m.id}:duration", m.duration) for m in scenario.milestones
-              if m.done_on is None and m.duration is not None and not isinstance(m.duration, Fixed)]
-    for r in scenario.risks:
-        specs.append(InputSpec(f"risk:{r.id}:occurs", Bernoulli(r.probability)))
-        specs.append(InputSpec(f"risk:{r.id}:delay", r.delay))
-        if r.window:
-            specs.append(InputSpec(f"risk:{r.id}:time", Uniform(*r.window)))
-    specs += [InputSpec(s.name, s.delay) for s in scenario.shifts if not isinstance(s.delay, Fixed)]
-    return specs
+    return [InputSpec(name, dist) for name, dist in scenario.inputs()]
 
 
 def _stream(seed: int, name: str, purpose: str = "u") -> np.random.Generator:

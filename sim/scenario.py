@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .distributions import Distribution
+from .distributions import Bernoulli, Distribution, Fixed, Uniform
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,55 @@ class Milestone:
     source: str = ""
     line: int = 0
     scale: float = 1.0  # from `scale` shocks: multiplies the duration
+    funding: tuple["Funding", ...] = ()  # money it needs committed before its duration runs (a programme)
+
+
+@dataclass(frozen=True)
+class Funding:
+    """Money a programme draws from one pool: ``amount`` (€ bn)."""
+
+    pool: str  # "fund" or "fund/beneficiary"
+    amount: Distribution
+
+
+@dataclass(frozen=True)
+class Fund:
+    """A source of money: an envelope split into pools, or an exogenous spending flow.
+
+    Envelope funds have ``envelope`` (€ bn) and ``pools`` (beneficiary → share of the envelope; a fund without
+    beneficiaries has one pool named like the fund). Spending flows have ``spending_rate`` (€ bn/yr at start)
+    and ``spending_growth`` (per year) and no pools.
+    """
+
+    id: str
+    title: str
+    envelope: Distribution | None = None
+    pools: tuple[tuple[str, float], ...] = ()  # (pool id, share of envelope)
+    opens: str | None = None  # milestone id
+    commit_by: float = float("inf")  # days: no commitment after this time
+    commit_by_text: str = ""
+    prefinancing: float = 0.0
+    payment_lag: Distribution | None = None  # days
+    inflow: float | None = None  # € bn per year, accrued from opening
+    spending_rate: float | None = None
+    spending_growth: Distribution | None = None
+    source: str = ""
+
+    @property
+    def is_flow(self) -> bool:
+        return self.spending_rate is not None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A ratio of weighted sums of observables, optionally of their change over a trailing window (days)."""
+
+    id: str
+    title: str
+    numerator: tuple[tuple[str, Distribution], ...]
+    denominator: tuple[tuple[str, Distribution], ...]
+    trailing: float | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +121,9 @@ class Risk:
     window: tuple[float, float] | None = None
     window_text: str = ""
     source: str = ""
+    freeze: tuple[str, ...] = ()  # pools frozen for `delay` days after it occurs
+    cut: tuple[str, ...] = ()  # pools whose uncommitted envelope is cut by `cut_share` when it occurs
+    cut_share: Distribution | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +161,9 @@ class Shock:
 class Target:
     """A question: when does a condition first hold, and does it hold by ``deadline``?
 
-    ``kind`` is ``milestone`` (one milestone done), ``all_of`` (latest of ``members``) or ``any_of``
-    (earliest). Members are milestone or target ids.
+    ``kind`` is ``milestone`` (one milestone done), ``all_of`` (latest of ``members``), ``any_of``
+    (earliest) or ``indicator`` (when the observable or indicator ``members[0]`` first reaches
+    ``threshold``). Members are milestone or target ids.
     """
 
     id: str
@@ -120,6 +173,8 @@ class Target:
     deadline: dt.date
     deadline_text: str
     section: str = "other"
+    threshold: float | None = None
+    roadmap_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +191,9 @@ class Scenario:
     correlations: tuple[Correlation, ...] = ()
     shifts: tuple[Shift, ...] = ()
     shocks: tuple[Shock, ...] = ()
+    funds: tuple[Fund, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    freezes: tuple[tuple[str, float, float], ...] = ()  # (pool, from day, to day) from freeze shocks
     description: str = ""
     seed: int | None = None
     path: str = ""
@@ -148,3 +206,57 @@ class Scenario:
 
     def milestone(self, milestone_id: str) -> Milestone:
         return next(m for m in self.milestones if m.id == milestone_id)
+
+    def inputs(self) -> list[tuple[str, Distribution]]:
+        """Every uncertain input ``(name, distribution)``; see :func:`uncertain_inputs`."""
+        return uncertain_inputs(self.milestones, self.drivers, self.risks, self.shifts, self.funds, self.indicators)
+
+    @property
+    def pools(self) -> tuple[str, ...]:
+        """Every pool id, fund by fund."""
+        return tuple(p for f in self.funds for p, _ in f.pools)
+
+    def observables(self) -> tuple[str, ...]:
+        """Names of every fund observable (``FUND.committed`` …) and indicator."""
+        names = []
+        for f in self.funds:
+            names += [f"{f.id}.disbursed"] if f.is_flow else [
+                f"{f.id}.committed", f"{f.id}.disbursed", f"{f.id}.committed_share", f"{f.id}.disbursed_share"]
+        return tuple(names) + tuple(i.id for i in self.indicators)
+
+
+def uncertain_inputs(milestones, drivers=(), risks=(), shifts=(), funds=(), indicators=()) -> list[tuple[str, Distribution]]:
+    """Every uncertain input ``(name, distribution)`` of a scenario, in a fixed documented order.
+
+    Names: ``driver:ID``, ``milestone:ID:duration``, ``risk:ID:occurs|delay|time|cut``, ``shock:N:delay``,
+    ``fund:ID:envelope|growth``, ``funding:MILESTONE:POOL:amount|lag``, ``indicator:ID:numerator|denominator:OBS``.
+    Fixed quantities are not inputs.
+    """
+    out: list[tuple[str, Distribution]] = [(f"driver:{d.id}", d.factor) for d in drivers]
+    out += [(f"milestone:{m.id}:duration", m.duration) for m in milestones
+            if m.done_on is None and m.duration is not None and not isinstance(m.duration, Fixed)]
+    for r in risks:
+        out += [(f"risk:{r.id}:occurs", Bernoulli(r.probability)), (f"risk:{r.id}:delay", r.delay)]
+        if r.window:
+            out.append((f"risk:{r.id}:time", Uniform(*r.window)))
+        if r.cut and not isinstance(r.cut_share, Fixed):
+            out.append((f"risk:{r.id}:cut", r.cut_share))
+    out += [(s.name, s.delay) for s in shifts if not isinstance(s.delay, Fixed)]
+    for f in funds:
+        if f.is_flow:
+            if not isinstance(f.spending_growth, Fixed):
+                out.append((f"fund:{f.id}:growth", f.spending_growth))
+        elif not isinstance(f.envelope, Fixed):
+            out.append((f"fund:{f.id}:envelope", f.envelope))
+    lag_of = {p: f.payment_lag for f in funds for p, _ in f.pools}
+    for m in milestones:
+        for part in m.funding:
+            if not isinstance(part.amount, Fixed):
+                out.append((f"funding:{m.id}:{part.pool}:amount", part.amount))
+            lag = lag_of.get(part.pool)
+            if lag is not None and not isinstance(lag, Fixed):
+                out.append((f"funding:{m.id}:{part.pool}:lag", lag))
+    for ind in indicators:
+        for role, weights in (("numerator", ind.numerator), ("denominator", ind.denominator)):
+            out += [(f"indicator:{ind.id}:{role}:{name}", w) for name, w in weights if not isinstance(w, Fixed)]
+    return out

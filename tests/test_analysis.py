@@ -71,7 +71,7 @@ def test_scale_and_forced_risk_shocks(base, write):
 def test_bad_shocks_are_reported(write):
     write(BASE, "base.yaml")
     path = write("extends: base.yaml\ntitle: Bad\nshocks:\n  - {delay: lawx, by: 3 months}\n"
-                 "  - {scale: {tags: [legal]}, factor: -1}\n  - {risk: vetox, occurs: yes please}\n  - {cut: everything}\n", "bad.yaml")
+                 "  - {scale: {tags: [legal]}, factor: -1}\n  - {risk: vetox, occurs: yes please}\n  - {halve: everything}\n", "bad.yaml")
     with pytest.raises(sim.ScenarioError) as exc:
         sim.load(path)
     text = str(exc.value)
@@ -79,7 +79,7 @@ def test_bad_shocks_are_reported(write):
     assert "shocks[1].scale.tags[0]: no milestone has the tag 'legal'" in text
     assert "shocks[1].factor: found -1.0; a duration factor cannot be negative" in text
     assert "shocks[2].risk: unknown risk 'vetox'; did you mean 'veto'?" in text
-    assert "shocks[3]: found {'cut': 'everything'}; expected one of" in text
+    assert "shocks[3]: found {'halve': 'everything'}; expected one of" in text
 
 
 def test_paired_interval_narrower_than_independent(base, write):
