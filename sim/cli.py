@@ -116,6 +116,30 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", metavar="DIR", default="results/sweep", help="where sweep.csv goes (default results/sweep)")
     sw.add_argument("--no-progress", action="store_true", help="never show the progress bar")
 
+    rep = sub.add_parser("report", help="build a briefing (PDF, PNG pages or Markdown) from a run or a scenario",
+                         description="Build the briefing: readiness dashboard with the targets most at risk and what "
+                                     "drives them, timeline, S-curves, tornado and fan charts, comparison, and the "
+                                     "assumptions behind the headline results with their sources. Given a scenario "
+                                     "file it runs it first; given a results directory (from `readiness run`) it "
+                                     "reads it. Examples:\n"
+                                     "  readiness report scenarios/baseline.yaml --out briefing.pdf\n"
+                                     "  readiness report results/baseline --format md --out briefing.md\n"
+                                     "  readiness report scenarios/baseline.yaml --compare scenarios/delays/crm-shock.yaml",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rep.add_argument("source", metavar="RESULTS_DIR_OR_SCENARIO",
+                     help="a results directory written by `readiness run`, or a scenario file (YAML) to run")
+    rep.add_argument("--out", metavar="FILE", default=None,
+                     help="file to write (default briefing.<format>); png pages go next to it as <name>-1.png …")
+    rep.add_argument("--format", choices=["pdf", "png", "md"], default=None,
+                     help="pdf (default), png (one image per page) or md (Markdown summary); default from --out's suffix")
+    rep.add_argument("-n", "--iterations", type=_positive_int, default=None,
+                     help="replications when running a scenario (default 2000)")
+    rep.add_argument("--seed", type=_seed, default=None, help="root seed when running a scenario (default: the scenario's)")
+    rep.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1)")
+    rep.add_argument("--compare", action="append", metavar="SCENARIO", default=None,
+                     help="add a paired comparison with this scenario (repeatable), run with the same seed and N")
+    rep.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+
     lister = sub.add_parser("list", help="list the shipped scenarios with their titles")
     lister.add_argument("--dir", default="scenarios", help="folder to search (default ./scenarios)")
     return parser
@@ -127,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         _parser().print_help()
         return EXIT_USAGE
     try:
-        return {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep}[args.command](args)
+        return {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
+                "report": _report}[args.command](args)
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
 
@@ -195,8 +220,9 @@ def _run(args) -> int:
     if args.precision is not None:
         print(f"\nStopped after {results.n} replications: largest 95% half-width "
               f"{results.meta['max_half_width']:.4f} (asked ≤ {args.precision}).")
-    print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv, run.json, outcomes.csv.gz, inputs.csv.gz"
-          f"{', charts' if args.charts else ''}) in {results.meta['wall_time_s']:.1f} s.")
+    money = ", series.csv, funding.csv" if not results.series.empty else ""
+    print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv{money}, run.json, "
+          f"outcomes.csv.gz, inputs.csv.gz{', charts' if args.charts else ''}) in {results.meta['wall_time_s']:.1f} s.")
     return 0
 
 
@@ -356,4 +382,85 @@ def _sweep(args) -> int:
         label = f"{title} ({deadlines[target]})"
         print(f"{label:<56}" + "".join(f"{p:>11.0%}" for p in wide.loc[target]))
     print(f"\nAll targets and intervals: {out / 'sweep.csv'}")
+    return 0
+
+
+def _report(args) -> int:
+    from .runner import RunInterrupted, run
+
+    source = Path(args.source)
+    suffix_format = {".pdf": "pdf", ".png": "png", ".md": "md"}.get(Path(args.out).suffix.lower()) if args.out else None
+    fmt = args.format or suffix_format or "pdf"
+    if args.out and suffix_format and suffix_format != fmt:
+        print(f"readiness: --out '{args.out}' is a .{suffix_format} file but --format is {fmt}; use --out "
+              f"{Path(args.out).with_suffix('.' + fmt)}", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out) if args.out else Path(f"briefing.{fmt}")
+    if out.is_dir():
+        print(f"readiness: --out: '{out}' is a directory; expected a file name such as {out / ('briefing.' + fmt)}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if not source.exists():
+        print(f"readiness: '{source}' does not exist; expected a results directory (from `readiness run`) or a "
+              f"scenario file (.yaml)", file=sys.stderr)
+        return EXIT_USAGE
+    progress = False if args.no_progress else None
+
+    if source.is_dir():
+        if not (source / "run.json").is_file():
+            print(f"readiness: '{source}' is a directory without run.json, so not a results directory; run "
+                  f"`readiness run SCENARIO --out DIR` first, or pass a scenario file", file=sys.stderr)
+            return EXIT_USAGE
+        if args.iterations is not None or args.seed is not None:
+            print("readiness: note: -n and --seed apply only when running a scenario; the results directory is "
+                  "reported as it is", file=sys.stderr)
+        from .results import Results
+
+        try:
+            results = Results.load(source)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"readiness: cannot read results from '{source}': {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        scenarios = _load_all([source])
+        if scenarios is None:
+            return EXIT_USAGE
+        try:
+            results = run(scenarios[0], n=args.iterations or 2000, seed=args.seed, jobs=args.jobs, progress=progress)
+        except RunInterrupted as exc:
+            print(f"readiness: {exc}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+    comparison = None
+    if args.compare:
+        from .analysis import compare_results
+
+        others = _load_all(args.compare)
+        if others is None:
+            return EXIT_USAGE
+        named = {}
+        try:
+            for path, scenario in zip(args.compare, others):
+                name = Path(path).stem
+                named[name if name not in named else f"{name}-{len(named)}"] = run(
+                    scenario, n=results.n, seed=results.meta["seed"], jobs=args.jobs, progress=progress)
+        except RunInterrupted as exc:
+            print(f"readiness: {exc}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        comparison = compare_results(results, named)
+
+    from .report import build_report
+
+    try:
+        written = build_report(results, out, format=fmt, comparison=comparison)
+    except KeyboardInterrupt:
+        print("readiness: interrupted while writing; no briefing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"readiness: cannot write the briefing to '{out}': {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    pages = f" ({len(written)} pages)" if fmt == "png" else ""
+    shown = f"{written[0]} … {written[-1].name}" if len(written) > 1 else str(written[0])
+    print(f"Briefing written to {shown}{pages}: {results.meta.get('title', '')}, {results.n} replications, "
+          f"seed {results.meta.get('seed')}.")
     return 0

@@ -383,6 +383,9 @@ def _milestone(milestone_id, raw, check, start, known, pools=()) -> Milestone:
         duration = check.distribution(raw["duration"], path + ("duration",), duration=True)
     after = _dependency(raw.get("after"), path + ("after",), check, known)
     funding = money.funding(raw["funding"], path + ("funding",), check, pools) if "funding" in raw else ()
+    if funding and done_on is not None:
+        check.add(path + ("funding",), "an observed milestone (status: done on) cannot draw money; "
+                                       "reduce the fund's envelope by what it already took")
     if milestone_id in after.ids:
         check.add(path + ("after",), f"'{milestone_id}' cannot wait for itself")
     uncertain = (duration is not None and not isinstance(duration, Fixed) or "funding" in raw) and done_on is None

@@ -9,7 +9,7 @@ import re
 
 from . import calendar as cal
 from .checks import ID, ID_RULE, Checker, did_you_mean, needs_source
-from .distributions import _plain
+from .distributions import Fixed, _plain
 from .scenario import Fund, Funding, Indicator
 
 FUND_KEYS = ("title", "envelope", "beneficiaries", "opens", "commit_by", "prefinancing", "payment_lag", "inflow",
@@ -47,20 +47,20 @@ def _fund(fid, raw, check: Checker, start, milestone_ids) -> Fund | None:
         spending = raw["spending"]
         if not isinstance(spending, dict) or set(spending) != {"rate", "growth"}:
             check.add(path + ("spending",), f"found {spending!r}; expected {{rate: € bn per year, growth: share per year}}")
-            return None
+            return Fund(fid, title, spending_rate=1.0, spending_growth=Fixed(0.0), source=source)
         rate = _number(spending["rate"], path + ("spending", "rate"), check, "a rate in € bn per year > 0", strict_low=True)
         growth = check.distribution(spending["growth"], path + ("spending", "growth"), duration=False)
         if growth is not None and float(growth.ppf([0.0])[0]) <= -1:
             check.add(path + ("spending", "growth"), "growth must stay above −1 (−100 % a year)")
             growth = None
-        if rate is None or growth is None or extra:
-            return None
-        return Fund(fid, title, spending_rate=rate, spending_growth=growth, source=source)
+        # Even with problems the fund is returned, so that references to it do not cascade into more errors.
+        return Fund(fid, title, spending_rate=rate or 1.0, spending_growth=growth or Fixed(0.0), source=source)
 
+    envelope = None
     if "envelope" not in raw:
         check.add(path, "missing 'envelope'; expected € bn (a number or a distribution), or 'spending' for a flow")
-        return None
-    envelope = check.distribution(raw["envelope"], path + ("envelope",), duration=False)
+    else:
+        envelope = check.distribution(raw["envelope"], path + ("envelope",), duration=False)
     if envelope is not None and float(envelope.ppf([0.0])[0]) < 0:
         check.add(path + ("envelope",), "an envelope cannot be negative")
         envelope = None
@@ -95,10 +95,8 @@ def _fund(fid, raw, check: Checker, start, milestone_ids) -> Fund | None:
     inflow = None
     if "inflow" in raw:
         inflow = _number(raw["inflow"], path + ("inflow",), check, "€ bn per year > 0", strict_low=True)
-    if envelope is None or prefinancing is None:
-        return None
-    return Fund(fid, title, envelope=envelope, pools=pools, opens=opens, commit_by=commit_by,
-                commit_by_text=commit_text, prefinancing=prefinancing, payment_lag=lag, inflow=inflow, source=source)
+    return Fund(fid, title, envelope=envelope or Fixed(0.0), pools=pools, opens=opens, commit_by=commit_by,
+                commit_by_text=commit_text, prefinancing=prefinancing or 0.0, payment_lag=lag, inflow=inflow, source=source)
 
 
 def funding(raw, path, check: Checker, pools) -> tuple[Funding, ...]:

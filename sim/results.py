@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import calendar as cal
-from .engine import Network
+from .engine import BatchOutcome, Network
 from .scenario import Scenario
 
 Z95 = 1.959963984540054
@@ -46,10 +46,15 @@ def quantile_times(times: np.ndarray, qs=QUANTILES) -> np.ndarray:
     return np.quantile(times, qs, axis=0, method="inverted_cdf")
 
 
-def target_times(scenario: Scenario, done: np.ndarray) -> np.ndarray:
-    """Event time of every target ``(replications, targets)`` from milestone completion times."""
+def target_times(scenario: Scenario, done: np.ndarray, money_times: np.ndarray | None = None) -> np.ndarray:
+    """Event time of every target ``(replications, targets)``.
+
+    From milestone completion times ``done`` and, for indicator targets, ``money_times`` (one column per
+    indicator target, in scenario order).
+    """
     column = {m.id: i for i, m in enumerate(scenario.milestones)}
     explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+    indicator_column = {t.id: k for k, t in enumerate(t for t in scenario.targets if t.kind == "indicator")}
     memo: dict[str, np.ndarray] = {}
 
     def time_of(member: str) -> np.ndarray:
@@ -61,6 +66,8 @@ def target_times(scenario: Scenario, done: np.ndarray) -> np.ndarray:
         if t.id not in memo:
             if t.kind == "milestone":
                 memo[t.id] = done[:, column[t.members[0]]]
+            elif t.kind == "indicator":
+                memo[t.id] = money_times[:, indicator_column[t.id]]
             else:
                 stacked = np.column_stack([time_of(m) for m in t.members])
                 memo[t.id] = stacked.max(axis=1) if t.kind == "all_of" else stacked.min(axis=1)
@@ -113,6 +120,8 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
         if member not in explicit:
             return np.full(n, column[member])
         t = explicit[member]
+        if t.kind == "indicator":  # decided by money flows, not by one milestone chain
+            return np.full(n, -1)
         member_times = np.column_stack([times[:, by_id[x]] if x in explicit else done[:, column[x]] for x in t.members])
         pick = member_times.argmax(axis=1) if t.kind == "all_of" else member_times.argmin(axis=1)
         anchors = np.column_stack([anchor(x) for x in t.members])
@@ -130,6 +139,59 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
         missed = times[:, j] > cal.deadline_time(t.deadline, scenario.start)
         on_missed_path |= on_path & missed[:, None]
     return on_missed_path.mean(axis=0), by_target
+
+
+SERIES_COLUMNS = ["observable", "date", "p10", "p50", "p90", "mean"]
+FUNDING_COLUMNS = ["milestone", "pool", "p_requested", "p_waited", "mean_wait_days", "p90_wait_days", "p_never"]
+
+
+def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
+    """Quantile bands of every money observable on the monthly grid (NaN ratios are left out of a month)."""
+    mnet = net.money
+    if mnet is None or outcome.series.size == 0:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    values = outcome.series.astype(float)  # (n, observables, months)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # months where a ratio is undefined everywhere
+            q = np.nanquantile(values, [0.1, 0.5, 0.9], axis=0)
+            mean = np.nanmean(values, axis=0)
+    rows = len(mnet.observables) * len(mnet.monthly_dates)
+    return pd.DataFrame({
+        "observable": np.repeat(mnet.observables, len(mnet.monthly_dates)),
+        "date": np.tile(mnet.monthly_dates, len(mnet.observables)),
+        "p10": q[0].reshape(rows), "p50": q[1].reshape(rows), "p90": q[2].reshape(rows), "mean": mean.reshape(rows),
+    }, columns=SERIES_COLUMNS)
+
+
+def funding_waits(scenario: Scenario, net: Network, outcome: BatchOutcome) -> pd.DataFrame:
+    """How often and how long each programme waited for each pool's money.
+
+    Columns: ``p_requested`` (share of replications in which the programme asked for the money before the
+    horizon), ``p_waited`` (share in which it then waited more than a day, including never being served),
+    ``mean_wait_days`` and ``p90_wait_days`` (among those that waited and got it), ``p_never`` (share in
+    which it asked but was never served before the horizon).
+    """
+    mnet = net.money
+    if mnet is None or not mnet.parts:
+        return pd.DataFrame(columns=FUNDING_COLUMNS)
+    asked = np.isfinite(outcome.requested)
+    got = np.isfinite(outcome.committed)
+    wait = np.where(asked & got, outcome.committed - outcome.requested, np.nan)
+    rows = []
+    for j, (i, p) in enumerate(mnet.parts):
+        waited = wait[:, j][wait[:, j] > 1.0]
+        rows.append({
+            "milestone": mnet.milestone_ids[i], "pool": mnet.pools[p],
+            "p_requested": asked[:, j].mean(),
+            "p_waited": ((wait[:, j] > 1.0) | (asked[:, j] & ~got[:, j])).mean(),
+            "mean_wait_days": waited.mean() if waited.size else 0.0,
+            "p90_wait_days": float(np.quantile(waited, 0.9)) if waited.size else 0.0,
+            "p_never": (asked[:, j] & ~got[:, j]).mean(),
+        })
+    return pd.DataFrame(rows, columns=FUNDING_COLUMNS)
 
 
 def _dates(times: np.ndarray, start: dt.date) -> list[str]:
@@ -158,6 +220,12 @@ class Results:
         milestone is on the driving path that decides the target's date.
     meta : dict
         Run metadata (scenario, seed, iterations, version, wall time, engine …), as in ``run.json``.
+    series : pandas.DataFrame
+        Money observables and indicators on the monthly grid: ``observable, date, p10, p50, p90, mean``
+        (empty without funds).
+    funding : pandas.DataFrame
+        Waiting for money, per programme and pool: ``milestone, pool, p_requested, p_waited, mean_wait_days,
+        p90_wait_days, p_never`` (see :func:`funding_waits`).
     """
 
     targets: pd.DataFrame
@@ -166,6 +234,8 @@ class Results:
     inputs: pd.DataFrame
     criticality: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    series: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SERIES_COLUMNS))
+    funding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FUNDING_COLUMNS))
 
     @property
     def n(self) -> int:
@@ -177,11 +247,12 @@ class Results:
         return dt.date.fromisoformat(self.meta["start"])
 
     @classmethod
-    def build(cls, scenario: Scenario, net: Network, done: np.ndarray, input_names, input_values: np.ndarray,
+    def build(cls, scenario: Scenario, net: Network, outcome: BatchOutcome, input_names, input_values: np.ndarray,
               meta: dict) -> "Results":
-        """Derive the tables from completion times ``done`` (replications × milestones, days)."""
+        """Derive the tables from the engine's outcome for all replications."""
+        done = outcome.done
         n = done.shape[0]
-        times = target_times(scenario, done)
+        times = target_times(scenario, done, outcome.money_times)
         start = scenario.start
 
         deadlines = np.array([cal.deadline_time(t.deadline, start) for t in scenario.targets])
@@ -229,7 +300,8 @@ class Results:
         outcomes.index.name = "replication"
         inputs = pd.DataFrame(input_values, columns=list(input_names))
         inputs.index.name = "replication"
-        return cls(targets, milestones, outcomes, inputs, critical, meta)
+        return cls(targets, milestones, outcomes, inputs, critical, meta,
+                   series_bands(net, outcome), funding_waits(scenario, net, outcome))
 
     def met(self, target: str) -> np.ndarray:
         """Per replication, whether ``target`` is met by its deadline (bool array)."""
@@ -261,6 +333,9 @@ class Results:
             self.outcomes.to_csv(tmp / "outcomes.csv.gz", float_format="%.6f")
             self.inputs.to_csv(tmp / "inputs.csv.gz", float_format="%.6f")
             self.criticality.to_csv(tmp / "criticality.csv", float_format="%.4f")
+            if not self.series.empty:
+                self.series.to_csv(tmp / "series.csv", index=False, float_format="%.6g")
+                self.funding.to_csv(tmp / "funding.csv", index=False, float_format="%.6g")
             (tmp / "run.json").write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
             if extra is not None:
                 extra(tmp)
@@ -285,7 +360,9 @@ class Results:
         inputs = pd.read_csv(d / "inputs.csv.gz", index_col="replication")
         critical = pd.read_csv(d / "criticality.csv", index_col="milestone")
         meta = json.loads((d / "run.json").read_text())
-        return cls(targets, milestones, outcomes, inputs, critical, meta)
+        series = pd.read_csv(d / "series.csv") if (d / "series.csv").exists() else pd.DataFrame(columns=SERIES_COLUMNS)
+        funding = pd.read_csv(d / "funding.csv") if (d / "funding.csv").exists() else pd.DataFrame(columns=FUNDING_COLUMNS)
+        return cls(targets, milestones, outcomes, inputs, critical, meta, series, funding)
 
     # ------------------------------------------------------------------------------------------ display
 
@@ -305,6 +382,22 @@ class Results:
         lines.append("")
         lines.append("P(met): share of replications meeting the deadline (any time on that day); "
                      "P50/P80: dates by which 50 %/80 % of replications are done.")
+        if not self.funding.empty:
+            lines += ["", self.funding_summary()]
+        return "\n".join(lines)
+
+    def funding_summary(self, rows: int = 10) -> str:
+        """Which programmes waited for which money, how often and how long."""
+        f = self.funding.copy()
+        f["impact"] = f.p_waited * f.mean_wait_days + f.p_never * 10_000
+        f = f.sort_values("impact", ascending=False).head(rows)
+        lines = ["Waiting for money (programmes that most often wait for their funds to commit):",
+                 f"  {'programme':<40} {'pool':<22} {'waited':>7} {'mean wait':>10} {'P90 wait':>9} {'never':>6}"]
+        for r in f.itertuples():
+            lines.append(f"  {r.milestone[:40]:<40} {r.pool[:22]:<22} {r.p_waited:>7.0%} {r.mean_wait_days:>6.0f} days "
+                         f"{r.p90_wait_days:>4.0f} days {r.p_never:>6.0%}")
+        lines.append("  waited: share of replications in which the money was not there when the programme was ready; "
+                     "never: it never came before the horizon. All rows: funding.csv.")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

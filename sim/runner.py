@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from . import calendar as cal
-from .engine import Network, simulate_batch
+from .engine import BatchOutcome, Network, simulate_batch
 from .load import load
 from .results import Results, target_times, wilson_interval
 from .sampling import Copula, Inputs, sample
@@ -39,7 +39,7 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _simulate_chunk(net: Network, inputs: Inputs) -> np.ndarray:
+def _simulate_chunk(net: Network, inputs: Inputs) -> BatchOutcome:
     return simulate_batch(net, inputs)
 
 
@@ -48,13 +48,13 @@ def _split(inputs: Inputs, parts: int) -> list[Inputs]:
     return [Inputs(inputs.names, inputs.values[a:b], inputs.first + a) for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
-def half_width(scenario: Scenario, done: np.ndarray) -> float:
+def half_width(scenario: Scenario, outcome: BatchOutcome) -> float:
     """Largest 95 % Wilson half-width over the target probabilities."""
     if not scenario.targets:
         return 0.0
-    times = target_times(scenario, done)
+    times = target_times(scenario, outcome.done, outcome.money_times)
     deadlines = np.array([cal.deadline_time(t.deadline, scenario.start) for t in scenario.targets])
-    low, high = wilson_interval((times <= deadlines).sum(axis=0), len(done))
+    low, high = wilson_interval((times <= deadlines).sum(axis=0), len(times))
     return float(np.max((high - low) / 2))
 
 
@@ -104,7 +104,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         progress = sys.stderr.isatty()
 
     started = time.perf_counter()
-    done_parts, input_parts = [], []
+    outcome_parts, input_parts = [], []
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint) if jobs > 1 else None
     bar = tqdm(total=n, disable=not progress, unit="rep", file=sys.stderr, desc="replications")
     try:
@@ -113,15 +113,14 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
             count = min(batch, n - first)
             inputs = sample(scenario, seed, first, count, lhs_total=n if lhs else None)
             if pool is None:
-                done = simulate_batch(net, inputs)
+                outcome_parts.append(simulate_batch(net, inputs))
             else:
                 chunks = _split(inputs, jobs * 4)
-                done = np.concatenate(list(pool.map(_simulate_chunk, [net] * len(chunks), chunks)))
-            done_parts.append(done.reshape(count, len(net.ids)))
+                outcome_parts.extend(pool.map(_simulate_chunk, [net] * len(chunks), chunks))
             input_parts.append(inputs.values)
             first += count
             bar.update(count)
-            if precision is not None and half_width(scenario, np.concatenate(done_parts)) <= precision:
+            if precision is not None and half_width(scenario, BatchOutcome.concat(outcome_parts)) <= precision:
                 break
     except KeyboardInterrupt:
         if pool is not None:
@@ -133,7 +132,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         if pool is not None:
             pool.shutdown()
 
-    done = np.concatenate(done_parts)
+    outcome = BatchOutcome.concat(outcome_parts)
     values = np.concatenate(input_parts)
     copula = Copula.of(scenario)
     meta = {
@@ -141,10 +140,10 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         "scenario": scenario.path,
         "scenario_sha256": scenario.sha256,
         "seed": seed,
-        "iterations": int(len(done)),
+        "iterations": int(len(values)),
         "max_iterations": n,
         "precision": precision,
-        "max_half_width": half_width(scenario, done),
+        "max_half_width": half_width(scenario, outcome),
         "sampling": "latin-hypercube" if lhs else "monte-carlo",
         "correlations_repaired": bool(copula and copula.repaired),
         "jobs": jobs,
@@ -160,7 +159,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         "labels": input_labels(scenario),
         "shocks": [{"kind": sh.kind, "what": sh.description, "source": sh.source} for sh in scenario.shocks],
     }
-    return Results.build(scenario, net, done, sample_names(scenario), values, meta)
+    return Results.build(scenario, net, outcome, sample_names(scenario), values, meta)
 
 
 def input_labels(scenario: Scenario) -> dict[str, str]:

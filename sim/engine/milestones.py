@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 from simpy.events import Condition
 
+from ..calendar import DAYS_PER_YEAR
+from .money import MoneyNetwork, Pool
 from .network import Network
 
 TraceSink = Callable[[float, str, str, str], None]  # (time in days, event, milestone or risk id, detail)
 
 
+@dataclass
+class Money:
+    """One replication's money: the money network and its sampled envelopes, amounts and cut shares."""
+
+    net: MoneyNetwork
+    pool_envelope: np.ndarray  # (pools,) € bn
+    part_amount: np.ndarray  # (parts,) € bn
+    cut_share: np.ndarray  # (risks,)
+
+
 def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_delay: np.ndarray,
-             risk_time: np.ndarray, shift: np.ndarray | None = None, trace: TraceSink | None = None) -> np.ndarray:
+             risk_time: np.ndarray, shift: np.ndarray | None = None, money: Money | None = None,
+             trace: TraceSink | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run one replication.
 
     Parameters
@@ -30,13 +44,20 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         Effective duration of each milestone (days).
     risk_occurs, risk_delay, risk_time : numpy.ndarray
         Per risk: whether it occurs (0/1), its delay (days) and its time (days; ignored without a window).
+    shift : numpy.ndarray, optional
+        Per milestone, days by which ``delay`` shocks postpone its completion (applied last; risks do not
+        hit a milestone during its shift, so the shift moves its date by exactly that much).
+    money : Money, optional
+        Funds and programme parts; a milestone with funding waits until all its parts are committed.
     trace : callable, optional
         Receives ``(time, event, id, detail)`` for every event, for replaying a replication.
 
     Returns
     -------
-    numpy.ndarray
+    done : numpy.ndarray
         Completion time of each milestone (days since start); ``inf`` when not done by the horizon.
+    requested, committed : numpy.ndarray
+        Per programme part, when its money was asked for and when it was committed (``inf``: never).
     """
     env = simpy.Environment()
     n = len(net.ids)
@@ -45,6 +66,39 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     pending_delay = [0.0] * n
     shielded = [False] * n  # being shifted by a delay shock: risks no longer apply
     emit = trace or (lambda *_: None)
+    mnet = money.net if money is not None else None
+    n_parts = len(mnet.parts) if mnet else 0
+    requested = np.full(n_parts, math.inf)
+    committed = np.full(n_parts, math.inf)
+    pools: list[Pool] = []
+
+    def serve(pool: Pool) -> None:
+        """Commit every waiting request that fits, in request order; schedule the next look."""
+        now = env.now
+        if pool.can_commit(now):
+            for entry in list(pool.waiting):
+                part, amount, event = entry
+                if amount <= pool.available(now) + 1e-9:
+                    pool.committed += amount
+                    committed[part] = now
+                    pool.waiting.remove(entry)
+                    emit(now, "money", net.ids[mnet.parts[part][0]], f"{amount:.2f} bn committed from {mnet.pools[pool.index]}")
+                    event.succeed()
+        later = pool.next_change(now)
+        if pool.waiting and later < pool.wake_at:
+            pool.wake_at = later
+            env.process(wake(pool, later))
+
+    def wake(pool: Pool, at: float):
+        yield env.timeout(at - env.now)
+        if pool.wake_at == at:
+            pool.wake_at = math.inf
+        serve(pool)
+
+    def opener(pool: Pool, milestone: int):
+        yield finished[milestone]
+        pool.open_at = env.now
+        serve(pool)
 
     def milestone(i: int):
         if not math.isnan(net.observed[i]):
@@ -57,6 +111,20 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         if deps:
             need = net.need[i]
             yield Condition(env, lambda _events, count: count >= need, deps)
+        parts = mnet.milestone_parts[i] if mnet else ()
+        if parts:
+            asks = []
+            for part in parts:
+                requested[part] = env.now
+                asks.append(env.event())
+                pools[mnet.parts[part][1]].waiting.append([part, money.part_amount[part], asks[-1]])
+            for pool in {mnet.parts[part][1] for part in parts}:
+                serve(pools[pool])
+            if not all(a.triggered for a in asks):
+                short = ", ".join(f"{mnet.pools[mnet.parts[p][1]]} {money.part_amount[p]:.2f} bn"
+                                  for p, a in zip(parts, asks) if not a.triggered)
+                emit(env.now, "waiting", net.ids[i], f"for money: {short}")
+                yield env.all_of(asks)
         emit(env.now, "ready", net.ids[i], f"duration {durations[i]:.1f} days")
         yield env.timeout(durations[i])
         while pending_delay[i] > 0:  # delays from risks that hit before completion
@@ -71,24 +139,51 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         emit(env.now, "done", net.ids[i], "")
         finished[i].succeed()
 
-    def risk(r: int, affected: tuple[int, ...]):
-        yield env.timeout(risk_time[r])
+    def occur(r: int, affected: tuple[int, ...]) -> None:
+        """Risk ``r`` happens now: delays, freezes and cuts."""
         hit = [i for i in affected if not finished[i].triggered and not shielded[i]]
-        emit(env.now, "risk", net.risks[r][0].split(":")[1], f"occurs: +{risk_delay[r]:.1f} days on {len(hit)} milestones")
+        name = net.risks[r][0].split(":")[1]
+        emit(env.now, "risk", name, f"occurs: +{risk_delay[r]:.1f} days on {len(hit)} milestones")
         for i in hit:
             pending_delay[i] += risk_delay[r]
+        if mnet is None:
+            return
+        for p in mnet.risk_freeze[r]:
+            pools[p].frozen.append((env.now, env.now + risk_delay[r]))
+            emit(env.now, "freeze", mnet.pools[p], f"no commitments for {risk_delay[r]:.1f} days")
+            serve(pools[p])
+        for p in mnet.risk_cut[r]:
+            pool = pools[p]
+            pool.envelope = max(pool.committed, pool.envelope - money.cut_share[r] * money.pool_envelope[p])
+            emit(env.now, "cut", mnet.pools[p], f"envelope now {pool.envelope:.2f} bn")
 
+    def risk(r: int, affected: tuple[int, ...]):
+        yield env.timeout(risk_time[r])
+        occur(r, affected)
+
+    if mnet is not None:
+        for p, pool_id in enumerate(mnet.pools):
+            fund = mnet.funds[mnet.pool_fund[p]]
+            rate = None if fund.inflow is None else fund.inflow * mnet.pool_share[p] / DAYS_PER_YEAR
+            pool = Pool(p, float(money.pool_envelope[p]), fund.commit_by, rate)
+            pools.append(pool)
+            if mnet.pool_open[p] < 0:
+                pool.open_at = 0.0
+            else:
+                env.process(opener(pool, mnet.pool_open[p]))
+        for p, lo, hi in mnet.freezes:
+            pools[p].frozen.append((lo, hi))
     for r, (_, _, time_input, affected) in enumerate(net.risks):
-        if not risk_occurs[r] or not affected:
+        has_money = mnet is not None and (mnet.risk_freeze[r] or mnet.risk_cut[r])
+        if not risk_occurs[r] or not (affected or has_money):
             continue
-        if time_input is None:  # present from day 0: every affected milestone takes the delay
-            emit(0.0, "risk", net.risks[r][0].split(":")[1], f"occurs: +{risk_delay[r]:.1f} days on {len(affected)} milestones")
-            for i in affected:
-                pending_delay[i] += risk_delay[r]
+        if time_input is None:  # present from day 0
+            occur(r, affected)
         else:
             env.process(risk(r, affected))
     for i in range(n):
         env.process(milestone(i))
     env.run(until=np.nextafter(net.horizon, math.inf))
     done[done > net.horizon] = math.inf
-    return done
+    committed[committed > net.horizon] = math.inf
+    return done, requested, committed

@@ -10,6 +10,7 @@ from ..calendar import day_offset
 from ..distributions import Fixed
 from ..sampling import Inputs
 from ..scenario import Scenario
+from .money import MoneyNetwork
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Network:
     scale: np.ndarray
     shifts: tuple[tuple[str | None, float, tuple[int, ...]], ...]
     horizon: float
+    money: MoneyNetwork | None = None
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Network":
@@ -95,6 +97,7 @@ class Network:
                 for sh in scenario.shifts
             ),
             horizon=scenario.horizon_days,
+            money=MoneyNetwork.of(scenario),
         )
 
     def durations(self, inputs: Inputs) -> np.ndarray:

@@ -1,0 +1,384 @@
+"""Money in the engine: pools that commit requests (a SimPy-side state), and the payment curves, observables
+and indicators computed from commitments analytically, vectorised over replications.
+
+Units: € bn, days. Payments of a committed part: the fund's pre-financing share at commitment, the rest
+linearly over the programme's execution (commitment → completion) shifted by the payment lag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..calendar import DAYS_PER_YEAR, day_offset
+from ..distributions import Fixed
+from ..sampling import Inputs
+from ..scenario import Scenario
+
+WEEK = 7.0
+
+
+def _value(dist, name: str | None, inputs: Inputs) -> np.ndarray:
+    """The sampled column of ``name``, or the fixed value, for every replication of ``inputs``."""
+    if name is not None:
+        return inputs.column(name)
+    return np.full(inputs.values.shape[0], dist.value)
+
+
+@dataclass(frozen=True)
+class MoneyNetwork:
+    """The funds, pools, programme parts, indicators and money targets of a scenario, by index."""
+
+    fund_ids: tuple[str, ...]
+    funds: tuple  # Fund objects
+    pools: tuple[str, ...]
+    pool_fund: tuple[int, ...]
+    pool_share: np.ndarray
+    pool_open: tuple[int, ...]  # milestone index opening the pool, −1: open from day 0
+    parts: tuple[tuple[int, int], ...]  # (milestone index, pool index)
+    part_amounts: tuple  # Distribution of each part's amount (€ bn)
+    milestone_parts: tuple[tuple[int, ...], ...]
+    freezes: tuple[tuple[int, float, float], ...]  # (pool, from, to) from shocks
+    risk_freeze: tuple[tuple[int, ...], ...]  # per risk: pools it freezes
+    risk_cut: tuple[tuple[int, ...], ...]  # per risk: pools it cuts
+    indicators: tuple  # Indicator objects
+    targets: tuple[tuple[str, str, float], ...]  # (target id, observable or indicator, threshold)
+    horizon: float
+    milestone_ids: tuple[str, ...]
+    risks: tuple  # Risk objects
+    observables: tuple[str, ...]
+    monthly: np.ndarray  # days of the 1st of each month (and the start day) up to the horizon
+    monthly_dates: tuple[str, ...]
+    weekly: np.ndarray  # every 7 days from the start to the horizon
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "MoneyNetwork | None":
+        if not scenario.funds:
+            return None
+        months = [scenario.start]
+        nxt = dt.date(scenario.start.year + scenario.start.month // 12, scenario.start.month % 12 + 1, 1)
+        while nxt <= scenario.horizon:
+            months.append(nxt)
+            nxt = dt.date(nxt.year + nxt.month // 12, nxt.month % 12 + 1, 1)
+        fund_ids = tuple(f.id for f in scenario.funds)
+        pools, pool_fund, share, pool_open = [], [], [], []
+        index = {m.id: i for i, m in enumerate(scenario.milestones)}
+        for k, f in enumerate(scenario.funds):
+            for p, w in f.pools:
+                pools.append(p)
+                pool_fund.append(k)
+                share.append(w)
+                pool_open.append(index[f.opens] if f.opens else -1)
+        pool_index = {p: i for i, p in enumerate(pools)}
+        parts, amounts, by_milestone = [], [], []
+        for i, m in enumerate(scenario.milestones):
+            ids = []
+            for part in m.funding:
+                ids.append(len(parts))
+                parts.append((i, pool_index[part.pool]))
+                amounts.append(part.amount)
+            by_milestone.append(tuple(ids))
+        return cls(
+            fund_ids=fund_ids, funds=scenario.funds, pools=tuple(pools), pool_fund=tuple(pool_fund),
+            pool_share=np.array(share, dtype=float), pool_open=tuple(pool_open), parts=tuple(parts), part_amounts=tuple(amounts),
+            milestone_parts=tuple(by_milestone),
+            freezes=tuple((pool_index[p], lo, hi) for p, lo, hi in scenario.freezes),
+            risk_freeze=tuple(tuple(pool_index[p] for p in r.freeze) for r in scenario.risks),
+            risk_cut=tuple(tuple(pool_index[p] for p in r.cut) for r in scenario.risks),
+            indicators=scenario.indicators,
+            targets=tuple((t.id, t.members[0], t.threshold) for t in scenario.targets if t.kind == "indicator"),
+            horizon=scenario.horizon_days,
+            milestone_ids=tuple(m.id for m in scenario.milestones),
+            risks=scenario.risks,
+            observables=scenario.observables(),
+            monthly=np.array([day_offset(d, scenario.start) for d in months]),
+            monthly_dates=tuple(d.isoformat() for d in months),
+            weekly=np.append(np.arange(0.0, scenario.horizon_days, WEEK), scenario.horizon_days),
+        )
+
+    # ------------------------------------------------------------------------------------ sampled arrays
+
+    def envelopes(self, inputs: Inputs) -> np.ndarray:
+        """Initial envelope of each fund ``(count, funds)`` in € bn (0 for spending flows)."""
+        out = np.zeros((inputs.values.shape[0], len(self.funds)))
+        for k, f in enumerate(self.funds):
+            if not f.is_flow:
+                name = None if isinstance(f.envelope, Fixed) else f"fund:{f.id}:envelope"
+                out[:, k] = _value(f.envelope, name, inputs)
+        return out
+
+    def pool_envelopes(self, inputs: Inputs) -> np.ndarray:
+        """Envelope of each pool ``(count, pools)``: the fund's envelope times the pool's share."""
+        return self.envelopes(inputs)[:, list(self.pool_fund)] * self.pool_share
+
+    def amounts(self, inputs: Inputs) -> np.ndarray:
+        """Amount of each programme part ``(count, parts)`` in € bn."""
+        out = np.zeros((inputs.values.shape[0], len(self.parts)))
+        for j, ((i, p), dist) in enumerate(zip(self.parts, self.part_amounts)):
+            name = None if isinstance(dist, Fixed) else f"funding:{self.milestone_ids[i]}:{self.pools[p]}:amount"
+            out[:, j] = _value(dist, name, inputs)
+        return out
+
+    def lags(self, inputs: Inputs) -> np.ndarray:
+        """Payment lag of each programme part ``(count, parts)`` in days."""
+        out = np.zeros((inputs.values.shape[0], len(self.parts)))
+        for j, (i, p) in enumerate(self.parts):
+            lag = self.funds[self.pool_fund[p]].payment_lag
+            if lag is not None:
+                name = None if isinstance(lag, Fixed) else f"funding:{self.milestone_ids[i]}:{self.pools[p]}:lag"
+                out[:, j] = _value(lag, name, inputs)
+        return out
+
+    def cut_shares(self, inputs: Inputs) -> np.ndarray:
+        """Share of the envelope each risk cuts when it occurs ``(count, risks)``."""
+        out = np.zeros((inputs.values.shape[0], len(self.risks)))
+        for r, risk in enumerate(self.risks):
+            if risk.cut:
+                name = None if isinstance(risk.cut_share, Fixed) else f"risk:{risk.id}:cut"
+                out[:, r] = _value(risk.cut_share, name, inputs)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------- pools
+
+
+class Pool:
+    """A pool's state within one replication: serves commitment requests first-fit in request order."""
+
+    __slots__ = ("index", "envelope", "committed", "open_at", "commit_by", "rate", "frozen", "waiting", "wake_at")
+
+    def __init__(self, index: int, envelope: float, commit_by: float, rate_per_day: float | None):
+        self.index = index
+        self.envelope = envelope
+        self.committed = 0.0
+        self.open_at = math.inf
+        self.commit_by = commit_by
+        self.rate = rate_per_day
+        self.frozen: list[tuple[float, float]] = []
+        self.waiting: list[list] = []  # [part, amount, event]
+        self.wake_at = math.inf
+
+    def available(self, now: float) -> float:
+        """Uncommitted money that can be committed now (€ bn)."""
+        if now < self.open_at:
+            return 0.0
+        cap = self.envelope if self.rate is None else min(self.envelope, self.rate * (now - self.open_at))
+        return cap - self.committed
+
+    def can_commit(self, now: float) -> bool:
+        return now >= self.open_at and now <= self.commit_by and not any(a <= now < b for a, b in self.frozen)
+
+    def next_change(self, now: float) -> float:
+        """When waiting requests might next become servable (inflow accrual or the end of a freeze)."""
+        times = [b for a, b in self.frozen if a <= now < b]
+        if self.rate is not None and self.waiting and now >= self.open_at:
+            need = self.committed + min(w[1] for w in self.waiting)
+            if need <= self.envelope + 1e-12:
+                times.append(self.open_at + need / self.rate)
+        future = [t for t in times if t > now and t <= self.commit_by]
+        return min(future) if future else math.inf
+
+
+# ---------------------------------------------------------------------------------------------- payment curves
+
+
+def paid_by(t: np.ndarray, amount, commit, lag, execution, prefinancing) -> np.ndarray:
+    """Cumulative payments (€ bn) at times ``t`` of parts committed at ``commit``.
+
+    Broadcasting: ``amount``, ``commit``, ``lag``, ``execution`` and ``prefinancing`` are ``(count, parts)``
+    (or broadcastable), ``t`` is ``(grid,)``; the result is ``(count, parts, grid)``. Uncommitted parts
+    (``commit = inf``) pay nothing.
+    """
+    t = np.asarray(t, dtype=float)
+    t = t[None, None, :] if t.ndim == 1 else t[:, None, :]
+    c = commit[..., None]
+    begin = c + lag[..., None]
+    span = execution[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        progress = np.where(span > 0, np.clip((t - begin) / np.where(span > 0, span, 1.0), 0.0, 1.0),
+                            (t >= begin).astype(float))
+    progress = np.where(np.isfinite(c), progress, 0.0)
+    pre = prefinancing[..., None] * (t >= c)
+    return amount[..., None] * (pre + (1 - prefinancing[..., None]) * progress)
+
+
+def flow_spent(t: np.ndarray, rate: float, growth: np.ndarray) -> np.ndarray:
+    """Cumulative spending (€ bn) at days ``t`` of a flow of ``rate`` € bn/yr growing by ``growth`` a year.
+
+    ``growth`` is ``(count,)``; ``t`` is ``(grid,)`` or ``(count, grid)``; the result is ``(count, grid)``:
+    r·((1+g)^y − 1)/ln(1+g) with y = t/365.25 (0 before the start).
+    """
+    t = np.maximum(np.asarray(t, dtype=float), 0.0)
+    y = (t[None, :] if t.ndim == 1 else t) / DAYS_PER_YEAR
+    g = growth[:, None]
+    log = np.log1p(g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(np.abs(log) > 1e-12, rate * np.expm1(log * y) / np.where(np.abs(log) > 1e-12, log, 1.0), rate * y)
+    return out
+
+
+def first_reach(breaks: np.ndarray, curve, threshold: np.ndarray) -> np.ndarray:
+    """First time a non-decreasing curve reaches ``threshold`` (exact for curves linear between breakpoints).
+
+    Parameters
+    ----------
+    breaks : numpy.ndarray
+        ``(count, k)`` breakpoints (days), where the curve may jump or change slope; ``inf`` entries ignored.
+    curve : callable
+        ``curve(t)`` with ``t`` of shape ``(count, k)`` → values ``(count, k)`` (right-continuous).
+    threshold : numpy.ndarray
+        ``(count,)`` values to reach.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(count,)`` first times (days); ``inf`` where never reached.
+    """
+    b = np.sort(np.where(np.isfinite(breaks), breaks, np.inf), axis=1)
+    finite_b = np.where(np.isfinite(b), b, 1e15)  # beyond any horizon: keeps the curve constant there
+    right = curve(finite_b)
+    left = curve(finite_b - 1e-9)  # left limits: linear pieces are continuous, jumps are not
+    v = threshold[:, None]
+    reached = right >= v - 1e-12
+    ok = reached.any(axis=1)
+    rows = np.arange(len(b))
+    j = np.argmax(reached, axis=1)
+    prev = np.maximum(j - 1, 0)
+    left_j, right_prev = left[rows, j], right[rows, prev]
+    b_j, b_prev = finite_b[rows, j], finite_b[rows, prev]
+    inside = ok & (j > 0) & (left_j >= threshold - 1e-12) & (left_j > right_prev)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(inside, b_prev + (threshold - right_prev) / (left_j - right_prev) * (b_j - b_prev), b_j)
+    return np.where(ok & (t < 1e14), t, np.inf)
+
+
+def first_reach_on_grid(grid: np.ndarray, values: np.ndarray, threshold: float) -> np.ndarray:
+    """First time values sampled on ``grid`` reach ``threshold``, interpolating linearly between grid points.
+
+    ``values`` is ``(count, len(grid))``; NaN (an undefined ratio) counts as not reached.
+    """
+    reached = np.nan_to_num(values, nan=-np.inf) >= threshold
+    ok = reached.any(axis=1)
+    j = np.argmax(reached, axis=1)
+    rows = np.arange(len(values))
+    prev = np.maximum(j - 1, 0)
+    v0, v1 = values[rows, prev], values[rows, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where((j > 0) & np.isfinite(v0) & (v1 > v0), (threshold - v0) / (v1 - v0), 1.0)
+    t = np.where(j > 0, grid[prev] + np.clip(frac, 0, 1) * (grid[j] - grid[prev]), grid[j])
+    return np.where(ok, t, np.inf)
+
+
+class Curves:
+    """Every money observable of a batch of replications, as functions of time.
+
+    Built from the engine's commitment times and the sampled inputs; ``value(name, t)`` evaluates an
+    observable (``FUND.committed`` …) or an indicator at times ``t`` (``(grid,)`` or ``(count, grid)``).
+    """
+
+    def __init__(self, mnet: MoneyNetwork, inputs: Inputs, done: np.ndarray, planned: np.ndarray,
+                 commit: np.ndarray):
+        self.mnet = mnet
+        self.inputs = inputs
+        self.count = done.shape[0]
+        self.amount = mnet.amounts(inputs)
+        self.lag = mnet.lags(inputs)
+        self.commit = commit
+        programme = [i for i, _ in mnet.parts]
+        finished = done[:, programme]
+        # Execution runs from commitment to completion; a programme still running at the horizon pays over
+        # its planned duration.
+        with np.errstate(invalid="ignore"):
+            self.execution = np.where(np.isfinite(finished), np.maximum(finished - commit, 0.0), planned[:, programme])
+        self.prefinancing = np.array([mnet.funds[mnet.pool_fund[p]].prefinancing for _, p in mnet.parts])
+        self.envelope = mnet.envelopes(inputs)
+        self.part_fund = np.array([mnet.pool_fund[p] for _, p in mnet.parts], dtype=int)
+        self.fund_index = {f: k for k, f in enumerate(mnet.fund_ids)}
+        self.indicator = {ind.id: ind for ind in mnet.indicators}
+
+    def _cols(self, k: int) -> np.ndarray:
+        return np.flatnonzero(self.part_fund == k)
+
+    def _growth(self, fund) -> np.ndarray:
+        name = None if isinstance(fund.spending_growth, Fixed) else f"fund:{fund.id}:growth"
+        return _value(fund.spending_growth, name, self.inputs)
+
+    def fund_value(self, k: int, kind: str, t) -> np.ndarray:
+        """``kind`` of fund ``k`` (committed, disbursed, committed_share, disbursed_share) at ``t``."""
+        fund = self.mnet.funds[k]
+        t = np.asarray(t, dtype=float)
+        if fund.is_flow:
+            return flow_spent(t, fund.spending_rate, self._growth(fund))
+        cols = self._cols(k)
+        grid = t[None, None, :] if t.ndim == 1 else t[:, None, :]
+        if kind.startswith("committed"):
+            value = (self.amount[:, cols, None] * (self.commit[:, cols, None] <= grid)).sum(axis=1)
+        else:
+            value = paid_by(t, self.amount[:, cols], self.commit[:, cols], self.lag[:, cols],
+                            self.execution[:, cols], np.broadcast_to(self.prefinancing[cols], self.amount[:, cols].shape)).sum(axis=1)
+        if kind.endswith("_share"):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = value / self.envelope[:, k, None]
+        return value
+
+    def _weight(self, ind, role: str, name: str, dist) -> np.ndarray:
+        input_name = None if isinstance(dist, Fixed) else f"indicator:{ind.id}:{role}:{name}"
+        return _value(dist, input_name, self.inputs)[:, None]
+
+    def value(self, name: str, t) -> np.ndarray:
+        """An observable or indicator at times ``t``; ``(count, grid)``."""
+        if name in self.indicator:
+            ind = self.indicator[name]
+            t = np.asarray(t, dtype=float)
+
+            def total(weights, role):
+                out = 0.0
+                for obs, dist in weights:
+                    x = self.value(obs, t)
+                    if ind.trailing:
+                        earlier = t - ind.trailing
+                        x = x - np.where(earlier >= 0, self.value(obs, np.maximum(earlier, 0.0)), 0.0)
+                    out = out + self._weight(ind, role, obs, dist) * x
+                return out
+
+            numerator = total(ind.numerator, "numerator")
+            if not ind.denominator:
+                return np.broadcast_to(numerator, (self.count, t.shape[-1])).copy()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return numerator / total(ind.denominator, "denominator")
+        fund, kind = name.rsplit(".", 1)
+        return self.fund_value(self.fund_index[fund], kind, t)
+
+    def first_reach(self, name: str, threshold: float, weekly: np.ndarray) -> np.ndarray:
+        """When ``name`` first reaches ``threshold`` (days; ``inf``: not by the horizon).
+
+        Exact for fund observables (piecewise-linear between payment breakpoints, or analytic for flows);
+        for indicators, on the weekly grid with linear interpolation.
+        """
+        if name in self.indicator:
+            return first_reach_on_grid(weekly, self.value(name, weekly), threshold)
+        fund_id, kind = name.rsplit(".", 1)
+        k = self.fund_index[fund_id]
+        fund = self.mnet.funds[k]
+        if fund.is_flow:
+            g = np.log1p(self._growth(fund))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                y = np.where(np.abs(g) > 1e-12, np.log1p(threshold * g / fund.spending_rate) / np.where(np.abs(g) > 1e-12, g, 1.0),
+                             threshold / fund.spending_rate)
+            t = np.where(np.isfinite(y) & (y >= 0), y * DAYS_PER_YEAR, np.inf)
+        else:
+            cols = self._cols(k)
+            c = self.commit[:, cols]
+            breaks = c if kind.startswith("committed") else np.concatenate(
+                [c, c + self.lag[:, cols], c + self.lag[:, cols] + self.execution[:, cols]], axis=1)
+            level = np.full(self.count, threshold, dtype=float)
+            if kind.endswith("_share"):
+                level = threshold * self.envelope[:, k]
+                kind = kind[: -len("_share")]
+            if breaks.shape[1] == 0:
+                return np.full(self.count, np.inf if threshold > 0 else 0.0)
+            t = first_reach(breaks, lambda tt: self.fund_value(k, kind, tt), level)
+        return np.where(t <= self.mnet.horizon, t, np.inf)

@@ -1,0 +1,197 @@
+"""Money: exact funding cases, conservation in every replication (property-based), freezes and cuts,
+waiting-for-money records, series and validation."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.engine import Network, simulate_batch
+from sim.sampling import sample
+
+ANALYTIC = Path(__file__).resolve().parents[1] / "scenarios" / "analytic"
+YEAR = 365.25
+
+
+def test_constant_inflow_exact_depletion_dates():
+    res = sim.run(ANALYTIC / "funding-inflow.yaml", n=50, seed=1)
+    out = res.outcomes
+    # a: 10 accrued after 1 year, then 100 days; b: 25 accrued after 2.5 years; c never (35 > 30)
+    assert np.allclose(out["milestone:a"], YEAR + 100)
+    assert np.allclose(out["milestone:b"], 2.5 * YEAR + 200)
+    assert np.isinf(out["milestone:c"]).all()
+    paid_20 = 2.5 * YEAR + 30 + 200 * 7 / 12
+    assert np.allclose(res.times("paid-20"), paid_20)
+    assert np.allclose(res.times("half-committed"), 2.5 * YEAR)
+    g = math.log(1.1)
+    assert np.allclose(res.times("national-50"), math.log1p(50 * g / 10) / g * YEAR)
+    p = res.targets.set_index("target").p_met
+    assert (p["half-committed"], p["half-committed-early"], p["paid-20"], p["national-50"]) == (1, 0, 1, 1)
+    waits = res.funding.set_index("milestone")
+    assert waits.loc["a", "mean_wait_days"] == pytest.approx(YEAR)
+    assert waits.loc["b", "mean_wait_days"] == pytest.approx(2.5 * YEAR - (YEAR + 100))
+    assert waits.loc["c", "p_never"] == 1 and waits.loc["c", "p_waited"] == 1
+
+
+def test_prefinancing_share_at_known_dates():
+    n = 20_000
+    res = sim.run(ANALYTIC / "funding-prefinancing.yaml", n=n, seed=3)
+    p = res.targets.set_index("target").p_met
+    for target, exact in [("prefinancing-by-april", 60 / 120), ("prefinancing-by-march", 30 / 120),
+                          ("quarter-paid", (485 - YEAR - 60) / 120)]:
+        tol = 4 * math.sqrt(exact * (1 - exact) / n)
+        assert abs(p[target] - exact) <= tol, f"{target}: p_hat={p[target]:.4f} exact={exact:.4f} tol=4SE={tol:.4f}"
+    # Exactly at the agreement the disbursed share is the pre-financing: 0.15 · 40 / 100.
+    agreement = res.outcomes["milestone:agreement"].to_numpy()
+    np.testing.assert_allclose(res.times("prefinancing-by-april"), agreement)
+    np.testing.assert_allclose(res.times("quarter-paid"), agreement + YEAR, rtol=1e-9)
+
+
+def test_series_bands_match_exact_curve():
+    res = sim.run(ANALYTIC / "funding-inflow.yaml", n=10, seed=1)
+    s = res.series[res.series.observable == "pot.committed"].set_index("date")
+    assert s.loc["2026-12-01", "p50"] == 0 and s.loc["2027-01-01", "p50"] == 0  # committed at 00:00 + 6 h of 1 Jan
+    assert s.loc["2027-02-01", "p50"] == 10 and s.loc["2028-08-01", "p50"] == 25 and s.loc["2031-12-01", "p50"] == 25
+    share = res.series[res.series.observable == "pot.committed_share"].set_index("date")
+    assert share.loc["2028-08-01", "mean"] == pytest.approx(25 / 30, rel=1e-6)
+
+
+FREEZE = """\
+title: Freeze and cut
+start: 2026-01-01
+horizon: end-2028
+funds:
+  safe: {{title: SAFE, envelope: 100, beneficiaries: {{PL: 60, HU: 40}}, source: x}}
+milestones:
+  pl: {{title: PL contracts, funding: {{safe/PL: 50}}, duration: 10 days, source: x}}
+  ask: {{title: HU plan approved, duration: 2 days, source: x}}
+  hu: {{title: HU contracts, after: [ask], funding: {{safe/HU: 30}}, duration: 10 days, source: x}}
+  hu2: {{title: HU second, after: [hu], funding: {{safe/HU: 10}}, source: x}}
+risks:
+  veto: {{title: Veto, probability: {p}, window: {{from: 2026-01-01, to: 2026-01-01}}, delay: 90 days, freeze: [safe/HU], source: x}}
+  shrink: {{title: Shrink, probability: {q}, window: {{from: 2026-01-05, to: 2026-01-05}}, cut: {{funds: [safe], share: 0.1}}, source: x}}
+"""
+
+
+def test_freeze_and_cut(write):
+    res = sim.run(sim.load(write(FREEZE.format(p=1, q=1))), n=20, seed=1)
+    out = res.outcomes
+    # the veto occurs during 1 Jan (uniform over that day) and freezes HU for 90 days; HU asks on day 2 and
+    # waits for the end of the freeze; PL is unaffected
+    veto = res.inputs["risk:veto:time"].to_numpy()
+    assert np.allclose(out["milestone:pl"], 10)
+    assert np.allclose(out["milestone:hu"], veto + 90 + 10)
+    # the cut on 5 Jan takes 10 % of 40 from HU's uncommitted 40: 36 left, 30 + 10 no longer fit
+    assert np.isinf(out["milestone:hu2"]).all()
+    calm = sim.run(sim.load(write(FREEZE.format(p=0, q=0), "calm.yaml")), n=20, seed=1)
+    assert np.allclose(calm.outcomes["milestone:hu"], 12) and np.allclose(calm.outcomes["milestone:hu2"], 12)
+
+
+def test_freeze_and_cut_shocks(write):
+    write(FREEZE.format(p=0, q=0), "base.yaml")
+    child = sim.load(write("extends: base.yaml\ntitle: Frozen\nshocks:\n"
+                           "  - {freeze: safe/HU, from: 2026-01-01, to: 2026-06-30, source: x}\n"
+                           "  - {cut: safe/PL, share: 0.5, source: x}\n", "child.yaml"))
+    res = sim.run(child, n=5, seed=1)
+    assert np.allclose(res.outcomes["milestone:hu"], 181 + 10)  # asked on day 2, served at the end of 30 June (day 181)
+    assert np.isinf(res.outcomes["milestone:pl"]).all()  # 50 no longer fits in half of 60
+    assert [s.kind for s in child.shocks] == ["freeze", "cut"]
+
+
+def test_trace_shows_waiting_for_money():
+    events = sim.trace(ANALYTIC / "funding-inflow.yaml", 0)
+    kinds = [(e["event"], e["id"]) for e in events]
+    assert ("waiting", "a") in kinds and ("money", "a") in kinds
+    assert kinds.index(("waiting", "b")) < kinds.index(("money", "b"))
+
+
+def test_money_validation(write):
+    path = write("""\
+title: Bad money
+start: 2026-01-01
+horizon: end-2028
+funds:
+  safe: {title: SAFE, envelope: 100, beneficiaries: {PL: 60}, prefinancing: 1.5, opens: agreemnt, source: x}
+  nat: {title: National, spending: {rate: 10}, source: x}
+milestones:
+  agreement: {title: Agreement, duration: 5 days, source: x}
+  p: {title: P, funding: {safe: 5, edip: 2}, source: x}
+indicators:
+  share: {title: Share, ratio: {numerator: {safe.paid: 1}, denominator: {safe.disbursed: 1}}, source: x}
+targets:
+  t: {title: T, indicator: safe.disbursed_shares, at_least: 0.5, deadline: 2027-Q1}
+""")
+    with pytest.raises(sim.ScenarioError) as exc:
+        sim.load(path)
+    text = str(exc.value)
+    for fragment in ["funds.safe.prefinancing: found 1.5; expected a share 0 ≤ s ≤ 1",
+                     "funds.safe.opens: unknown milestone 'agreemnt'; did you mean 'agreement'?",
+                     "funds.nat.spending: found {'rate': 10}; expected {rate: € bn per year, growth: share per year}",
+                     "milestones.p.funding.safe: unknown pool 'safe'; 'safe' has beneficiaries: draw from one of safe/PL",
+                     "milestones.p.funding.edip: unknown pool 'edip'",
+                     "indicators.share.ratio.numerator.safe.paid: unknown observable 'safe.paid'",
+                     "targets.t.indicator: unknown observable or indicator 'safe.disbursed_shares'; did you mean 'safe.disbursed_share'?"]:
+        assert fragment in text, text
+
+
+# ------------------------------------------------------------------------------ conservation (property-based)
+
+def funds_scenario(envelopes, inflows, prefin, programmes):
+    lines = ["title: Random money", "start: 2026-01-01", "horizon: end-2029", "funds:"]
+    for k, (env, inflow, pre) in enumerate(zip(envelopes, inflows, prefin)):
+        extra = f", inflow: {inflow}" if inflow else ""
+        lines.append(f"  f{k}: {{title: F{k}, envelope: {{uniform: {{min: {env / 2}, max: {env}}}}}{extra}, "
+                     f"prefinancing: {pre}, payment_lag: {{uniform: {{min: 0, max: 60}}, unit: days}}, "
+                     f"beneficiaries: {{a: 1, b: 2}}, source: x}}")
+    lines.append("milestones:")
+    for j, (pools, amount, after, dur) in enumerate(programmes):
+        funding = ", ".join(f"f{k}/{b}: {{uniform: {{min: {amount / 2}, max: {amount}}}}}" for k, b in pools)
+        dep = f", after: [m{after}]" if after is not None and after < j else ""
+        lines.append(f"  m{j}: {{title: M{j}{dep}, funding: {{{funding}}}, "
+                     f"duration: {{uniform: {{min: 1, max: {dur}}}, unit: days}}, source: x}}")
+    return "\n".join(lines) + "\n"
+
+
+programme = st.tuples(
+    st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["a", "b"])), min_size=1, max_size=2, unique=True),
+    st.floats(1, 40), st.one_of(st.none(), st.integers(0, 8)), st.integers(2, 900))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(envelopes=st.lists(st.floats(5, 80), min_size=3, max_size=3),
+       inflows=st.lists(st.one_of(st.none(), st.floats(1, 30)), min_size=3, max_size=3),
+       prefin=st.lists(st.sampled_from([0.0, 0.15, 0.5, 1.0]), min_size=3, max_size=3),
+       programmes=st.lists(programme, min_size=1, max_size=8))
+def test_conservation_in_every_replication(tmp_path, envelopes, inflows, prefin, programmes):
+    path = tmp_path / "random.yaml"
+    path.write_text(funds_scenario(envelopes, inflows, prefin, programmes))
+    scenario = sim.load(path)
+    net = Network.of(scenario)
+    inputs = sample(scenario, 5, 0, 60)
+    out = simulate_batch(net, inputs)
+    mnet = net.money
+    pool_env = mnet.pool_envelopes(inputs)
+    amounts = mnet.amounts(inputs)
+    committed = np.where(np.isfinite(out.committed), amounts, 0.0)
+    for p in range(len(mnet.pools)):
+        cols = [j for j, (_, q) in enumerate(mnet.parts) if q == p]
+        # nothing commits more than its pool's envelope
+        assert (committed[:, cols].sum(axis=1) <= pool_env[:, p] + 1e-9).all()
+    # commitments never precede requests, and a programme never runs before all its money is committed
+    assert (out.committed >= out.requested - 1e-9)[np.isfinite(out.committed)].all()
+    for j, (i, _) in enumerate(mnet.parts):
+        finished = np.isfinite(out.done[:, i])
+        assert (out.done[finished, i] >= out.committed[finished, j] - 1e-9).all()
+    names = list(mnet.observables)
+    for k, fund in enumerate(mnet.fund_ids):
+        c = out.series[:, names.index(f"{fund}.committed"), :].astype(float)
+        d = out.series[:, names.index(f"{fund}.disbursed"), :].astype(float)
+        envelope = mnet.envelopes(inputs)[:, k, None]
+        assert (d >= -1e-6).all() and (c >= -1e-6).all()  # no negative balance
+        assert (d <= c * (1 + 1e-5) + 1e-4).all()  # committed ≥ disbursed
+        assert (c <= envelope * (1 + 1e-5) + 1e-4).all()  # nothing pays out more than its envelope
+        assert (np.diff(d, axis=1) >= -1e-4).all() and (np.diff(c, axis=1) >= -1e-4).all()
