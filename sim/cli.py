@@ -220,7 +220,8 @@ def _run(args) -> int:
     if args.precision is not None:
         print(f"\nStopped after {results.n} replications: largest 95% half-width "
               f"{results.meta['max_half_width']:.4f} (asked ≤ {args.precision}).")
-    money = ", series.csv, funding.csv" if not results.series.empty else ""
+    money = "".join(f", {name}" for name, table in (("series.csv", results.series), ("funding.csv", results.funding),
+                                                    ("bottlenecks.csv", results.bottlenecks)) if not table.empty)
     print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv{money}, run.json, "
           f"outcomes.csv.gz, inputs.csv.gz{', charts' if args.charts else ''}) in {results.meta['wall_time_s']:.1f} s.")
     return 0
@@ -386,6 +387,8 @@ def _sweep(args) -> int:
 
 
 def _report(args) -> int:
+    import os
+
     from .runner import RunInterrupted, run
 
     source = Path(args.source)
@@ -403,6 +406,13 @@ def _report(args) -> int:
     if not source.exists():
         print(f"readiness: '{source}' does not exist; expected a results directory (from `readiness run`) or a "
               f"scenario file (.yaml)", file=sys.stderr)
+        return EXIT_USAGE
+    try:  # before a run of minutes, not after it
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(out.parent, os.W_OK):
+            raise PermissionError(f"no permission to write in '{out.parent}'")
+    except OSError as exc:
+        print(f"readiness: --out: cannot write '{out}': {exc}", file=sys.stderr)
         return EXIT_USAGE
     progress = False if args.no_progress else None
 

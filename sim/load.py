@@ -19,6 +19,7 @@ import yaml
 from . import calendar as cal
 from .checks import ID, ID_RULE, Checker, Path_, Problem, ScenarioError, did_you_mean, format_path, needs_source
 from . import load_money as money
+from . import load_production as production
 from . import load_shocks
 from .distributions import Fixed, _plain
 from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Target, uncertain_inputs
@@ -38,14 +39,16 @@ _TOP = {
     "shocks": "changes against the parent scenario",
     "funds": "money: envelopes and spending flows",
     "indicators": "quantities derived from the money flows",
+    "lines": "production lines",
+    "capabilities": "priority capability areas and what closes their gaps",
     "targets": "extra targets",
 }
 _MILESTONE_KEYS = ("title", "section", "kind", "tags", "roadmap_id", "deadline", "after", "duration", "status",
-                   "funding", "source")
+                   "funding", "orders", "priority", "when", "source")
 _DRIVER_KEYS = ("title", "factor", "applies_to", "source")
-_RISK_KEYS = ("title", "probability", "window", "delay", "affects", "freeze", "cut", "source")
+_RISK_KEYS = ("title", "probability", "window", "delay", "affects", "freeze", "cut", "capacity_cut", "source")
 _TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "indicator", "at_least", "deadline", "section", "roadmap_id")
-_SECTIONS = ("drivers", "milestones", "risks", "targets", "funds", "indicators")
+_SECTIONS = ("drivers", "milestones", "risks", "targets", "funds", "indicators", "lines", "capabilities")
 
 
 
@@ -258,19 +261,28 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     drivers = [_driver(i, d, check, tags_in_use) for i, d in _section(data, "drivers", check).items()]
     fund_list = money.funds(_section(data, "funds", check), check, start, list(raw_milestones))
     pools = [p for f in fund_list for p, _ in f.pools if not f.is_flow]
-    milestones = [_milestone(i, m, check, start, raw_milestones, pools) for i, m in raw_milestones.items()]
+    line_list = production.lines(_section(data, "lines", check), check, list(raw_milestones))
+    line_ids = [line.id for line in line_list]
+    milestones = [_milestone(i, m, check, start, raw_milestones, pools, line_ids) for i, m in raw_milestones.items()]
     _check_cycles(milestones, check)
-    risks = [_risk(i, r, check, start, horizon_days, milestones, tags_in_use, fund_list)
+    capability_list = production.capabilities(_section(data, "capabilities", check), check, line_ids, list(raw_milestones))
+    risks = [_risk(i, r, check, start, horizon_days, milestones, tags_in_use, fund_list, line_ids)
              for i, r in _section(data, "risks", check).items()]
     drivers = [d for d in drivers if d]
     risks = [r for r in risks if r]
     indicator_list = money.indicators(_section(data, "indicators", check), check, fund_list)
-    milestones, risks, shifts, shocks, fund_list, freezes = load_shocks.shocks(
-        data.get("shocks"), check, milestones, risks, tags_in_use, fund_list, start, horizon_days)
+    milestones, risks, shifts, shocks, fund_list, freezes, capacity_factors = load_shocks.shocks(
+        data.get("shocks"), check, milestones, risks, tags_in_use, fund_list, start, horizon_days, line_ids)
     # Shock inputs are not offered for correlation: shocks are deliberate changes, not uncertainty.
-    scenario_inputs = {name for name, _ in uncertain_inputs(milestones, drivers, risks, (), fund_list, indicator_list)}
+    scenario_inputs = {name for name, _ in uncertain_inputs(milestones, drivers, risks, (), fund_list, indicator_list,
+                                                           line_list)}
     correlations = _correlations(data.get("correlations"), check, scenario_inputs)
-    observables = money.observable_names(fund_list) + [i.id for i in indicator_list]
+    observables = (money.observable_names(fund_list) + [i.id for i in indicator_list]
+                   + [f"{line}.{k}" for line in line_ids for k in ("capacity", "output", "delivered")]
+                   + [f"{m.id}.delivered" for m in milestones if m.orders]
+                   + [f"{c.id}.closed" for c in capability_list])
+    _check_namespace(fund_list, line_ids, milestones, capability_list, indicator_list, check)
+    milestones = _metric_gates(milestones, _section(data, "milestones", check), observables, fund_list, line_list, check)
     targets = _targets(_section(data, "targets", check), milestones, check, start, observables)
 
     content = path.read_bytes() if path.is_file() else b""
@@ -289,6 +301,9 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
         funds=tuple(fund_list),
         indicators=tuple(indicator_list),
         freezes=tuple(freezes),
+        lines=tuple(line_list),
+        capabilities=tuple(capability_list),
+        capacity_factors=tuple(capacity_factors),
         targets=tuple(targets),
         path=str(path),
         sha256=hashlib.sha256(content).hexdigest(),
@@ -357,7 +372,7 @@ def _dependency(raw, path, check, known) -> Dependency:
 _STATUS = re.compile(r"^done on (\S+)$")
 
 
-def _milestone(milestone_id, raw, check, start, known, pools=()) -> Milestone:
+def _milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) -> Milestone:
     path = ("milestones", milestone_id)
     check.unknown_keys(raw, _MILESTONE_KEYS, path, "a milestone")
     title = check.text(raw.get("title"), path + ("title",), required=True, default=milestone_id)
@@ -383,12 +398,21 @@ def _milestone(milestone_id, raw, check, start, known, pools=()) -> Milestone:
         duration = check.distribution(raw["duration"], path + ("duration",), duration=True)
     after = _dependency(raw.get("after"), path + ("after",), check, known)
     funding = money.funding(raw["funding"], path + ("funding",), check, pools) if "funding" in raw else ()
+    orders = production.orders(raw["orders"], path + ("orders",), check, line_ids) if "orders" in raw else ()
+    priority = 0.0
+    if "priority" in raw:
+        try:
+            priority = _plain(raw["priority"])
+        except ValueError as exc:
+            check.add(path + ("priority",), str(exc))
+    if orders and done_on is not None:
+        check.add(path + ("orders",), "an observed milestone (status: done on) cannot place orders")
     if funding and done_on is not None:
         check.add(path + ("funding",), "an observed milestone (status: done on) cannot draw money; "
                                        "reduce the fund's envelope by what it already took")
     if milestone_id in after.ids:
         check.add(path + ("after",), f"'{milestone_id}' cannot wait for itself")
-    uncertain = (duration is not None and not isinstance(duration, Fixed) or "funding" in raw) and done_on is None
+    uncertain = (duration is not None and not isinstance(duration, Fixed) or "funding" in raw or "orders" in raw) and done_on is None
     source = needs_source(raw, path, check, "milestone") if uncertain or done_on else check.text(raw.get("source"), path + ("source",)) if "source" in raw else ""
     return Milestone(
         id=milestone_id,
@@ -405,6 +429,8 @@ def _milestone(milestone_id, raw, check, start, known, pools=()) -> Milestone:
         source=source,
         line=check.where(path)[1],
         funding=funding,
+        orders=orders,
+        priority=priority,
     )
 
 
@@ -434,7 +460,7 @@ def _check_cycles(milestones: list[Milestone], check: Checker) -> None:
             visit(node, [])
 
 
-def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use, fund_list=()) -> Risk | None:
+def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use, fund_list=(), line_ids=()) -> Risk | None:
     path = ("risks", risk_id)
     check.unknown_keys(raw, _RISK_KEYS, path, "a risk")
     ok = True
@@ -447,7 +473,9 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use, fun
         check.add(path + ("probability",), str(exc) if probability is not None else "missing; expected a probability 0 ≤ p ≤ 1")
         ok = False
     freeze, cut, cut_share = money.risk_money(raw, path, check, list(fund_list))
-    delay = Fixed(0.0) if ("cut" in raw and "affects" not in raw and "freeze" not in raw) else None
+    capacity_cut, capacity_share = production.risk_capacity(raw, path, check, list(line_ids))
+    delay = Fixed(0.0) if ("cut" in raw and "affects" not in raw and "freeze" not in raw
+                           and "capacity_cut" not in raw) else None
     if "delay" not in raw and delay is None:
         check.add(path, "missing 'delay'; expected a duration distribution, e.g. {triangular: {min: 1 month, mode: 2 months, max: 6 months}}")
     elif "delay" in raw:
@@ -473,7 +501,7 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use, fun
     affects = raw.get("affects")
     ids: list[str] = []
     known = [m.id for m in milestones]
-    if affects is None and ("freeze" in raw or "cut" in raw):
+    if affects is None and ("freeze" in raw or "cut" in raw or "capacity_cut" in raw):
         pass  # a money risk need not delay milestones directly
     elif not isinstance(affects, dict) or not set(affects) <= {"milestones", "tags"} or not affects:
         check.add(path + ("affects",), f"found {affects!r}; expected {{milestones: [ids], tags: [tags]}} (either or both)")
@@ -493,9 +521,11 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use, fun
     if not ok or delay is None:
         return None
     title = check.text(raw.get("title"), path + ("title",), default=risk_id)
-    if ("cut" in raw and cut_share is None) or ("freeze" in raw and not freeze):
+    if ("cut" in raw and cut_share is None) or ("freeze" in raw and not freeze) or \
+            ("capacity_cut" in raw and (capacity_share is None or not capacity_cut)):
         return None
-    return Risk(risk_id, title, probability, delay, tuple(ids), window, window_text, source, freeze, cut, cut_share)
+    return Risk(risk_id, title, probability, delay, tuple(ids), window, window_text, source, freeze, cut, cut_share,
+                capacity_cut, capacity_share)
 
 
 def _correlations(raw, check, inputs) -> list[Correlation]:
@@ -609,3 +639,59 @@ def _check_target_cycles(targets: list[Target], check: Checker) -> None:
             if node not in seen:
                 seen.add(node)
                 frontier.extend(graph.get(node, ()))
+
+
+def _check_namespace(fund_list, line_ids, milestones, capability_list, indicator_list, check: Checker) -> None:
+    """Observables are named ``ID.kind``: funds, lines, ordering milestones and areas must not share an id."""
+    owners: dict[str, str] = {}
+    for what, ids in (("fund", [f.id for f in fund_list]), ("line", line_ids),
+                      ("milestone", [m.id for m in milestones if m.orders]),
+                      ("capability area", [c.id for c in capability_list]),
+                      ("indicator", [i.id for i in indicator_list])):
+        for ident in ids:
+            if ident in owners:
+                section = {"fund": "funds", "line": "lines", "milestone": "milestones",
+                           "capability area": "capabilities", "indicator": "indicators"}[what]
+                check.add((section, ident), f"'{ident}' is already the id of a {owners[ident]}; "
+                                            "observables are named by id, so ids must differ")
+            owners[ident] = what
+
+
+def _metric_gates(milestones, raw_milestones, observables, fund_list, line_list, check: Checker):
+    """``when: {indicator: NAME, at_least: V}``: a milestone done when a metric first reaches a value.
+
+    Its date comes from the flows after the run, so nothing may wait for it (it ends a chain).
+    """
+    import dataclasses
+
+    waited_for = {d: m.id for m in milestones for d in m.after.ids}
+    waited_for |= {f.opens: f"fund {f.id}" for f in fund_list if f.opens}
+    waited_for |= {line.trigger: f"line {line.id}" for line in line_list if line.trigger}
+    out = []
+    for m in milestones:
+        raw = raw_milestones.get(m.id, {}).get("when")
+        if raw is None:
+            out.append(m)
+            continue
+        path = ("milestones", m.id, "when")
+        if not isinstance(raw, dict) or set(raw) != {"indicator", "at_least"}:
+            check.add(path, f"found {raw!r}; expected {{indicator: OBSERVABLE, at_least: VALUE}}")
+            out.append(m)
+            continue
+        name = raw["indicator"]
+        if name not in observables:
+            check.add(path + ("indicator",), f"unknown observable or indicator {name!r}{did_you_mean(name, observables)}")
+        try:
+            value = _plain(raw["at_least"])
+        except ValueError as exc:
+            check.add(path + ("at_least",), str(exc))
+            value = None
+        for key in ("after", "duration", "funding", "orders", "status"):
+            if key in raw_milestones[m.id]:
+                check.add(("milestones", m.id, key), f"a milestone with 'when' is done when its metric is reached; "
+                                                     f"'{key}' does not apply")
+        if m.id in waited_for:
+            check.add(path, f"'{waited_for[m.id]}' waits for this metric-gated milestone; a metric gate can only "
+                            "end a chain (its date is known after the run)")
+        out.append(dataclasses.replace(m, when=(name, value)) if name in observables and value is not None else m)
+    return out

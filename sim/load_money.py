@@ -12,8 +12,8 @@ from .checks import ID, ID_RULE, Checker, did_you_mean, needs_source
 from .distributions import Fixed, _plain
 from .scenario import Fund, Funding, Indicator
 
-FUND_KEYS = ("title", "envelope", "beneficiaries", "opens", "commit_by", "prefinancing", "payment_lag", "inflow",
-             "spending", "source")
+FUND_KEYS = ("title", "envelope", "beneficiaries", "opens", "available_from", "commit_by", "prefinancing",
+             "payment_lag", "inflow", "spending", "source")
 _BENEFICIARY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 OBSERVABLE_KINDS = ("committed", "disbursed", "committed_share", "disbursed_share")
 
@@ -90,13 +90,18 @@ def _fund(fid, raw, check: Checker, start, milestone_ids) -> Fund | None:
         period = check.period(raw["commit_by"], path + ("commit_by",))
         if period:
             commit_by, commit_text = cal.deadline_time(period.last, start), str(period)
+    available_from = 0.0
+    if "available_from" in raw:
+        period = check.period(raw["available_from"], path + ("available_from",))
+        if period:
+            available_from = max(cal.day_offset(period.first, start), 0.0)
     prefinancing = _number(raw.get("prefinancing", 0.0), path + ("prefinancing",), check, "a share 0 ≤ s ≤ 1", high=1.0)
     lag = check.distribution(raw["payment_lag"], path + ("payment_lag",), duration=True) if "payment_lag" in raw else None
     inflow = None
     if "inflow" in raw:
         inflow = _number(raw["inflow"], path + ("inflow",), check, "€ bn per year > 0", strict_low=True)
     return Fund(fid, title, envelope=envelope or Fixed(0.0), pools=pools, opens=opens, commit_by=commit_by,
-                commit_by_text=commit_text, prefinancing=prefinancing or 0.0, payment_lag=lag, inflow=inflow, source=source)
+                commit_by_text=commit_text, available_from=available_from, prefinancing=prefinancing or 0.0, payment_lag=lag, inflow=inflow, source=source)
 
 
 def funding(raw, path, check: Checker, pools) -> tuple[Funding, ...]:

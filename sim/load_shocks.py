@@ -17,7 +17,7 @@ from .scenario import Shift, Shock
 _SHOCK_FORMS = ("{delay: MILESTONE or {milestones: [...], tags: [...]}, by: DURATION or distribution}, "
                 "{scale: MILESTONE or {milestones: [...], tags: [...]}, factor: NUMBER}, "
                 "{risk: RISK, occurs: true or false}, {freeze: FUND or POOL, from: DATE, to: DATE}, "
-                "{cut: FUND or POOL, share: 0.2}")
+                "{cut: FUND or POOL, share: 0.2}, {capacity: LINE, factor: 0.8[, from: DATE, to: DATE]}")
 
 
 def _select(raw, path, check: Checker, milestones, tags_in_use) -> list[str]:
@@ -44,30 +44,30 @@ def _select(raw, path, check: Checker, milestones, tags_in_use) -> list[str]:
     return ids
 
 
-def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon_days):
+def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon_days, line_ids=()):
     """Apply ``shocks``: delays become shifts, scales multiply durations, forced risks get p = 0 or 1,
     freezes stop commitments from pools for a period, cuts shrink pools' envelopes from the start."""
-    unchanged = (milestones, risks, [], [], fund_list, [])
+    unchanged = (milestones, risks, [], [], fund_list, [], [])
     if raw is None:
         return unchanged
     if not isinstance(raw, list):
         check.add(("shocks",), f"found {type(raw).__name__}; expected a list of shocks: {_SHOCK_FORMS}")
         return unchanged
     funds = {f.id: f for f in fund_list}
-    freezes = []
+    freezes, capacity = [], []
     by_id = {m.id: m for m in milestones}
     risk_by_id = {r.id: r for r in risks}
     shifts, shocks = [], []
     for i, shock in enumerate(raw):
         path = ("shocks", i)
-        kinds = [k for k in ("delay", "scale", "risk", "freeze", "cut") if isinstance(shock, dict) and k in shock]
+        kinds = [k for k in ("delay", "scale", "risk", "freeze", "cut", "capacity") if isinstance(shock, dict) and k in shock]
         if len(kinds) != 1:
             check.add(path, f"found {shock!r}; expected one of {_SHOCK_FORMS}")
             continue
         kind = kinds[0]
         allowed = {"delay": ("delay", "by", "source"), "scale": ("scale", "factor", "source"),
                    "risk": ("risk", "occurs", "source"), "freeze": ("freeze", "from", "to", "source"),
-                   "cut": ("cut", "share", "source")}[kind]
+                   "cut": ("cut", "share", "source"), "capacity": ("capacity", "factor", "from", "to", "source")}[kind]
         check.unknown_keys(shock, allowed, path, f"a {kind} shock")
         source = needs_source(shock, path, check, "shock")
         if kind == "risk":
@@ -79,6 +79,29 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
             else:
                 risk_by_id[rid] = dataclasses.replace(risk_by_id[rid], probability=1.0 if occurs else 0.0)
                 shocks.append(Shock("risk", f"risk {rid} forced to {'occur' if occurs else 'not occur'}", source))
+            continue
+        if kind == "capacity":
+            line = shock["capacity"]
+            if line not in line_ids:
+                check.add(path + ("capacity",), f"unknown line {line!r}{did_you_mean(line, line_ids)}")
+                continue
+            try:
+                factor = _plain(shock.get("factor"))
+                if factor < 0:
+                    raise ValueError(f"found {factor}; a capacity factor cannot be negative")
+            except ValueError as exc:
+                check.add(path + ("factor",), str(exc))
+                continue
+            lo, hi = 0.0, float("inf")
+            if "from" in shock or "to" in shock:
+                first = check.period(shock.get("from"), path + ("from",))
+                last = check.period(shock.get("to"), path + ("to",))
+                if not (first and last):
+                    continue
+                lo, hi = max(cal.day_offset(first.first, start), 0.0), cal.deadline_time(last.last, start)
+            capacity.append((line, factor, lo, hi))
+            when = "" if hi == float("inf") else f" from {shock['from']} to {shock['to']}"
+            shocks.append(Shock("capacity", f"capacity of {line} × {factor:g}{when}", source))
             continue
         if kind == "freeze":
             pools = resolve_pools(shock["freeze"], path + ("freeze",), check, fund_list)
@@ -130,4 +153,4 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
                 by_id[mid] = dataclasses.replace(by_id[mid], scale=by_id[mid].scale * factor)
             shocks.append(Shock("scale", f"durations of {', '.join(ids)} scaled by {factor:g}", source))
     return ([by_id[m.id] for m in milestones], [risk_by_id[r.id] for r in risks], shifts, shocks,
-            [funds[f.id] for f in fund_list], freezes)
+            [funds[f.id] for f in fund_list], freezes, capacity)

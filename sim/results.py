@@ -46,11 +46,11 @@ def quantile_times(times: np.ndarray, qs=QUANTILES) -> np.ndarray:
     return np.quantile(times, qs, axis=0, method="inverted_cdf")
 
 
-def target_times(scenario: Scenario, done: np.ndarray, money_times: np.ndarray | None = None) -> np.ndarray:
+def target_times(scenario: Scenario, done: np.ndarray, indicator_times: np.ndarray | None = None) -> np.ndarray:
     """Event time of every target ``(replications, targets)``.
 
-    From milestone completion times ``done`` and, for indicator targets, ``money_times`` (one column per
-    indicator target, in scenario order).
+    From milestone completion times ``done`` and, for indicator targets, ``indicator_times`` (one column
+    per indicator target, in scenario order).
     """
     column = {m.id: i for i, m in enumerate(scenario.milestones)}
     explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
@@ -67,7 +67,7 @@ def target_times(scenario: Scenario, done: np.ndarray, money_times: np.ndarray |
             if t.kind == "milestone":
                 memo[t.id] = done[:, column[t.members[0]]]
             elif t.kind == "indicator":
-                memo[t.id] = money_times[:, indicator_column[t.id]]
+                memo[t.id] = indicator_times[:, indicator_column[t.id]]
             else:
                 stacked = np.column_stack([time_of(m) for m in t.members])
                 memo[t.id] = stacked.max(axis=1) if t.kind == "all_of" else stacked.min(axis=1)
@@ -107,6 +107,9 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
         is missed.
     by_target : numpy.ndarray
         ``(milestones, targets)``: share of replications in which the milestone is on the target's driving path.
+    bottleneck : numpy.ndarray
+        ``(lines, targets)``: share of replications in which a milestone waiting for the line's deliveries is on
+        the target's driving path — the line was the bottleneck.
     """
     n, m = done.shape
     drivers = driving_predecessor(net, done)
@@ -129,6 +132,7 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
 
     on_missed_path = np.zeros((n, m), dtype=bool)
     by_target = np.zeros((m, len(scenario.targets)))
+    bottleneck = np.zeros((len(scenario.lines), len(scenario.targets)))
     for j, t in enumerate(scenario.targets):
         on_path = np.zeros((n, m), dtype=bool)
         current = anchor(t.members[0] if t.kind == "milestone" else t.id).copy()
@@ -138,7 +142,11 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
         by_target[:, j] = on_path.mean(axis=0)
         missed = times[:, j] > cal.deadline_time(t.deadline, scenario.start)
         on_missed_path |= on_path & missed[:, None]
-    return on_missed_path.mean(axis=0), by_target
+        for k, line in enumerate(scenario.lines):
+            ordering = [i for i, ms in enumerate(scenario.milestones) if any(o.line == line.id for o in ms.orders)]
+            if ordering:
+                bottleneck[k, j] = on_path[:, ordering].any(axis=1).mean()
+    return on_missed_path.mean(axis=0), by_target, bottleneck
 
 
 SERIES_COLUMNS = ["observable", "date", "p10", "p50", "p90", "mean"]
@@ -147,8 +155,7 @@ FUNDING_COLUMNS = ["milestone", "pool", "p_requested", "p_waited", "mean_wait_da
 
 def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
     """Quantile bands of every money observable on the monthly grid (NaN ratios are left out of a month)."""
-    mnet = net.money
-    if mnet is None or outcome.series.size == 0:
+    if outcome.series.size == 0:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     values = outcome.series.astype(float)  # (n, observables, months)
     with np.errstate(all="ignore"):
@@ -158,10 +165,10 @@ def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
             warnings.simplefilter("ignore", RuntimeWarning)  # months where a ratio is undefined everywhere
             q = np.nanquantile(values, [0.1, 0.5, 0.9], axis=0)
             mean = np.nanmean(values, axis=0)
-    rows = len(mnet.observables) * len(mnet.monthly_dates)
+    rows = len(net.observables) * len(net.monthly_dates)
     return pd.DataFrame({
-        "observable": np.repeat(mnet.observables, len(mnet.monthly_dates)),
-        "date": np.tile(mnet.monthly_dates, len(mnet.observables)),
+        "observable": np.repeat(net.observables, len(net.monthly_dates)),
+        "date": np.tile(net.monthly_dates, len(net.observables)),
         "p10": q[0].reshape(rows), "p50": q[1].reshape(rows), "p90": q[2].reshape(rows), "mean": mean.reshape(rows),
     }, columns=SERIES_COLUMNS)
 
@@ -179,7 +186,8 @@ def funding_waits(scenario: Scenario, net: Network, outcome: BatchOutcome) -> pd
         return pd.DataFrame(columns=FUNDING_COLUMNS)
     asked = np.isfinite(outcome.requested)
     got = np.isfinite(outcome.committed)
-    wait = np.where(asked & got, outcome.committed - outcome.requested, np.nan)
+    with np.errstate(invalid="ignore"):
+        wait = np.where(asked & got, outcome.committed - outcome.requested, np.nan)
     rows = []
     for j, (i, p) in enumerate(mnet.parts):
         waited = wait[:, j][wait[:, j] > 1.0]
@@ -226,6 +234,9 @@ class Results:
     funding : pandas.DataFrame
         Waiting for money, per programme and pool: ``milestone, pool, p_requested, p_waited, mean_wait_days,
         p90_wait_days, p_never`` (see :func:`funding_waits`).
+    bottlenecks : pandas.DataFrame
+        Per production line (rows) and target (columns): share of replications in which waiting for the
+        line's deliveries lay on the path that decided the target's date (empty without lines).
     """
 
     targets: pd.DataFrame
@@ -236,6 +247,7 @@ class Results:
     meta: dict = field(default_factory=dict)
     series: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SERIES_COLUMNS))
     funding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FUNDING_COLUMNS))
+    bottlenecks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def n(self) -> int:
@@ -252,7 +264,7 @@ class Results:
         """Derive the tables from the engine's outcome for all replications."""
         done = outcome.done
         n = done.shape[0]
-        times = target_times(scenario, done, outcome.money_times)
+        times = target_times(scenario, done, outcome.indicator_times)
         start = scenario.start
 
         deadlines = np.array([cal.deadline_time(t.deadline, start) for t in scenario.targets])
@@ -275,7 +287,7 @@ class Results:
         has_deadline = ~np.isnan(m_deadline)
         mlow, mhigh = wilson_interval(on_time, n)
         mq = quantile_times(done)
-        missed_criticality, by_target = criticality(scenario, net, done, times)
+        missed_criticality, by_target, bottleneck = criticality(scenario, net, done, times)
         milestones = pd.DataFrame({
             "milestone": [m.id for m in ms],
             "title": [m.title for m in ms],
@@ -300,8 +312,10 @@ class Results:
         outcomes.index.name = "replication"
         inputs = pd.DataFrame(input_values, columns=list(input_names))
         inputs.index.name = "replication"
+        bottlenecks = pd.DataFrame(bottleneck, index=pd.Index([line.id for line in scenario.lines], name="line"),
+                                   columns=[t.id for t in scenario.targets])
         return cls(targets, milestones, outcomes, inputs, critical, meta,
-                   series_bands(net, outcome), funding_waits(scenario, net, outcome))
+                   series_bands(net, outcome), funding_waits(scenario, net, outcome), bottlenecks)
 
     def met(self, target: str) -> np.ndarray:
         """Per replication, whether ``target`` is met by its deadline (bool array)."""
@@ -335,7 +349,10 @@ class Results:
             self.criticality.to_csv(tmp / "criticality.csv", float_format="%.4f")
             if not self.series.empty:
                 self.series.to_csv(tmp / "series.csv", index=False, float_format="%.6g")
+            if not self.funding.empty:
                 self.funding.to_csv(tmp / "funding.csv", index=False, float_format="%.6g")
+            if not self.bottlenecks.empty:
+                self.bottlenecks.to_csv(tmp / "bottlenecks.csv", float_format="%.4f")
             (tmp / "run.json").write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
             if extra is not None:
                 extra(tmp)
@@ -362,7 +379,8 @@ class Results:
         meta = json.loads((d / "run.json").read_text())
         series = pd.read_csv(d / "series.csv") if (d / "series.csv").exists() else pd.DataFrame(columns=SERIES_COLUMNS)
         funding = pd.read_csv(d / "funding.csv") if (d / "funding.csv").exists() else pd.DataFrame(columns=FUNDING_COLUMNS)
-        return cls(targets, milestones, outcomes, inputs, critical, meta, series, funding)
+        bottlenecks = pd.read_csv(d / "bottlenecks.csv", index_col="line") if (d / "bottlenecks.csv").exists() else pd.DataFrame()
+        return cls(targets, milestones, outcomes, inputs, critical, meta, series, funding, bottlenecks)
 
     # ------------------------------------------------------------------------------------------ display
 

@@ -52,7 +52,7 @@ def half_width(scenario: Scenario, outcome: BatchOutcome) -> float:
     """Largest 95 % Wilson half-width over the target probabilities."""
     if not scenario.targets:
         return 0.0
-    times = target_times(scenario, outcome.done, outcome.money_times)
+    times = target_times(scenario, outcome.done, outcome.indicator_times)
     deadlines = np.array([cal.deadline_time(t.deadline, scenario.start) for t in scenario.targets])
     low, high = wilson_interval((times <= deadlines).sum(axis=0), len(times))
     return float(np.max((high - low) / 2))

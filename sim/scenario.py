@@ -44,6 +44,49 @@ class Milestone:
     line: int = 0
     scale: float = 1.0  # from `scale` shocks: multiplies the duration
     funding: tuple["Funding", ...] = ()  # money it needs committed before its duration runs (a programme)
+    orders: tuple["Order", ...] = ()  # placed after its duration; done when all are delivered
+    priority: float = 0.0  # of its orders on the lines: higher first
+    when: tuple[str, float] | None = None  # done when this observable first reaches this value (a metric gate)
+
+
+@dataclass(frozen=True)
+class Order:
+    """Units a milestone orders from a production line."""
+
+    line: str
+    quantity: Distribution
+
+
+@dataclass(frozen=True)
+class Line:
+    """A production line: claimed capacity ramping to a target after a trigger, realised and net of exports.
+
+    Capacities in units per year, times in days; ``ramp`` is ``((days after first output, share of the added
+    capacity), ...)`` starting implicitly at (0, 0).
+    """
+
+    id: str
+    title: str
+    unit: str
+    capacity: Distribution
+    target_capacity: Distribution | None = None
+    trigger: str | None = None
+    first_output: Distribution | None = None
+    ramp: tuple[tuple[float, float], ...] = ()
+    realisation: Distribution | None = None
+    export_share: float = 0.0
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Capability:
+    """A priority capability area: a gap (1 = all of it) closed by deliveries and completed milestones."""
+
+    id: str
+    title: str
+    per_unit: tuple[tuple[str, float], ...]  # (line, share of the gap closed per unit delivered)
+    per_milestone: tuple[tuple[str, float], ...]  # (milestone, share closed when done)
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +112,7 @@ class Fund:
     pools: tuple[tuple[str, float], ...] = ()  # (pool id, share of envelope)
     opens: str | None = None  # milestone id
     commit_by: float = float("inf")  # days: no commitment after this time
+    available_from: float = 0.0  # days: no commitment (and no inflow accrual) before this time
     commit_by_text: str = ""
     prefinancing: float = 0.0
     payment_lag: Distribution | None = None  # days
@@ -124,6 +168,8 @@ class Risk:
     freeze: tuple[str, ...] = ()  # pools frozen for `delay` days after it occurs
     cut: tuple[str, ...] = ()  # pools whose uncommitted envelope is cut by `cut_share` when it occurs
     cut_share: Distribution | None = None
+    capacity_cut: tuple[str, ...] = ()  # lines whose capacity is cut by `capacity_share` for `delay` days
+    capacity_share: Distribution | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +240,9 @@ class Scenario:
     funds: tuple[Fund, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     freezes: tuple[tuple[str, float, float], ...] = ()  # (pool, from day, to day) from freeze shocks
+    lines: tuple[Line, ...] = ()
+    capabilities: tuple[Capability, ...] = ()
+    capacity_factors: tuple[tuple[str, float, float, float], ...] = ()  # (line, factor, from, to) from shocks
     description: str = ""
     seed: int | None = None
     path: str = ""
@@ -209,7 +258,8 @@ class Scenario:
 
     def inputs(self) -> list[tuple[str, Distribution]]:
         """Every uncertain input ``(name, distribution)``; see :func:`uncertain_inputs`."""
-        return uncertain_inputs(self.milestones, self.drivers, self.risks, self.shifts, self.funds, self.indicators)
+        return uncertain_inputs(self.milestones, self.drivers, self.risks, self.shifts, self.funds, self.indicators,
+                                self.lines)
 
     @property
     def pools(self) -> tuple[str, ...]:
@@ -222,14 +272,19 @@ class Scenario:
         for f in self.funds:
             names += [f"{f.id}.disbursed"] if f.is_flow else [
                 f"{f.id}.committed", f"{f.id}.disbursed", f"{f.id}.committed_share", f"{f.id}.disbursed_share"]
+        names += [f"{line.id}.{k}" for line in self.lines for k in ("capacity", "output", "delivered")]
+        names += [f"{m.id}.delivered" for m in self.milestones if m.orders]
+        names += [f"{c.id}.closed" for c in self.capabilities]
         return tuple(names) + tuple(i.id for i in self.indicators)
 
 
-def uncertain_inputs(milestones, drivers=(), risks=(), shifts=(), funds=(), indicators=()) -> list[tuple[str, Distribution]]:
+def uncertain_inputs(milestones, drivers=(), risks=(), shifts=(), funds=(), indicators=(), lines=()) -> list[tuple[str, Distribution]]:
     """Every uncertain input ``(name, distribution)`` of a scenario, in a fixed documented order.
 
     Names: ``driver:ID``, ``milestone:ID:duration``, ``risk:ID:occurs|delay|time|cut``, ``shock:N:delay``,
-    ``fund:ID:envelope|growth``, ``funding:MILESTONE:POOL:amount|lag``, ``indicator:ID:numerator|denominator:OBS``.
+    ``fund:ID:envelope|growth``, ``funding:MILESTONE:POOL:amount|lag``, ``indicator:ID:numerator|denominator:OBS``,
+    ``line:ID:capacity|target|first_output|realisation``, ``order:MILESTONE:LINE:quantity``,
+    ``risk:ID:capacity_cut``.
     Fixed quantities are not inputs.
     """
     out: list[tuple[str, Distribution]] = [(f"driver:{d.id}", d.factor) for d in drivers]
@@ -259,4 +314,13 @@ def uncertain_inputs(milestones, drivers=(), risks=(), shifts=(), funds=(), indi
     for ind in indicators:
         for role, weights in (("numerator", ind.numerator), ("denominator", ind.denominator)):
             out += [(f"indicator:{ind.id}:{role}:{name}", w) for name, w in weights if not isinstance(w, Fixed)]
+    for line in lines:
+        for key, dist in (("capacity", line.capacity), ("target", line.target_capacity),
+                          ("first_output", line.first_output), ("realisation", line.realisation)):
+            if dist is not None and not isinstance(dist, Fixed):
+                out.append((f"line:{line.id}:{key}", dist))
+    out += [(f"order:{m.id}:{o.line}:quantity", o.quantity) for m in milestones for o in m.orders
+            if not isinstance(o.quantity, Fixed)]
+    out += [(f"risk:{r.id}:capacity_cut", r.capacity_share) for r in risks
+            if r.capacity_cut and not isinstance(r.capacity_share, Fixed)]
     return out

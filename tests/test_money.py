@@ -186,7 +186,7 @@ def test_conservation_in_every_replication(tmp_path, envelopes, inflows, prefin,
     for j, (i, _) in enumerate(mnet.parts):
         finished = np.isfinite(out.done[:, i])
         assert (out.done[finished, i] >= out.committed[finished, j] - 1e-9).all()
-    names = list(mnet.observables)
+    names = list(net.observables)
     for k, fund in enumerate(mnet.fund_ids):
         c = out.series[:, names.index(f"{fund}.committed"), :].astype(float)
         d = out.series[:, names.index(f"{fund}.disbursed"), :].astype(float)

@@ -5,16 +5,17 @@ SimPy is the reference engine (:mod:`sim.engine.milestones`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from ..sampling import Inputs
-from .milestones import Money, TraceSink, simulate
-from .money import Curves, MoneyNetwork
+from .milestones import Money, Production, TraceSink, simulate
+from .money import Curves, MoneyNetwork, first_reach_on_grid
+from .production import LineNetwork, ProductionCurves
 from .network import Network
 
-__all__ = ["BatchOutcome", "MoneyNetwork", "Network", "simulate", "simulate_batch", "TraceSink"]
+__all__ = ["BatchOutcome", "LineNetwork", "MoneyNetwork", "Network", "Observer", "simulate", "simulate_batch", "TraceSink"]
 
 
 def _risk_columns(net: Network, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -40,51 +41,87 @@ class BatchOutcome:
         ``(count, milestones)`` completion times (days; ``inf`` = not by the horizon).
     requested, committed : numpy.ndarray
         ``(count, parts)`` when each programme part asked for its money and when it was committed.
+    started, delivered : numpy.ndarray
+        ``(count, orders)`` when each order's delivery started and when it was complete.
     series : numpy.ndarray
-        ``(count, observables, months)`` money observables and indicators on the monthly grid (float32).
-    money_times : numpy.ndarray
-        ``(count, money targets)`` when each indicator target's value is first reached.
+        ``(count, observables, months)`` money and production observables on the monthly grid (float32).
+    indicator_times : numpy.ndarray
+        ``(count, indicator targets)`` when each indicator target's value is first reached.
     """
 
     done: np.ndarray
     requested: np.ndarray
     committed: np.ndarray
+    started: np.ndarray
+    delivered: np.ndarray
     series: np.ndarray
-    money_times: np.ndarray
+    indicator_times: np.ndarray
 
     @staticmethod
     def concat(parts: list["BatchOutcome"]) -> "BatchOutcome":
-        return BatchOutcome(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                              ("done", "requested", "committed", "series", "money_times")))
+        return BatchOutcome(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(BatchOutcome)))
+
+
+class Observer:
+    """Evaluates any observable of a batch (money or production) and when it first reaches a value."""
+
+    def __init__(self, net: Network, money: Curves | None, production: ProductionCurves | None):
+        self.net = net
+        self.money, self.production = money, production
+        self.money_names = money.names() if money else set()
+
+    def value(self, name: str, t) -> np.ndarray:
+        return (self.money if name in self.money_names else self.production).value(name, t)
+
+    def first_reach(self, name: str, threshold: float) -> np.ndarray:
+        """Exact for fund observables; on the weekly grid with linear interpolation otherwise."""
+        if name in self.money_names:
+            return self.money.first_reach(name, threshold, self.net.weekly)
+        t = first_reach_on_grid(self.net.weekly, self.production.value(name, self.net.weekly), threshold)
+        return np.where(t <= self.net.horizon, t, np.inf)
 
 
 def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
                    trace: TraceSink | None = None) -> BatchOutcome:
     """Simulate every replication of ``inputs`` (or replay ``trace_row`` of them with ``trace``)."""
+    if trace_row is not None:
+        inputs = Inputs(inputs.names, inputs.values[[trace_row]], inputs.first + trace_row)
+    count = inputs.values.shape[0]
     durations = net.durations(inputs)
     shift = net.shift(inputs)
     occurs, delay, time = _risk_columns(net, inputs)
-    mnet = net.money
+    mnet, lnet = net.money, net.lines
     if mnet is not None:
-        pool_envelope = mnet.pool_envelopes(inputs)
-        amounts = mnet.amounts(inputs)
-        cuts = mnet.cut_shares(inputs)
-    rows = range(len(durations)) if trace_row is None else [trace_row]
+        pool_envelope, amounts, cuts = mnet.pool_envelopes(inputs), mnet.amounts(inputs), mnet.cut_shares(inputs)
+    if lnet is not None:
+        quantity, first_output = lnet.order_quantities(inputs), lnet.first_output(inputs)
+        untriggered = np.array([0.0 if k < 0 else np.inf for k in lnet.trigger])
+        initial = lnet.curves(inputs, np.tile(untriggered, (count, 1)), occurs, time, delay)
     results = []
-    for i in rows:
+    for i in range(count):
         money = Money(mnet, pool_envelope[i], amounts[i], cuts[i]) if mnet is not None else None
-        results.append(simulate(net, durations[i], occurs[i], delay[i], time[i], shift[i], money,
-                                trace if trace_row is not None else None))
-    count, n_parts = len(rows), len(mnet.parts) if mnet else 0
-    done = np.array([r[0] for r in results]).reshape(count, len(net.ids))
-    requested = np.array([r[1] for r in results]).reshape(count, n_parts)
-    committed = np.array([r[2] for r in results]).reshape(count, n_parts)
-    if mnet is None:
-        return BatchOutcome(done, requested, committed, np.zeros((count, 0, 0), np.float32), np.zeros((count, 0)))
-    sub = inputs if trace_row is None else Inputs(inputs.names, inputs.values[[trace_row]], inputs.first + trace_row)
-    curves = Curves(mnet, sub, done, durations[list(rows)], committed)
-    series = np.stack([curves.value(name, mnet.monthly) for name in mnet.observables], axis=1).astype(np.float32) \
-        if mnet.observables else np.zeros((count, 0, len(mnet.monthly)), np.float32)
-    money_times = np.column_stack([curves.first_reach(name, threshold, mnet.weekly)
-                                   for _, name, threshold in mnet.targets]) if mnet.targets else np.zeros((count, 0))
-    return BatchOutcome(done, requested, committed, series, money_times)
+        production = Production(lnet, [c.row(i) for c in initial], first_output[i], quantity[i]) if lnet is not None else None
+        results.append(simulate(net, durations[i], occurs[i], delay[i], time[i], shift[i], money, production, trace))
+    n_parts, n_orders = (len(mnet.parts) if mnet else 0), (len(lnet.orders) if lnet else 0)
+
+    def stack(k: int, width: int) -> np.ndarray:
+        return np.array([r[k] for r in results], dtype=float).reshape(count, width)
+
+    done, requested, committed = stack(0, len(net.ids)), stack(1, n_parts), stack(2, n_parts)
+    started, delivered = stack(3, n_orders), stack(4, n_orders)
+    if not net.observables:
+        return BatchOutcome(done, requested, committed, started, delivered, np.zeros((count, 0, 0), np.float32),
+                            np.zeros((count, 0)))
+    money_curves = Curves(mnet, inputs, done, durations, committed) if mnet is not None else None
+    production_curves = None
+    if lnet is not None:
+        triggered = np.column_stack([np.zeros(count) if k < 0 else done[:, k] for k in lnet.trigger])
+        production_curves = ProductionCurves(lnet, lnet.curves(inputs, triggered, occurs, time, delay), quantity,
+                                             started, done)
+    observer = Observer(net, money_curves, production_curves)
+    for i, name, threshold in net.gates:
+        done[:, i] = observer.first_reach(name, threshold)
+    series = np.stack([observer.value(name, net.monthly) for name in net.observables], axis=1).astype(np.float32)
+    times = np.column_stack([observer.first_reach(name, threshold) for _, name, threshold in net.indicator_targets]) \
+        if net.indicator_targets else np.zeros((count, 0))
+    return BatchOutcome(done, requested, committed, started, delivered, series, times)

@@ -17,6 +17,7 @@ from simpy.events import Condition
 
 from ..calendar import DAYS_PER_YEAR
 from .money import MoneyNetwork, Pool
+from .production import LineNetwork
 from .network import Network
 
 TraceSink = Callable[[float, str, str, str], None]  # (time in days, event, milestone or risk id, detail)
@@ -32,9 +33,30 @@ class Money:
     cut_share: np.ndarray  # (risks,)
 
 
+@dataclass
+class Production:
+    """One replication's production: the line network, capacity curves, first-output lags and order sizes."""
+
+    net: LineNetwork
+    curves: list  # CapacityCurves of this replication, one per line (changed when triggers fire)
+    first_output: np.ndarray  # (lines,) days
+    quantity: np.ndarray  # (orders,) units
+
+
+class _LineState:
+    __slots__ = ("queue", "busy", "start", "version", "seq")
+
+    def __init__(self):
+        self.queue: list = []  # (-priority, seq, order, quantity, event)
+        self.busy = None  # (order, quantity, event) in delivery
+        self.start = 0.0
+        self.version = 0
+        self.seq = 0
+
+
 def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_delay: np.ndarray,
              risk_time: np.ndarray, shift: np.ndarray | None = None, money: Money | None = None,
-             trace: TraceSink | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             production: Production | None = None, trace: TraceSink | None = None) -> tuple[np.ndarray, ...]:
     """Run one replication.
 
     Parameters
@@ -49,6 +71,9 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         hit a milestone during its shift, so the shift moves its date by exactly that much).
     money : Money, optional
         Funds and programme parts; a milestone with funding waits until all its parts are committed.
+    production : Production, optional
+        Lines and orders; a milestone with orders places them after its duration and is done when they are
+        all delivered.
     trace : callable, optional
         Receives ``(time, event, id, detail)`` for every event, for replaying a replication.
 
@@ -58,6 +83,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         Completion time of each milestone (days since start); ``inf`` when not done by the horizon.
     requested, committed : numpy.ndarray
         Per programme part, when its money was asked for and when it was committed (``inf``: never).
+    started, delivered : numpy.ndarray
+        Per order, when its delivery started and when it was complete (``inf``: not by the horizon).
     """
     env = simpy.Environment()
     n = len(net.ids)
@@ -71,6 +98,49 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     requested = np.full(n_parts, math.inf)
     committed = np.full(n_parts, math.inf)
     pools: list[Pool] = []
+    lnet = production.net if production is not None else None
+    n_orders = len(lnet.orders) if lnet else 0
+    started = np.full(n_orders, math.inf)
+    delivered = np.full(n_orders, math.inf)
+    line_states = [_LineState() for _ in (lnet.lines if lnet else ())]
+
+    def next_order(k: int) -> None:
+        state = line_states[k]
+        if state.busy is not None or not state.queue:
+            return
+        state.queue.sort(key=lambda q: (q[0], q[1]))
+        _, _, order, quantity, event = state.queue.pop(0)
+        state.busy, state.start = (order, quantity, event), env.now
+        started[order] = env.now
+        schedule_delivery(k)
+
+    def schedule_delivery(k: int) -> None:
+        state = line_states[k]
+        state.version += 1
+        order, quantity, _ = state.busy
+        # Output before now is the same under the changed curve, so solving from the start is exact.
+        end = production.curves[k].solve(state.start, quantity)
+        if math.isfinite(end):
+            env.process(deliver(k, state.version, end))
+
+    def deliver(k: int, version: int, end: float):
+        yield env.timeout(max(end - env.now, 0.0))
+        state = line_states[k]
+        if version != state.version:
+            return  # the curve changed: a newer delivery time was scheduled
+        order, quantity, event = state.busy
+        delivered[order] = env.now
+        emit(env.now, "delivered", net.ids[lnet.orders[order][0]], f"{quantity:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
+        state.busy = None
+        event.succeed()
+        next_order(k)
+
+    def trigger(k: int, milestone: int):
+        yield finished[milestone]
+        production.curves[k].ramp_start[:] = env.now + production.first_output[k]
+        emit(env.now, "ramp", lnet.lines[k].id, f"added capacity from day {env.now + production.first_output[k]:.0f}")
+        if line_states[k].busy is not None:
+            schedule_delivery(k)
 
     def serve(pool: Pool) -> None:
         """Commit every waiting request that fits, in request order; schedule the next look."""
@@ -95,12 +165,15 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
             pool.wake_at = math.inf
         serve(pool)
 
-    def opener(pool: Pool, milestone: int):
+    def opener(pool: Pool, milestone: int, available_from: float):
         yield finished[milestone]
-        pool.open_at = env.now
+        pool.open_at = max(env.now, available_from)
         serve(pool)
 
     def milestone(i: int):
+        if net.gated[i]:
+            return  # done when a metric first reaches its value: computed from the flows after the run
+            yield
         if not math.isnan(net.observed[i]):
             yield env.timeout(max(net.observed[i], 0.0))
             done[i] = net.observed[i]
@@ -127,6 +200,18 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                 yield env.all_of(asks)
         emit(env.now, "ready", net.ids[i], f"duration {durations[i]:.1f} days")
         yield env.timeout(durations[i])
+        orders = lnet.milestone_orders[i] if lnet else ()
+        if orders:
+            waits = []
+            for order in orders:
+                k = lnet.orders[order][1]
+                waits.append(env.event())
+                state = line_states[k]
+                state.seq += 1
+                state.queue.append((-lnet.priority[order], state.seq, order, production.quantity[order], waits[-1]))
+                emit(env.now, "ordered", net.ids[i], f"{production.quantity[order]:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
+                next_order(k)
+            yield env.all_of(waits)
         while pending_delay[i] > 0:  # delays from risks that hit before completion
             delay, pending_delay[i] = pending_delay[i], 0.0
             emit(env.now, "delayed", net.ids[i], f"+{delay:.1f} days from risks")
@@ -168,11 +253,15 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
             pool = Pool(p, float(money.pool_envelope[p]), fund.commit_by, rate)
             pools.append(pool)
             if mnet.pool_open[p] < 0:
-                pool.open_at = 0.0
+                pool.open_at = fund.available_from
             else:
-                env.process(opener(pool, mnet.pool_open[p]))
+                env.process(opener(pool, mnet.pool_open[p], fund.available_from))
         for p, lo, hi in mnet.freezes:
             pools[p].frozen.append((lo, hi))
+    if lnet is not None:
+        for k in range(len(lnet.lines)):
+            if lnet.trigger[k] >= 0:
+                env.process(trigger(k, lnet.trigger[k]))
     for r, (_, _, time_input, affected) in enumerate(net.risks):
         has_money = mnet is not None and (mnet.risk_freeze[r] or mnet.risk_cut[r])
         if not risk_occurs[r] or not (affected or has_money):
@@ -186,4 +275,6 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     env.run(until=np.nextafter(net.horizon, math.inf))
     done[done > net.horizon] = math.inf
     committed[committed > net.horizon] = math.inf
-    return done, requested, committed
+    started[started > net.horizon] = math.inf
+    delivered[delivered > net.horizon] = math.inf
+    return done, requested, committed, started, delivered

@@ -2,24 +2,22 @@
 and indicators computed from commitments analytically, vectorised over replications.
 
 Units: € bn, days. Payments of a committed part: the fund's pre-financing share at commitment, the rest
-linearly over the programme's execution (commitment → completion) shifted by the payment lag.
+linearly over the programme's planned execution (its duration, after drivers and scales, from commitment)
+shifted by the payment lag. Risk delays postpone a programme's completion, not its payments: payments
+follow the work schedule, and what is paid by a date never depends on what happens later.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..calendar import DAYS_PER_YEAR, day_offset
+from ..calendar import DAYS_PER_YEAR
 from ..distributions import Fixed
 from ..sampling import Inputs
 from ..scenario import Scenario
-
-WEEK = 7.0
-
 
 def _value(dist, name: str | None, inputs: Inputs) -> np.ndarray:
     """The sampled column of ``name``, or the fixed value, for every replication of ``inputs``."""
@@ -45,24 +43,14 @@ class MoneyNetwork:
     risk_freeze: tuple[tuple[int, ...], ...]  # per risk: pools it freezes
     risk_cut: tuple[tuple[int, ...], ...]  # per risk: pools it cuts
     indicators: tuple  # Indicator objects
-    targets: tuple[tuple[str, str, float], ...]  # (target id, observable or indicator, threshold)
     horizon: float
     milestone_ids: tuple[str, ...]
     risks: tuple  # Risk objects
-    observables: tuple[str, ...]
-    monthly: np.ndarray  # days of the 1st of each month (and the start day) up to the horizon
-    monthly_dates: tuple[str, ...]
-    weekly: np.ndarray  # every 7 days from the start to the horizon
 
     @classmethod
     def of(cls, scenario: Scenario) -> "MoneyNetwork | None":
         if not scenario.funds:
             return None
-        months = [scenario.start]
-        nxt = dt.date(scenario.start.year + scenario.start.month // 12, scenario.start.month % 12 + 1, 1)
-        while nxt <= scenario.horizon:
-            months.append(nxt)
-            nxt = dt.date(nxt.year + nxt.month // 12, nxt.month % 12 + 1, 1)
         fund_ids = tuple(f.id for f in scenario.funds)
         pools, pool_fund, share, pool_open = [], [], [], []
         index = {m.id: i for i, m in enumerate(scenario.milestones)}
@@ -89,14 +77,9 @@ class MoneyNetwork:
             risk_freeze=tuple(tuple(pool_index[p] for p in r.freeze) for r in scenario.risks),
             risk_cut=tuple(tuple(pool_index[p] for p in r.cut) for r in scenario.risks),
             indicators=scenario.indicators,
-            targets=tuple((t.id, t.members[0], t.threshold) for t in scenario.targets if t.kind == "indicator"),
             horizon=scenario.horizon_days,
             milestone_ids=tuple(m.id for m in scenario.milestones),
             risks=scenario.risks,
-            observables=scenario.observables(),
-            monthly=np.array([day_offset(d, scenario.start) for d in months]),
-            monthly_dates=tuple(d.isoformat() for d in months),
-            weekly=np.append(np.arange(0.0, scenario.horizon_days, WEEK), scenario.horizon_days),
         )
 
     # ------------------------------------------------------------------------------------ sampled arrays
@@ -174,6 +157,8 @@ class Pool:
     def next_change(self, now: float) -> float:
         """When waiting requests might next become servable (inflow accrual or the end of a freeze)."""
         times = [b for a, b in self.frozen if a <= now < b]
+        if now < self.open_at < math.inf:
+            times.append(self.open_at)
         if self.rate is not None and self.waiting and now >= self.open_at:
             need = self.committed + min(w[1] for w in self.waiting)
             if need <= self.envelope + 1e-12:
@@ -209,9 +194,10 @@ def flow_spent(t: np.ndarray, rate: float, growth: np.ndarray) -> np.ndarray:
     """Cumulative spending (€ bn) at days ``t`` of a flow of ``rate`` € bn/yr growing by ``growth`` a year.
 
     ``growth`` is ``(count,)``; ``t`` is ``(grid,)`` or ``(count, grid)``; the result is ``(count, grid)``:
-    r·((1+g)^y − 1)/ln(1+g) with y = t/365.25 (0 before the start).
+    r·((1+g)^y − 1)/ln(1+g) with y = t/365.25. Before the start (t < 0) it is negative: the flow ran before
+    the scenario began, which trailing-window indicators need.
     """
-    t = np.maximum(np.asarray(t, dtype=float), 0.0)
+    t = np.asarray(t, dtype=float)
     y = (t[None, :] if t.ndim == 1 else t) / DAYS_PER_YEAR
     g = growth[:, None]
     log = np.log1p(g)
@@ -288,11 +274,7 @@ class Curves:
         self.lag = mnet.lags(inputs)
         self.commit = commit
         programme = [i for i, _ in mnet.parts]
-        finished = done[:, programme]
-        # Execution runs from commitment to completion; a programme still running at the horizon pays over
-        # its planned duration.
-        with np.errstate(invalid="ignore"):
-            self.execution = np.where(np.isfinite(finished), np.maximum(finished - commit, 0.0), planned[:, programme])
+        self.execution = planned[:, programme]  # payments follow the planned work, so they stay causal
         self.prefinancing = np.array([mnet.funds[mnet.pool_fund[p]].prefinancing for _, p in mnet.parts])
         self.envelope = mnet.envelopes(inputs)
         self.part_fund = np.array([mnet.pool_fund[p] for _, p in mnet.parts], dtype=int)
@@ -339,8 +321,8 @@ class Curves:
                 for obs, dist in weights:
                     x = self.value(obs, t)
                     if ind.trailing:
-                        earlier = t - ind.trailing
-                        x = x - np.where(earlier >= 0, self.value(obs, np.maximum(earlier, 0.0)), 0.0)
+                        # Flows spent before the start too; envelope funds paid nothing before it.
+                        x = x - self.value(obs, t - ind.trailing)
                     out = out + self._weight(ind, role, obs, dist) * x
                 return out
 
@@ -382,3 +364,10 @@ class Curves:
                 return np.full(self.count, np.inf if threshold > 0 else 0.0)
             t = first_reach(breaks, lambda tt: self.fund_value(k, kind, tt), level)
         return np.where(t <= self.mnet.horizon, t, np.inf)
+
+    def names(self) -> set[str]:
+        out = set(self.indicator)
+        for f in self.mnet.funds:
+            out |= {f"{f.id}.disbursed"} if f.is_flow else {f"{f.id}.{k}" for k in
+                                                            ("committed", "disbursed", "committed_share", "disbursed_share")}
+        return out

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,6 +12,17 @@ from ..distributions import Fixed
 from ..sampling import Inputs
 from ..scenario import Scenario
 from .money import MoneyNetwork
+from .production import LineNetwork
+
+
+def month_starts(start: dt.date, horizon: dt.date) -> list[dt.date]:
+    """The start date and the 1st of every following month up to the horizon: the monthly grid."""
+    out = [start]
+    nxt = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    while nxt <= horizon:
+        out.append(nxt)
+        nxt = dt.date(nxt.year + nxt.month // 12, nxt.month % 12 + 1, 1)
+    return out
 
 
 @dataclass(frozen=True)
@@ -55,9 +67,18 @@ class Network:
     shifts: tuple[tuple[str | None, float, tuple[int, ...]], ...]
     horizon: float
     money: MoneyNetwork | None = None
+    lines: LineNetwork | None = None
+    observables: tuple[str, ...] = ()
+    monthly: np.ndarray = field(default_factory=lambda: np.zeros(0))  # days of the 1st of each month
+    monthly_dates: tuple[str, ...] = ()
+    weekly: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every 7 days to the horizon
+    indicator_targets: tuple[tuple[str, str, float], ...] = ()  # (target, observable, threshold)
+    gated: tuple[bool, ...] = ()  # milestones done when a metric reaches a value (set after the run)
+    gates: tuple[tuple[int, str, float], ...] = ()  # (milestone, observable, threshold)
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Network":
+        months = month_starts(scenario.start, scenario.horizon)
         ids = tuple(m.id for m in scenario.milestones)
         index = {m: i for i, m in enumerate(ids)}
         observed = np.full(len(ids), np.nan)
@@ -98,6 +119,14 @@ class Network:
             ),
             horizon=scenario.horizon_days,
             money=MoneyNetwork.of(scenario),
+            lines=LineNetwork.of(scenario),
+            observables=scenario.observables(),
+            monthly=np.array([day_offset(d, scenario.start) for d in months]),
+            monthly_dates=tuple(d.isoformat() for d in months),
+            weekly=np.append(np.arange(0.0, scenario.horizon_days, 7.0), scenario.horizon_days),
+            indicator_targets=tuple((t.id, t.members[0], t.threshold) for t in scenario.targets if t.kind == "indicator"),
+            gated=tuple(m.when is not None for m in scenario.milestones),
+            gates=tuple((i, m.when[0], m.when[1]) for i, m in enumerate(scenario.milestones) if m.when is not None),
         )
 
     def durations(self, inputs: Inputs) -> np.ndarray:

@@ -1,0 +1,243 @@
+"""Production lines in the engine: capacity curves computed analytically between breakpoints (no daily
+ticks), orders served one at a time per line, and the production observables.
+
+Units: capacities in units per year, quantities in units, times in days.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..calendar import DAYS_PER_YEAR
+from ..distributions import Fixed
+from ..sampling import Inputs
+from ..scenario import Scenario
+
+FAR = 1e7  # days: a breakpoint "never" (27,000 years), finite so that products stay finite
+
+
+def _column(dist, name: str, inputs: Inputs, default: float) -> np.ndarray:
+    count = inputs.values.shape[0]
+    if dist is None:
+        return np.full(count, default)
+    if isinstance(dist, Fixed):
+        return np.full(count, dist.value)
+    return inputs.column(name)
+
+
+class CapacityCurves:
+    """Capacity available to orders of one line, for a batch of replications (arrays of shape ``(n,)``).
+
+    rate(t) = (base + added · ramp(t − ramp_start)) · Π factor_w for windows w with lo_w ≤ t < hi_w, in units
+    per day; ``ramp`` is piecewise linear from 0 at ``ramp_start`` through the line's points, constant after.
+    """
+
+    def __init__(self, base, added, ramp_start, ramp_points, windows, ramp_t=None, ramp_s=None):
+        self.base = np.asarray(base, dtype=float)
+        self.added = np.asarray(added, dtype=float)
+        self.ramp_start = np.asarray(ramp_start, dtype=float)
+        self.ramp_t = ramp_t if ramp_t is not None else np.array([0.0] + [p[0] for p in ramp_points])
+        self.ramp_s = ramp_s if ramp_s is not None else np.array([0.0] + [p[1] for p in ramp_points])
+        self.windows = windows  # list of (lo, hi, factor), each (n,)
+
+    def rate(self, t: np.ndarray, left: bool = False) -> np.ndarray:
+        """Units per day at times ``t`` ``(n, k)``; ``left`` gives left limits (window edges)."""
+        start = np.where(np.isfinite(self.ramp_start), self.ramp_start, FAR)[:, None]
+        share = np.interp(t - start, self.ramp_t, self.ramp_s, left=0.0, right=self.ramp_s[-1]) if len(self.ramp_t) > 1 \
+            else np.zeros_like(t)
+        r = (self.base[:, None] + self.added[:, None] * share) / DAYS_PER_YEAR
+        for lo, hi, factor in self.windows:
+            inside = (lo[:, None] < t) & (t <= hi[:, None]) if left else (lo[:, None] <= t) & (t < hi[:, None])
+            r = np.where(inside, r * factor[:, None], r)
+        return np.maximum(r, 0.0)
+
+    def _breaks(self) -> np.ndarray:
+        start = np.where(np.isfinite(self.ramp_start), self.ramp_start, FAR)
+        cols = [np.zeros_like(self.base)] + [start + dt for dt in self.ramp_t]
+        for lo, hi, _ in self.windows:
+            cols += [np.clip(lo, 0, FAR), np.clip(hi, 0, FAR)]
+        return np.sort(np.minimum(np.column_stack(cols), FAR), axis=1)
+
+    def _cumulative(self):
+        b = self._breaks()
+        right, left = self.rate(b), self.rate(b, left=True)
+        area = np.diff(b, axis=1) * (right[:, :-1] + left[:, 1:]) / 2
+        return b, right, np.concatenate([np.zeros((len(b), 1)), np.cumsum(area, axis=1)], axis=1)
+
+    def output(self, t) -> np.ndarray:
+        """Cumulative output from day 0 to ``t`` (units); ``t`` is ``(k,)`` or ``(n, k)``."""
+        t = np.asarray(t, dtype=float)
+        t = np.broadcast_to(t, (len(self.base), t.shape[-1])) if t.ndim == 1 else t
+        t = np.clip(t, 0.0, FAR)
+        b, right, cum = self._cumulative()
+        j = (b[:, :, None] <= t[:, None, :]).sum(axis=1) - 1
+        rows = np.arange(len(b))[:, None]
+        bj = b[rows, j]
+        return cum[rows, j] + (t - bj) * (right[rows, j] + self.rate(t, left=True)) / 2
+
+    def solve(self, start: float, quantity: float) -> float:
+        """For one replication (n = 1): when output since ``start`` reaches ``quantity`` (days; inf: never)."""
+        b, right, cum = self._cumulative()
+        b, right, cum = b[0], right[0], cum[0]
+        goal = float(self.output(np.array([[start]]))[0, 0]) + quantity
+        left = self.rate(b[None, :], left=True)[0]
+        j = int(np.searchsorted(cum, goal, side="left")) - 1  # goal lies in segment j (or after the last)
+        j = max(j, 0)
+        if j >= len(b) - 1:
+            rate = right[-1]
+            return float(b[-1] + (goal - cum[-1]) / rate) if rate > 0 else math.inf
+        r0, r1, width = right[j], left[j + 1], b[j + 1] - b[j]
+        rest = goal - cum[j]
+        slope = (r1 - r0) / width if width > 0 else 0.0
+        if abs(slope) < 1e-15:
+            dx = rest / r0 if r0 > 0 else math.inf
+        else:
+            disc = r0 * r0 + 2 * slope * rest
+            dx = (-r0 + math.sqrt(max(disc, 0.0))) / slope
+        t = max(b[j] + dx, start)
+        return t if t < FAR / 2 else math.inf
+
+    def row(self, i: int) -> "CapacityCurves":
+        """The curve of replication ``i`` alone (a copy that the engine may change)."""
+        return CapacityCurves(self.base[i:i + 1].copy(), self.added[i:i + 1].copy(), self.ramp_start[i:i + 1].copy(),
+                              (), [(lo[i:i + 1], hi[i:i + 1], f[i:i + 1]) for lo, hi, f in self.windows],
+                              self.ramp_t, self.ramp_s)
+
+
+@dataclass(frozen=True)
+class LineNetwork:
+    """Lines, orders and capability areas of a scenario, by index."""
+
+    lines: tuple  # Line objects
+    trigger: tuple[int, ...]  # milestone index of each line's trigger, −1: ramp from day 0
+    orders: tuple[tuple[int, int], ...]  # (milestone index, line index)
+    quantities: tuple  # Distribution per order
+    priority: tuple[float, ...]  # per order
+    milestone_orders: tuple[tuple[int, ...], ...]
+    risk_cut: tuple[tuple[int, ...], ...]  # per risk: lines it cuts
+    risks: tuple
+    factors: tuple[tuple[int, float, float, float], ...]  # (line, factor, from, to) from shocks
+    capabilities: tuple
+    milestone_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "LineNetwork | None":
+        if not scenario.lines:
+            return None
+        line_index = {line.id: k for k, line in enumerate(scenario.lines)}
+        m_index = {m.id: i for i, m in enumerate(scenario.milestones)}
+        orders, quantities, priority, by_milestone = [], [], [], []
+        for i, m in enumerate(scenario.milestones):
+            ids = []
+            for o in m.orders:
+                ids.append(len(orders))
+                orders.append((i, line_index[o.line]))
+                quantities.append(o.quantity)
+                priority.append(m.priority)
+            by_milestone.append(tuple(ids))
+        return cls(
+            lines=scenario.lines,
+            trigger=tuple(m_index[line.trigger] if line.trigger else -1 for line in scenario.lines),
+            orders=tuple(orders), quantities=tuple(quantities), priority=tuple(priority),
+            milestone_orders=tuple(by_milestone),
+            risk_cut=tuple(tuple(line_index[x] for x in r.capacity_cut) for r in scenario.risks),
+            risks=scenario.risks,
+            factors=tuple((line_index[x], f, lo, hi) for x, f, lo, hi in scenario.capacity_factors),
+            capabilities=scenario.capabilities,
+            milestone_ids=tuple(m.id for m in scenario.milestones),
+        )
+
+    def order_quantities(self, inputs: Inputs) -> np.ndarray:
+        """Units of each order ``(n, orders)``."""
+        out = np.zeros((inputs.values.shape[0], len(self.orders)))
+        for j, ((i, k), dist) in enumerate(zip(self.orders, self.quantities)):
+            out[:, j] = _column(dist, f"order:{self.milestone_ids[i]}:{self.lines[k].id}:quantity", inputs, 0.0)
+        return out
+
+    def first_output(self, inputs: Inputs) -> np.ndarray:
+        """Days from each line's trigger to the first added output ``(n, lines)``."""
+        return np.column_stack([_column(line.first_output, f"line:{line.id}:first_output", inputs, 0.0)
+                                for line in self.lines])
+
+    def curves(self, inputs: Inputs, trigger_time: np.ndarray, occurs, time, delay) -> list[CapacityCurves]:
+        """Capacity curves of every line for a batch, given when each line's trigger fired ``(n, lines)``.
+
+        ``occurs``, ``time``, ``delay`` are the risks' sampled columns ``(n, risks)``; a risk that occurs cuts
+        the capacity of its lines by its ``capacity_cut`` share from its time for its delay.
+        """
+        n = inputs.values.shape[0]
+        out = []
+        for k, line in enumerate(self.lines):
+            claimed = _column(line.capacity, f"line:{line.id}:capacity", inputs, 0.0)
+            target = _column(line.target_capacity, f"line:{line.id}:target", inputs, np.nan)
+            target = np.where(np.isnan(target), claimed, target)
+            real = _column(line.realisation, f"line:{line.id}:realisation", inputs, 1.0) * (1 - line.export_share)
+            first = self.first_output(inputs)[:, k]
+            windows = []
+            for r, risk in enumerate(self.risks):
+                if k in self.risk_cut[r]:
+                    share = _column(risk.capacity_share, f"risk:{risk.id}:capacity_cut", inputs, 0.0)
+                    lo = np.where(occurs[:, r] > 0, time[:, r], np.inf)
+                    windows.append((lo, lo + delay[:, r], 1.0 - share))
+            for line_k, factor, lo, hi in self.factors:
+                if line_k == k:
+                    windows.append((np.full(n, lo), np.full(n, hi), np.full(n, factor)))
+            out.append(CapacityCurves(claimed * real, (target - claimed) * real, trigger_time[:, k] + first,
+                                      line.ramp, windows))
+        return out
+
+
+class ProductionCurves:
+    """Production observables of a batch: ``LINE.capacity|output|delivered``, ``MILESTONE.delivered`` and
+    ``AREA.closed``, evaluated at times ``t`` (``(grid,)`` or ``(n, grid)``)."""
+
+    def __init__(self, lnet: LineNetwork, curves: list[CapacityCurves], quantity: np.ndarray, started: np.ndarray,
+                 done: np.ndarray):
+        self.lnet, self.curves, self.quantity, self.started, self.done = lnet, curves, quantity, started, done
+        self.line_index = {line.id: k for k, line in enumerate(lnet.lines)}
+        self.milestone_index = {m: i for i, m in enumerate(lnet.milestone_ids)}
+        self.capability = {c.id: c for c in lnet.capabilities}
+
+    def names(self) -> set[str]:
+        out = {f"{line.id}.{k}" for line in self.lnet.lines for k in ("capacity", "output", "delivered")}
+        out |= {f"{self.lnet.milestone_ids[i]}.delivered" for i, _ in self.lnet.orders}
+        return out | {f"{c}.closed" for c in self.capability}
+
+    def _delivered(self, orders: list[int], t) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        total = 0.0
+        for j in orders:
+            k = self.lnet.orders[j][1]
+            curve = self.curves[k]
+            s = self.started[:, j]
+            began = np.isfinite(s)
+            since = curve.output(t) - curve.output(np.where(began, s, 0.0)[:, None])
+            total = total + np.where(began[:, None], np.clip(since, 0.0, self.quantity[:, j][:, None]), 0.0)
+        n = len(self.started)
+        return np.broadcast_to(total, (n, t.shape[-1])).astype(float)
+
+    def value(self, name: str, t) -> np.ndarray:
+        ident, kind = name.rsplit(".", 1)
+        t = np.asarray(t, dtype=float)
+        if ident in self.line_index:
+            k = self.line_index[ident]
+            if kind == "capacity":
+                tt = np.broadcast_to(t, (len(self.started), t.shape[-1])) if t.ndim == 1 else t
+                return self.curves[k].rate(tt) * DAYS_PER_YEAR
+            if kind == "output":
+                return self.curves[k].output(t)
+            return self._delivered([j for j, (_, line) in enumerate(self.lnet.orders) if line == k], t)
+        if ident in self.capability:
+            area = self.capability[ident]
+            tt = np.broadcast_to(t, (len(self.started), t.shape[-1])) if t.ndim == 1 else t
+            closed = np.zeros(tt.shape)
+            for line, share in area.per_unit:
+                closed += share * self.value(f"{line}.delivered", t)
+            for milestone, share in area.per_milestone:
+                closed += share * (self.done[:, self.milestone_index[milestone]][:, None] <= tt)
+            return np.minimum(closed, 1.0)
+        i = self.milestone_index[ident]
+        return self._delivered([j for j, (m, _) in enumerate(self.lnet.orders) if m == i], t)
