@@ -93,7 +93,33 @@ class Comparison:
         return path
 
     def _repr_html_(self) -> str:
-        return self.table.to_html(index=False, float_format=lambda x: f"{x:.3f}")
+        """Jupyter: per scenario, targets by size of change; probabilities in %, changes in pp with intervals."""
+        from html import escape
+
+        def pct(x):
+            return "" if pd.isna(x) else f"{100 * x:.1f} %"
+
+        def pp(x):
+            return "" if pd.isna(x) else f"{100 * x:+.1f}".replace("-", "\u2212")
+
+        table = self.table
+        order = table.assign(_abs=table["diff"].abs()).sort_values(["scenario", "_abs"], ascending=[True, False],
+                                                                     kind="stable")
+        order = order.set_index("scenario").loc[list(dict.fromkeys(table["scenario"]))].reset_index()
+        shown = pd.DataFrame({
+            "scenario": order["scenario"], "target": order["title"], "deadline": order["deadline"],
+            "P(met) base": order["p_base"].map(pct), "P(met) scenario": order["p_other"].map(pct),
+            "change (pp)": order["diff"].map(pp),
+            "95 % interval (pp)": [f"{pp(lo)} to {pp(hi)}" for lo, hi in zip(order["diff_low"], order["diff_high"])],
+            "P50 base": order["p50_base"].fillna("").replace("", "> horizon"),
+            "P50 scenario": order["p50_other"].fillna("").replace("", "> horizon"),
+            "median shift (days)": order["median_shift_days"].map(lambda d: "" if pd.isna(d) else f"{d:+.0f}"),
+        })
+        head = (f"<p><b>Paired comparison with {escape(str(self.base.meta.get('title', 'the base')))}</b> — "
+                f"{self.base.n} replications per scenario, seed {escape(str(self.base.meta.get('seed')))}, common "
+                f"random numbers. <i>change</i>: scenario minus base in percentage points, with the 95 % interval "
+                f"of the paired difference; <i>median shift</i>: how much later (+) the target is reached.</p>")
+        return head + shown.to_html(index=False, escape=True)
 
 
 def paired_difference(base: Results, other: Results, target: str) -> tuple[float, float, float]:
@@ -165,6 +191,48 @@ def with_scale(scenario: Scenario, milestones: Sequence[str], factor: float) -> 
         dataclasses.replace(m, scale=m.scale * factor) if m.id in chosen else m for m in scenario.milestones))
 
 
+def with_cut(scenario: Scenario, pools: Sequence[str], share: float) -> Scenario:
+    """``scenario`` with the envelopes of ``pools`` cut by ``share`` (0–1) from the start."""
+    chosen = set(pools)
+    funds = tuple(dataclasses.replace(f, pools=tuple((p, w * (1 - share)) if p in chosen else (p, w) for p, w in f.pools))
+                  for f in scenario.funds)
+    return dataclasses.replace(scenario, funds=funds)
+
+
+def with_capacity(scenario: Scenario, lines: Sequence[str], factor: float) -> Scenario:
+    """``scenario`` with the capacity of ``lines`` multiplied by ``factor`` for the whole run."""
+    extra = tuple((line, float(factor), 0.0, float("inf")) for line in lines)
+    return dataclasses.replace(scenario, capacity_factors=scenario.capacity_factors + extra)
+
+
+def select_pools(scenario: Scenario, subject: str) -> list[str]:
+    """Pools named by ``subject``: a fund (all its pools) or one pool."""
+    pools = {f.id: [p for p, _ in f.pools] for f in scenario.funds if not f.is_flow}
+    every = [p for ps in pools.values() for p in ps]
+    if subject in pools:
+        return pools[subject]
+    if subject in every:
+        return [subject]
+    from .checks import did_you_mean
+    raise ValueError(f"'{subject}' is not a fund or pool of this scenario{did_you_mean(subject, list(pools) + every)}")
+
+
+def select_lines(scenario: Scenario, subject: str) -> list[str]:
+    ids = [line.id for line in scenario.lines]
+    if subject in ids:
+        return [subject]
+    from .checks import did_you_mean
+    raise ValueError(f"'{subject}' is not a production line of this scenario{did_you_mean(subject, ids)}")
+
+
+SWEEPS = {  # kind → (how to select the subject, how to apply a value)
+    "delay": (lambda sc, x: select_milestones(sc, x), lambda sc, ids, v: with_delay(sc, ids, v)),
+    "scale": (lambda sc, x: select_milestones(sc, x), lambda sc, ids, v: with_scale(sc, ids, v)),
+    "cut": (lambda sc, x: select_pools(sc, x), lambda sc, ids, v: with_cut(sc, ids, v)),
+    "capacity": (lambda sc, x: select_lines(sc, x), lambda sc, ids, v: with_capacity(sc, ids, v)),
+}
+
+
 def select_milestones(scenario: Scenario, subject: str) -> list[str]:
     """Milestones named by ``subject``: a milestone id, or a tag (all milestones carrying it)."""
     ids = [m.id for m in scenario.milestones]
@@ -185,20 +253,21 @@ def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], 
 
     Parameters
     ----------
-    kind : {"delay", "scale"}
-        ``delay``: postpone ``subject`` by each value (days); ``scale``: multiply its durations by each value.
+    kind : {"delay", "scale", "cut", "capacity"}
+        ``delay``: postpone ``subject`` by each value (days); ``scale``: multiply its durations by each value;
+        ``cut``: cut a fund's or pool's envelope by each share; ``capacity``: multiply a line's capacity.
     subject : str
-        A milestone id or a tag.
+        A milestone id or a tag (delay, scale), a fund or pool (cut), a line (capacity).
     values : sequence of float
-        Shock sizes (days for delays, factors for scales).
+        Shock sizes (days for delays, factors for scales and capacities, shares for cuts).
 
     Returns
     -------
     pandas.DataFrame
         Long format: ``value, target, title, deadline, p_met, ci_low, ci_high, p50``.
     """
-    ids = select_milestones(scenario, subject)
-    change = {"delay": with_delay, "scale": with_scale}[kind]
+    select, change = SWEEPS[kind]
+    ids = select(scenario, subject)
     frames = []
     for value in values:
         res = run(change(scenario, ids, value), n=n, seed=seed, jobs=jobs, progress=progress)
@@ -266,4 +335,5 @@ def date_label(results: Results, days: float) -> str:
 
 
 __all__ = ["Comparison", "compare", "compare_results", "drivers", "all_drivers", "joint_probability", "sweep",
-           "with_delay", "with_scale", "select_milestones", "paired_difference", "date_label"]
+           "with_delay", "with_scale", "with_cut", "with_capacity", "select_milestones", "paired_difference",
+           "date_label", "SWEEPS"]

@@ -1,4 +1,5 @@
-"""Briefing charts of a run: readiness dashboard, S-curves and milestone timeline (matplotlib only).
+"""Briefing charts of a run: readiness dashboard, S-curves, milestone timeline, tornado charts of what drives a
+target, fan charts of money over time, scenario comparisons and sweeps (matplotlib only).
 
 Every plotting function has the form ``plot_x(results, ..., ax=None) -> matplotlib.axes.Axes``: given an
 ``ax`` it draws into it; without one it creates a figure sized for the content (through pyplot, so that it
@@ -61,7 +62,9 @@ ROW_HEIGHT = 0.3
 CHROME_HEIGHT = 2.2  # title, legend, axis labels, footer
 S_CURVE_SIZE = (10.5, 5.6)
 
-__all__ = ["plot_dashboard", "plot_s_curve", "plot_timeline", "write_charts", "rag_status", "footer_text",
+__all__ = ["plot_dashboard", "plot_s_curve", "plot_timeline", "plot_tornado", "plot_fan", "plot_comparison",
+           "plot_sweep", "write_charts", "at_risk_targets", "driver_phrase", "fan_observables", "indicator_targets",
+           "impact_noise", "noise_z", "series_observables", "observable_label", "rag_status", "footer_text",
            "RAG_COLOURS", "DEFAULT_THRESHOLDS"]
 
 # When set, new figures are plain ``Figure`` objects unknown to pyplot (write_charts): nothing to leak, nothing
@@ -791,16 +794,844 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
     return ax
 
 
+# ---------------------------------------------------------------------------------------------- shared helpers
+
+MINUS = "\u2212"
+# Line colours for several targets in one chart: Okabe–Ito hues other than the RAG ones, so that a line's colour
+# never reads as a status; markers and dashes tell them apart in grey-scale print.
+SERIES_STYLES = [("#0072B2", "o", "-"), ("#CC79A7", "s", "-"), ("#000000", "^", "--"), ("#56B4E9", "D", "-"),
+                 ("#7a5195", "v", "--"), ("#8c6d31", "P", "-."), ("#444444", "X", ":"), ("#0b5d3b", "*", "-.")]
+
+
+def _signed(x: float, unit: str = "", decimals: int = 0) -> str:
+    """'+12 pp', '−3 pp' (a true minus sign), '0 pp'."""
+    text = f"{abs(x):.{decimals}f}"
+    if float(text) == 0:
+        return f"0{unit}"
+    return f"{'+' if x > 0 else MINUS}{text}{unit}"
+
+
+def _target_row(results, target: str) -> pd.Series:
+    targets = results.targets
+    if target not in set(targets["target"]):
+        raise ValueError(f"target: found '{target}', which is not a target of this run{_suggest(target, targets['target'])}; "
+                         f"targets are {', '.join(targets['target'])}")
+    return targets[targets["target"] == target].iloc[0]
+
+
+def _suggest(word: str, options) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def at_risk_targets(results, k: int = 5) -> list[str]:
+    """The ``k`` targets least likely to be met (ties: earlier deadline first, then id).
+
+    Targets without per-replication outcomes (an explicit ``milestone:`` target under its own id in results
+    written by an older version) are skipped: nothing can be drawn or analysed for them.
+    """
+    targets = results.targets.assign(_deadline=[_iso(d) or dt.date.max for d in results.targets["deadline"]])
+    targets = targets[[_outcome_column(results, t) is not None for t in targets["target"]]]
+    return list(targets.sort_values(["p_met", "_deadline", "target"], kind="stable").head(k)["target"])
+
+
+_PHRASES = (("Duration: ", "how long ‘{}’ takes"), ("Risk occurs: ", "whether ‘{}’ happens"),
+            ("Risk delay: ", "how much ‘{}’ delays things"), ("Risk timing: ", "when ‘{}’ happens"))
+
+
+_INPUT_WORDS = {"envelope": "Envelope", "growth": "Growth", "amount": "Amount", "lag": "Payment lag",
+                "capacity": "Starting capacity", "target": "Target capacity", "first_output": "Time to first output",
+                "realisation": "Realisation factor", "quantity": "Quantity", "cut": "Cut", "capacity_cut": "Capacity cut",
+                "numerator": "Numerator weight", "denominator": "Denominator weight", "delay": "Delay",
+                "duration": "Duration", "occurs": "Occurs", "time": "Timing"}
+
+
+def readable_label(label: str) -> str:
+    """A label for an input that the run did not label (a bare name such as ``fund:edf:envelope``), in words:
+    'Envelope: fund edf'. Labelled inputs are returned as they are."""
+    label = str(label)
+    if " " in label or ":" not in label:
+        return label
+    kind, _, rest = label.partition(":")
+    parts = rest.split(":")
+    if kind == "indicator" and len(parts) >= 3:  # indicator:ID:numerator|denominator:OBSERVABLE
+        return f"{_INPUT_WORDS.get(parts[1], parts[1])} of {':'.join(parts[2:])}: indicator {parts[0]}"
+    what = _INPUT_WORDS.get(parts[-1], parts[-1].replace("_", " ").capitalize())
+    subject = " · ".join(parts[:-1]) if len(parts) > 1 else parts[0]
+    return f"{what}: {kind} {subject}"
+
+
+def _name_phrase(name: str, width: int) -> str | None:
+    """Words for a bare input name of the money model, which reads badly through the generic label."""
+    parts = name.split(":")
+    if parts[0] == "indicator" and len(parts) >= 4:
+        return (f"the {parts[2]} weight of ‘{_shorten(':'.join(parts[3:]), width)}’ in "
+                f"‘{_shorten(parts[1], width)}’")
+    if parts[0] == "funding" and len(parts) == 4:
+        what = {"amount": "how much money ‘{m}’ needs from {p}", "lag": "the payment lag of {p} for ‘{m}’"}
+        if parts[3] in what:
+            return what[parts[3]].format(m=_shorten(parts[1], width), p=parts[2])
+    return None
+
+
+def driver_phrase(label: str, width: int = 70) -> str:
+    """An input's label (``drivers(...)['label']``) as words for a sentence: 'how long ‘EDIP adopted’ takes'."""
+    label = str(label)
+    if " " not in label and (phrase := _name_phrase(label, width)):
+        return phrase
+    label = " ".join(readable_label(label).split())
+    for prefix, template in _PHRASES:
+        if label.startswith(prefix):
+            return template.format(_shorten(label[len(prefix):], width))
+    if label.endswith(" (shared factor)"):
+        return f"the shared factor ‘{_shorten(label[: -len(' (shared factor)')], width)}’"
+    what, sep, subject = label.partition(": ")
+    if sep and what.startswith(tuple(_INPUT_WORDS.values())):  # from readable_label
+        return f"the {what[0].lower() + what[1:]} of ‘{_shorten(subject, width)}’"
+    return _shorten(label, width)
+
+
+def noise_z(results, level: float = 0.95) -> float:
+    """Standard errors that make a driver "stand out from the noise", for all inputs screened together.
+
+    A drivers table screens every varying input (m of them, ~100 in the baseline); at 1.96 standard errors about
+    one in twenty inputs with no effect at all would still look like a driver. With the Bonferroni bound the
+    chance that *any* of the m inputs is flagged by noise alone is at most ``1 − level``: z = Φ⁻¹(1 − (1 − level)
+    / (2m)), about 3.5 for 100 inputs.
+    """
+    from scipy import stats
+
+    values = results.inputs.to_numpy(dtype=float) if len(results.inputs.columns) else np.empty((0, 0))
+    m = int((np.ptp(values, axis=0) > 0).sum()) if values.size else 0
+    return float(stats.norm.ppf(1 - (1 - level) / (2 * max(m, 1))))
+
+
+def impact_noise(results, target: str, inputs: Iterable[str], decile: float = 0.1, z: float | None = None) -> np.ndarray:
+    """Monte Carlo noise of ``impact_pp`` per input: ``z`` standard errors, in percentage points.
+
+    The impact compares the share of replications meeting the deadline in two groups (input in its upper vs lower
+    ``decile``, or a risk occurring vs not); under "no effect" both shares equal the overall ``p``, so the
+    difference has standard error ``sqrt(p (1 − p) (1/n_low + 1/n_high))``. ``z`` defaults to :func:`noise_z`
+    (corrected for the number of inputs screened), so an impact within the noise is not distinguishable from
+    chance at this number of replications.
+    """
+    z = noise_z(results) if z is None else z
+    met = results.met(target)
+    p = float(np.mean(met))
+    out = []
+    for name in inputs:
+        x = results.inputs[name].to_numpy()
+        if name.endswith(":occurs"):
+            n_low, n_high = int((x == 0).sum()), int((x == 1).sum())
+        else:
+            lo, hi = np.quantile(x, [decile, 1 - decile])
+            n_low, n_high = int((x <= lo).sum()), int((x >= hi).sum())
+        if n_low == 0 or n_high == 0:
+            out.append(np.nan)
+            continue
+        out.append(100 * z * math.sqrt(p * (1 - p) * (1 / n_low + 1 / n_high)))
+    return np.asarray(out, dtype=float)
+
+
+def _wrap_title(ax: Axes, text: str, own_figure: bool, left_in: float = 0.0, right_in: float = 0.0,
+                fontsize: float = 12) -> str:
+    """``text`` wrapped to the width the axes will have once tick labels (``left_in``/``right_in`` inches) are
+    laid out, so that a left-aligned title never runs off the figure."""
+    # Constrained layout widens an own figure's axes from the default subplot margins to the whole figure.
+    chars = int(max(_axes_inches(ax, own_figure, left_in, right_in), 3.0) * 72 / (fontsize * 0.62))
+    return textwrap.fill(text, max(chars, 30), break_on_hyphens=False)
+
+
+def _axes_inches(ax: Axes, own_figure: bool, left_in: float = 0.0, right_in: float = 0.0) -> float:
+    """Estimated width in inches of the axes once laid out (tick labels of ``left_in``/``right_in`` inches)."""
+    fig_w = ax.figure.get_size_inches()[0]
+    if own_figure:
+        return max(fig_w - 0.4 - left_in - right_in, 1.0)
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    width = ax.get_position().width * fig_w
+    if isinstance(ax.figure.get_layout_engine(), ConstrainedLayoutEngine):
+        # Before layout the axes has the default subplot margins; the layout then fits its tick labels into its
+        # cell, and keeps the axes of a row equally wide, so a neighbour's long labels can narrow it: estimate low.
+        return max(width - left_in - right_in, 1.0)
+    return max(width, 1.0)  # a fixed layout: tick labels are outside the axes already
+
+
+def _label_inches(labels: Iterable[str], fontsize: float) -> float:
+    """Estimated width of the widest label (DejaVu Sans averages ~0.55 em per character)."""
+    return max((len(str(s)) for s in labels), default=0) * fontsize * 0.55 / 72
+
+
+def _legend_below(ax: Axes, handles, points: float = 30, ncol: int = 3, fontsize: float = 8.5):
+    return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=_below_axes(ax, points),
+                     ncol=ncol, fontsize=fontsize, frameon=False)
+
+
+# ---------------------------------------------------------------------------------------------- tornado
+
+
+def _days_noise(results, target: str, inputs: Iterable[str], decile: float = 0.1, draws: int = 200) -> np.ndarray:
+    """Monte Carlo noise of ``impact_days``: :func:`noise_z` bootstrap standard errors of the difference of group
+    medians (NaN when too many resampled medians lie beyond the horizon). A fixed local seed keeps charts
+    reproducible."""
+    z = noise_z(results)
+    times = np.asarray(results.times(target), dtype=float)
+    rng = np.random.default_rng(20251016)
+    out = []
+    for name in inputs:
+        x = results.inputs[name].to_numpy()
+        if name.endswith(":occurs"):
+            low, high = x == 0, x == 1
+        else:
+            lo, hi = np.quantile(x, [decile, 1 - decile])
+            low, high = x <= lo, x >= hi
+        a, b = times[low], times[high]
+        if len(a) < 2 or len(b) < 2:
+            out.append(np.nan)
+            continue
+        ma = np.quantile(a[rng.integers(0, len(a), (draws, len(a)))], 0.5, axis=1, method="inverted_cdf")
+        mb = np.quantile(b[rng.integers(0, len(b), (draws, len(b)))], 0.5, axis=1, method="inverted_cdf")
+        diff = mb - ma
+        diff = diff[np.isfinite(diff)]
+        out.append(z * float(np.std(diff, ddof=1)) if len(diff) >= 0.9 * draws else np.nan)
+    return np.asarray(out, dtype=float)
+
+
+def _tornado_rows(table: pd.DataFrame, metric: str, top: int) -> pd.DataFrame:
+    if metric == "impact_pp":
+        return table.head(top)
+    finite = table[np.isfinite(table["impact_days"].astype(float))]
+    finite = finite.reindex(finite["impact_days"].abs().sort_values(ascending=False, kind="stable").index)
+    beyond = table[~np.isfinite(table["impact_days"].astype(float))]
+    return pd.concat([finite, beyond]).head(top)
+
+
+def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "impact_pp", top: int = 10,
+                 table: pd.DataFrame | None = None) -> Axes:
+    """Tornado chart: the inputs that move a target most, one bar each, left (worse) or right (better) of zero.
+
+    Per input (from :func:`sim.analysis.drivers`), the bar is the target's change when the input is high (its
+    upper decile: a long duration, a slow shared factor, a late risk) rather than low (its lower decile); for a
+    risk's ``occurs`` input, when the risk occurs rather than not. With ``metric="impact_pp"`` the change is in
+    the probability of meeting the deadline (percentage points; bars in the drivers table's order). With
+    ``metric="impact_days"`` it is the shift of the median date in days (sorted by its size; inputs for which a
+    median lies beyond the horizon have no number and are listed last). A whisker marks the Monte Carlo noise
+    (:func:`impact_noise` for points, a bootstrap of the group medians for days; both at :func:`noise_z` standard
+    errors, which allows for every input having been screened), and a bar within it is drawn hatched and pale:
+    at this number of replications it cannot be told from chance. Red
+    bars make the target worse (less likely, later), blue bars better. The title gives the target's chance and
+    names the input that moves it most.
+
+    Parameters
+    ----------
+    results : sim.Results
+    target : str
+        A target id of the run.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; without one a figure 13 in wide and about 0.42 in per bar tall is created.
+    metric : {"impact_pp", "impact_days"}, default "impact_pp"
+    top : int, default 10
+        Number of inputs shown.
+    table : pandas.DataFrame, optional
+        ``drivers(results, target)`` if already computed.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Bars carry ``gid="driver:<input name>"``, top to bottom in the order drawn.
+    """
+    if metric not in ("impact_pp", "impact_days"):
+        raise ValueError(f"metric: found '{metric}'; expected 'impact_pp' (probability points) or 'impact_days'")
+    if int(top) < 1:
+        raise ValueError(f"top: found {top}; expected a whole number ≥ 1")
+    row = _target_row(results, target)
+    if table is None:
+        from .analysis import drivers
+
+        table = drivers(results, target)
+    rows = _tornado_rows(table, metric, int(top)).reset_index(drop=True)
+    k = len(rows)
+    own_figure = ax is None
+    if own_figure:
+        ax = _new_axes((WIDTH, 2.4 + 0.42 * max(k, 3)))
+    tick_labels = [_shorten(readable_label(label), 80) for label in rows["label"]]
+
+    pp = metric == "impact_pp"
+    values = rows[metric].astype(float).to_numpy()
+    if not k:
+        noise = np.full(0, np.nan)
+    elif pp:
+        noise = impact_noise(results, target, rows["input"])
+    else:
+        noise = _days_noise(results, target, rows["input"])
+    worse = values < 0 if pp else values > 0
+    unit = " pp" if pp else " days"
+    finite = np.isfinite(values)
+    spread = np.abs(values) + np.nan_to_num(noise)
+    # Each side holds its bars with their whiskers and the value written beyond them; a whisker of a bar on the
+    # other side may cross zero; a side with nothing keeps a sliver so that zero stays visible.
+    left = np.max(spread[finite & (values < 0)], initial=0.0)
+    right = np.max(spread[finite & (values >= 0)], initial=0.0)
+    cross_right = np.max((np.nan_to_num(noise) - np.abs(values))[finite & (values < 0)], initial=0.0)
+    cross_left = np.max((np.nan_to_num(noise) - np.abs(values))[finite & (values >= 0)], initial=0.0)
+    total = max(left + right, 5.0 if pp else 30.0)
+    # Room for the value written beyond a bar (~0.75 in): a fraction f of the axes width on each side with bars.
+    f = min(0.75 / _axes_inches(ax, own_figure, _label_inches(tick_labels, 9)), 0.3)
+    pad = total * max(0.2, f / (1 - 2 * f))
+    low = -(left + pad) if left else -max(0.06 * total, 1.08 * cross_left)
+    high = right + pad if right else max(0.06 * total, 1.08 * cross_right)
+    for y in range(k):
+        v, name = values[y], rows.at[y, "input"]
+        if not np.isfinite(v):
+            ax.text(0, y, "  median date beyond the horizon in one group: no number in days", ha="left", va="center",
+                    fontsize=8.5, color="#333333", gid=f"driver:{name}")
+            continue
+        within = bool(np.isfinite(noise[y]) and abs(v) <= noise[y])
+        colour = RED if worse[y] else BLUE
+        ax.barh(y, v, height=0.6, color=colour, alpha=0.35 if within else 0.9, hatch="///" if within else None,
+                edgecolor=colour, lw=0.8 if within else 0, zorder=2, gid=f"driver:{name}")
+        if np.isfinite(noise[y]):
+            ax.errorbar(v, y, xerr=noise[y], fmt="none", ecolor="#333333", elinewidth=0.9, capsize=2.5, zorder=3)
+        reach_y = abs(v) + (noise[y] if np.isfinite(noise[y]) else 0)
+        ax.text(math.copysign(reach_y + 0.012 * total, v if v != 0 else 1), y,
+                _signed(v, unit), ha="left" if v >= 0 else "right", va="center", fontsize=9, fontweight="bold",
+                zorder=4)
+    ax.axvline(0, color="black", lw=1, zorder=3)
+    ax.set_yticks(range(k), tick_labels, fontsize=9)
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(max(k, 1) - 0.5, -0.5)
+    ax.set_xlim(low, high)
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: _signed(v, "", 0)))
+    ax.grid(axis="x", color="#e0e0e0", lw=0.6, zorder=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    what = ("Change in the chance of meeting the deadline (percentage points)" if pp
+            else "Shift of the median date (days; + is later)")
+    ax.set_xlabel(f"{what}\nwhen the input is high (top 10 %) rather than low (bottom 10 %), or a risk occurs "
+                  f"rather than not", fontsize=9)
+
+    deadline = _iso(row["deadline"])
+    name = _shorten(row["title"], 70)
+    chance = f"{_pct(float(row['p_met']))} by {_fmt_date(deadline, nbsp=True)}" if deadline else ""
+    head = f"{name} ({chance})" if chance else name
+    if not k:
+        finding = "no sampled input varies, nothing drives it"
+    elif not np.isfinite(values[0]):
+        finding = "its median date lies beyond the horizon, see the chart in percentage points"
+    elif np.isfinite(noise[0]) and abs(values[0]) <= noise[0]:
+        finding = f"no input moves it beyond Monte Carlo noise (largest {_signed(values[0], unit)})"
+    else:
+        verb = "moves it most" if pp else "shifts its date most"
+        finding = f"{driver_phrase(rows.at[0, 'label'], 60)} {verb} ({_signed(values[0], unit)})"
+    ax.set_title(_wrap_title(ax, f"{head}: {finding}", own_figure, left_in=_label_inches(tick_labels, 9)),
+                 loc="left", fontsize=12, fontweight="bold")
+
+    better = "Raises the chance" if pp else "Earlier date"
+    handles = [Patch(color=RED, label="Lowers the chance" if pp else "Later date"), Patch(color=BLUE, label=better),
+               Line2D([], [], color="#333333", lw=0.9, marker="|", ms=7,
+                      label="Monte Carlo noise (an effect within it could be chance)"),
+               Patch(facecolor=RED, alpha=0.35, hatch="///", edgecolor=RED, label="Within the noise")]
+    _legend_below(ax, handles, points=50, ncol=len(handles))
+    _add_footer(ax.figure, results)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------- fan chart
+
+SERIES_COLUMNS = ("observable", "date", "p10", "p50", "p90", "mean")
+
+
+def _series(results) -> pd.DataFrame:
+    series = getattr(results, "series", None)
+    if series is None or len(series) == 0:
+        raise ValueError("results.series: this run has no time series (a scenario without funds or indicators, or "
+                         "results from a version that did not record them); fan charts need them")
+    missing = [c for c in SERIES_COLUMNS if c not in series.columns]
+    if missing:
+        raise ValueError(f"results.series: missing columns {', '.join(missing)}; expected {', '.join(SERIES_COLUMNS)}")
+    return series
+
+
+def series_observables(results) -> list[str]:
+    """Observables in ``results.series``, in order of first appearance (empty when there is none)."""
+    series = getattr(results, "series", None)
+    if series is None or len(series) == 0 or "observable" not in series.columns:
+        return []
+    return list(dict.fromkeys(series["observable"].astype(str)))
+
+
+def _observable_kind(observable: str, values: np.ndarray) -> str:
+    """'share' (shown in %), 'money' (€ bn) or 'plain'."""
+    if observable.endswith("share") or (("." not in observable) and values.size and np.nanmax(values) <= 1 + 1e-9
+                                        and np.nanmin(values) >= -1e-9):
+        return "share"
+    if observable.rsplit(".", 1)[-1] in ("committed", "disbursed"):
+        return "money"
+    return "plain"
+
+
+def _value_text(v: float, kind: str) -> str:
+    if kind == "share":
+        return f"{v * 100:.0f} %"
+    if kind == "money":
+        return f"€{v:,.1f} bn".replace(",", "\u202f")
+    return f"{v:.3g}"
+
+
+def observable_label(results, observable: str, scenario=None) -> str:
+    """A readable name for an observable: the title of the scenario's indicator, fund or line when ``scenario``
+    is given ('SAFE loans: disbursed share'), else one recorded in ``results.meta['observables']``, else made
+    from its id ('safe.disbursed_share' → 'SAFE disbursed share')."""
+    owner, dot, rest = observable.partition(".")
+    words = rest.replace("_", " ").replace("-", " ")
+    for collection in ("indicators", "funds", "lines", "capabilities", "milestones"):
+        element = next((x for x in getattr(scenario, collection, ()) if getattr(x, "id", None) == owner), None)
+        if element is not None and getattr(element, "title", ""):
+            return f"{element.title}: {words}" if dot else str(element.title)
+    titles = results.meta.get("observables") if isinstance(getattr(results, "meta", None), dict) else None
+    if isinstance(titles, dict) and titles.get(observable):
+        return str(titles[observable])
+    fund = owner
+    if dot:
+        fund = fund.upper() if len(fund) <= 5 else fund.replace("-", " ")
+        return f"{fund} {rest.replace('_', ' ').replace('-', ' ')}"
+    text = observable.replace("-", " ").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _fan_targets(targets) -> list[tuple[float, dt.date, str | None, float | None]]:
+    out = []
+    for item in targets or ():
+        if isinstance(item, dict):
+            value, when, label, chance = item.get("value"), item.get("date"), item.get("label"), item.get("p_met")
+        else:
+            try:
+                value, when, *rest = item
+            except (TypeError, ValueError):
+                raise ValueError(f"targets: found {item!r}; expected (value, date), (value, date, label) or "
+                                 f"(value, date, label, p_met)") from None
+            label = rest[0] if rest else None
+            chance = rest[1] if len(rest) > 1 else None
+        when = _iso(when) if not isinstance(when, (dt.datetime, pd.Timestamp)) else pd.Timestamp(when).date()
+        if when is None:
+            raise ValueError(f"targets: found {item!r} without a date; expected (value, date)")
+        out.append((float(value), when, label, None if chance is None else float(chance)))
+    return out
+
+
+def plot_fan(results, observable: str, ax: Axes | None = None, targets=None, label: str | None = None) -> Axes:
+    """Fan chart of a time series: the P10–P90 band, the median (P50) line and the mean (dashed) per month.
+
+    Reads ``results.series``: one row per observable per month with columns ``observable, date, p10, p50, p90,
+    mean`` (dates ISO strings or dates; values in the observable's unit: shares 0–1 are shown in %, fund amounts
+    in € bn; months without a value are left out). Optional target markers are "at least ``value`` by ``date``":
+    a diamond at (date, value) and a dotted line to it. The title states the first target: its chance when
+    given (the target is met when the value first reaches it, at any time before the date — which a band of
+    values *at* the date cannot tell for a series that can fall again), and where the median stands on that
+    date.
+
+    Parameters
+    ----------
+    results : sim.Results or any object with ``series`` and ``meta``
+    observable : str
+        E.g. ``"safe.disbursed_share"`` or an indicator id such as ``"joint-procurement-share"``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; without one a 10.5 × 5.6 in figure is created.
+    targets : sequence of (value, date[, label[, p_met]]), optional
+        Target markers; ``date`` an ISO string or a date; ``p_met`` the target's chance, for the title
+        (:func:`indicator_targets` builds these from a scenario and its results).
+    label : str, optional
+        Name of the observable for the title and axis (default :func:`observable_label`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The band has ``gid="band"``, the median ``gid="p50"``, the mean ``gid="mean"``, markers ``gid="target:<i>"``.
+    """
+    series = _series(results)
+    available = series_observables(results)
+    if observable not in available:
+        raise ValueError(f"observable: found '{observable}'{_suggest(observable, available)}; available observables "
+                         f"are {', '.join(available)}")
+    data = series[series["observable"].astype(str) == observable].copy()
+    data["_date"] = [pd.Timestamp(d).date() for d in data["date"]]
+    data = data.sort_values("_date", kind="stable")
+    data = data[data[["p10", "p50", "p90"]].notna().all(axis=1)]  # months where a ratio is undefined everywhere
+    if data.empty:
+        raise ValueError(f"observable '{observable}': no month has a value in results.series")
+    x = np.array([_num(d) for d in data["_date"]])
+    p10, p50, p90, mean = (data[c].to_numpy(dtype=float) for c in ("p10", "p50", "p90", "mean"))
+    kind = _observable_kind(observable, np.concatenate([p10, p90, mean]))
+    name = label or observable_label(results, observable)
+    marks = _fan_targets(targets)
+    own_figure = ax is None
+    if own_figure:
+        ax = _new_axes(S_CURVE_SIZE)
+
+    ax.fill_between(x, p10, p90, color=BLUE, alpha=0.2, lw=0, zorder=1, gid="band",
+                    label="P10–P90: 80 % of replications inside the band")
+    ax.plot(x, p50, color=BLUE, lw=2.2, zorder=3, gid="p50", label="Median (P50)")
+    ax.plot(x, mean, color="black", lw=1.2, ls="--", zorder=3, gid="mean", label="Mean")
+    first, last = data["_date"].iloc[0], data["_date"].iloc[-1]
+    for i, (value, when, text, _) in enumerate(marks):
+        xt = _num(when)
+        ax.plot([x[0], xt], [value, value], color=GREY, ls=":", lw=1, zorder=2)
+        ax.plot([xt], [value], marker="D", ms=8, mfc="white", mec="black", mew=1.5, ls="none", zorder=5,
+                gid=f"target:{i}", label=text or f"Target: at least {_value_text(value, kind)} by {_fmt_date(when)}")
+        first, last = min(first, when), max(last, when)
+
+    if marks:
+        value, when, _, chance = marks[0]
+        v50 = float(np.interp(_num(when), x, p50))
+        on = _fmt_date(when, nbsp=True)
+        if chance is not None:
+            title = (f"{name}: {_pct(chance)} chance of reaching {_value_text(value, kind)} by {on} "
+                     f"(median {_value_text(v50, kind)} on that date)")
+        else:
+            title = f"{name}: median {_value_text(v50, kind)} on {on} against a target of {_value_text(value, kind)}"
+    else:
+        title = (f"{name}: median {_value_text(p50[-1], kind)} by {_fmt_date(data['_date'].iloc[-1], nbsp=True)} "
+                 f"(80 % between {_value_text(p10[-1], kind)} and {_value_text(p90[-1], kind)})")
+    ax.set_title(_wrap_title(ax, title, own_figure, left_in=0.8), loc="left", fontsize=12, fontweight="bold")
+
+    span = max(_num(last) - _num(first), 1)
+    _date_axis(ax, first, last)
+    years = span / 365.25
+    if years > 2 and (per_tick := math.ceil(years / (_axes_inches(ax, own_figure, 0.8) / 0.55))) > 1:
+        ax.xaxis.set_major_locator(mdates.YearLocator(per_tick))  # a narrow axes: every year would overlap
+    ax.set_xlim(_num(first) - 0.01 * span, _num(last) + 0.02 * span)
+    top = max(np.nanmax(p90) if len(p90) else 0, max((m[0] for m in marks), default=0))
+    bottom = min(np.nanmin(p10) if len(p10) else 0, 0)
+    ax.set_ylim(bottom, top * 1.08 if top > 0 else 1)
+    if kind == "share":
+        ax.yaxis.set_major_formatter(_PERCENT_AXIS)
+    ax.set_ylabel({"share": "Share", "money": "€ bn"}.get(kind, _shorten(name, 40)))
+    ax.set_xlabel("Date")
+    ax.grid(color="#e0e0e0", lw=0.6, zorder=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    _legend_below(ax, ax.get_legend_handles_labels()[0], points=26, ncol=2)
+    _add_footer(ax.figure, results)
+    return ax
+
+
+def indicator_targets(scenario, observable: str, results=None) -> list[tuple[float, dt.date, str, float | None]]:
+    """Markers ``(value, date, label, p_met)`` for :func:`plot_fan` from a scenario's indicator targets on
+    ``observable`` ("at least ``threshold`` by ``deadline``"); ``p_met`` from ``results`` when given, else None."""
+    chances = {}
+    if results is not None:
+        chances = dict(zip(results.targets["target"], results.targets["p_met"]))
+    out = []
+    for t in getattr(scenario, "targets", ()):
+        if t.kind == "indicator" and t.members and t.members[0] == observable and t.threshold is not None:
+            kind = _observable_kind(observable, np.array([float(t.threshold)]))
+            label = f"Target: at least {_value_text(float(t.threshold), kind)} by {_fmt_date(t.deadline)}"
+            chance = float(chances[t.id]) if t.id in chances else None
+            if chance is not None:
+                label += f" ({_pct(chance)} chance)"
+            out.append((float(t.threshold), t.deadline, label, chance))
+    return out
+
+
+def fan_observables(results, scenario=None, limit: int = 8) -> list[str]:
+    """The observables worth a fan chart, most relevant first, at most ``limit``.
+
+    Those with an indicator target in ``scenario`` first, then indicators (ids without a dot), disbursed shares
+    of funds, and cumulative deliveries and closed capability gaps; raw committed/disbursed amounts only when
+    a target is set on them (their shares tell the same story on a comparable scale).
+    """
+    available = series_observables(results)
+    chosen = [t.members[0] for t in getattr(scenario, "targets", ()) if t.kind == "indicator" and t.members]
+    chosen += [o for o in available if "." not in o]
+    chosen += [o for o in available if o.endswith(".disbursed_share")]
+    chosen += [o for o in available if o.endswith((".delivered", ".closed"))]
+    present = set(available)
+    return [o for o in dict.fromkeys(chosen) if o in present][: max(int(limit), 0)]
+
+
+def _scenario_from_meta(results):
+    """The run's scenario, when its file is still where the run found it (else None): for target markers."""
+    path = results.meta.get("scenario") if isinstance(getattr(results, "meta", None), dict) else None
+    if not path or not Path(path).is_file():
+        return None
+    try:
+        from .load import load
+
+        return load(path)
+    except Exception:  # a chart must not fail because the scenario file changed since the run
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- comparison
+
+
+def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
+                    thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> Axes:
+    """What a delay scenario changes: per target, the base and the other probability and the paired change.
+
+    For each compared scenario (a section with its name), the ``top`` targets whose probability moves most: a
+    hollow circle at the base probability, an arrow to a filled circle at the scenario's probability (red when it
+    falls, blue when it rises), and under it a whisker with the 95 % interval of the *paired* change (common
+    random numbers: far narrower than two separate intervals). The change and its interval in percentage points
+    are written on the right, in bold when the interval excludes zero. Targets that do not move are left out and
+    counted in the title.
+
+    Parameters
+    ----------
+    comparison : sim.analysis.Comparison or pandas.DataFrame
+        A comparison, or its ``table`` (columns ``scenario, target, title, deadline, p_base, p_other, diff,
+        diff_low, diff_high``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; without one a figure 13 in wide and about 0.34 in per row tall is created.
+    top : int, default 15
+        Targets shown per scenario.
+    thresholds : (float, float), default (0.8, 0.5)
+        RAG thresholds, drawn as dashed lines.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Arrows carry ``gid="change:<scenario>:<target>"``.
+    """
+    table = getattr(comparison, "table", comparison)
+    needed = ["scenario", "target", "title", "deadline", "p_base", "p_other", "diff", "diff_low", "diff_high"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ValueError(f"comparison: missing columns {', '.join(missing)}; expected a Comparison or its table")
+    green, amber = _check_thresholds(thresholds)
+    base = getattr(comparison, "base", None)
+    base_name = base.meta.get("title", "base") if base is not None else "base"
+
+    rows: list[tuple[str, object]] = []
+    summary = {}
+    own_figure = ax is None
+    for name, group in table.groupby("scenario", sort=False):
+        moved = group[group["diff"].abs() > 0]
+        moved = moved.reindex(moved["diff"].abs().sort_values(ascending=False, kind="stable").index)
+        down = int((group["diff_high"] < 0).sum())
+        up = int((group["diff_low"] > 0).sum())
+        summary[name] = (down, up, len(group) - len(moved), moved.head(1))
+        rows.append(("header", name))
+        rows.extend(("item", r) for _, r in moved.head(int(top)).iterrows())
+        if moved.empty:
+            rows.append(("none", name))
+    if own_figure:
+        ax = _new_axes((14.0, CHROME_HEIGHT + 0.34 * max(len(rows), 3)))
+
+    labels, right = [], []
+    for y, (kind, row) in enumerate(rows):
+        if kind != "item":
+            labels.append("")
+            right.append("")
+            if kind == "none":
+                ax.text(0.01, y, "no target changes", va="center", fontsize=8.5, color="#333333")
+            continue
+        pb, po = float(row["p_base"]), float(row["p_other"])
+        d, lo, hi = float(row["diff"]), float(row["diff_low"]), float(row["diff_high"])
+        colour = RED if d < 0 else BLUE
+        deadline = _iso(row["deadline"])
+        labels.append(f"{_shorten(row['title'], 54)} · {_fmt_date(deadline) if deadline else 'no deadline'}")
+        ax.plot([pb], [y], marker="o", ms=7, mfc="white", mec="black", mew=1.3, ls="none", zorder=4, clip_on=False)
+        ax.annotate("", xy=(po, y), xytext=(pb, y), zorder=3, gid=f"change:{row['scenario']}:{row['target']}",
+                    arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.8, shrinkA=4, shrinkB=3, mutation_scale=11))
+        ax.plot([po], [y], marker="o", ms=7, color=colour, mec="black", mew=0.6, ls="none", zorder=5, clip_on=False)
+        # The paired interval, as where the scenario's probability could be given the base: base + change interval.
+        ax.errorbar(po, y + 0.24, xerr=[[max(po - (pb + lo), 0)], [max(pb + hi - po, 0)]], fmt="none",
+                    ecolor="#333333", elinewidth=0.9, capsize=2, zorder=3)
+        significant = hi < 0 or lo > 0
+        before, after = rag_status(pb, (green, amber)), rag_status(po, (green, amber))
+        moved_status = f"  {before}→{after}" if before != after else ""
+        right.append((f"{_signed(100 * d, ' pp', 1)} [{_signed(100 * lo, '', 1)}, {_signed(100 * hi, '', 1)}]"
+                       f"{moved_status}", significant))
+    _draw_headers(ax, rows)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8.5)
+    ax.tick_params(axis="y", length=0, pad=9)  # clear of a circle drawn at 0 %
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    sec = ax.secondary_yaxis("right")
+    sec.set_yticks(range(len(rows)), [r[0] if r else "" for r in right], fontsize=8.5)
+    for tick, r in zip(sec.get_yticklabels(), right):
+        if r and r[1]:
+            tick.set_fontweight("bold")
+    sec.tick_params(axis="y", length=0)
+    sec.spines["right"].set_visible(False)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_locator(ticker.MultipleLocator(0.2))
+    ax.xaxis.set_major_formatter(_PERCENT_AXIS)
+    ax.tick_params(axis="x", top=True, labeltop=True, labelsize=8.5)
+    ax.grid(axis="x", color="#d0d0d0", lw=0.6, zorder=0)
+    for value in sorted({green, amber}):
+        ax.axvline(value, color="#444444", ls=(0, (4, 3)), lw=0.9, zorder=1)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_axisbelow(True)  # the RAG threshold lines above the grid
+    ax.set_xlabel("Probability of meeting the deadline (base → scenario)\nRight: paired change in percentage points "
+                  "[95 % interval], bold when the interval excludes 0; RAG status when it changes", fontsize=9)
+
+    def verdict(name, detail):
+        down, up, still, biggest = summary[name]
+        text = f"{name}: {down} target{'s' if down != 1 else ''} less likely"
+        if up:
+            text += f", {up} more likely"
+        if not biggest.empty:
+            b = biggest.iloc[0]
+            change = _signed(100 * float(b["diff"]), " pp")
+            text += f", most {_shorten(b['title'], 50)} ({change})" if detail else f" (up to {change})"
+        return text
+
+    single = len(summary) == 1
+    title = "; ".join(verdict(name, single) for name in summary) if summary else "No scenarios compared"
+    item_labels = [label for label in labels if label]
+    right_labels = [r[0] for r in right if r]
+    ax.set_title(_wrap_title(ax, title, own_figure, left_in=_label_inches(item_labels, 8.5),
+                             right_in=_label_inches(right_labels, 8.5)), loc="left", fontsize=12, fontweight="bold")
+    drawn = [row for kind, row in rows if kind == "item"]
+    handles = [Line2D([], [], marker="o", mfc="white", mec="black", mew=1.3, ls="none", ms=7,
+                      label=f"Base: {_shorten(base_name, 50)}")]
+    if any(float(row["diff"]) < 0 for row in drawn):
+        handles.append(Line2D([], [], marker="o", color=RED, mec="black", mew=0.6, ls="none", ms=7,
+                              label="Scenario: lower"))
+    if any(float(row["diff"]) > 0 for row in drawn):
+        handles.append(Line2D([], [], marker="o", color=BLUE, mec="black", mew=0.6, ls="none", ms=7,
+                              label="Scenario: higher"))
+    handles += [Line2D([], [], color="#333333", lw=0.9, marker="|", ms=7, label="95 % interval of the paired change"),
+               Line2D([], [], color="#444444", ls=(0, (4, 3)), lw=0.9, label="RAG thresholds")]
+    _legend_below(ax, handles, points=52, ncol=len(handles))
+    if base is not None:
+        _add_footer(ax.figure, base)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------- sweep
+
+
+def plot_sweep(sweep_table: pd.DataFrame, targets: Sequence[str] | None = None, ax: Axes | None = None,
+               value_label: str = "Shock size", value_scale: float = 1.0, value_unit: str = "", top: int = 6,
+               results=None, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> Axes:
+    """How target probabilities fall (or rise) as a shock grows, from :func:`sim.analysis.sweep`.
+
+    One line per target: probability of meeting its deadline at each shock size, with its 95 % interval as a
+    shaded band; the RAG zones are shaded and their thresholds drawn as dashed lines, so where a line enters
+    AMBER or RED reads directly. The title names the target that moves most and the shock size at which it
+    falls below the amber threshold.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        Long format ``value, target, title, deadline, p_met, ci_low, ci_high`` (as returned by ``sweep``).
+    targets : sequence of str, optional
+        Targets to draw; default the ``top`` whose probability changes most from the first to the last value.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; without one a 10.5 × 6 in figure is created.
+    value_label : str, default "Shock size"
+        The x-axis label, e.g. "EDIP adoption delayed by (months)".
+    value_scale : float, default 1.0
+        Values are divided by it for display: 30.4375 shows a delay in days as months.
+    value_unit : str, default ""
+        Unit of the displayed values for the title, e.g. "months".
+    top : int, default 6
+    results : sim.Results, optional
+        The base run, for the provenance footer.
+    thresholds : (float, float), default (0.8, 0.5)
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines carry ``gid="sweep:<target>"``; their x data are ``value / value_scale``, y data ``p_met``.
+    """
+    needed = ["value", "target", "title", "deadline", "p_met", "ci_low", "ci_high"]
+    missing = [c for c in needed if c not in sweep_table.columns]
+    if missing:
+        raise ValueError(f"sweep_table: missing columns {', '.join(missing)}; expected the table from sim.analysis.sweep")
+    if not value_scale or value_scale <= 0:
+        raise ValueError(f"value_scale: found {value_scale}; expected a positive number")
+    green, amber = _check_thresholds(thresholds)
+    wide = sweep_table.pivot_table(index="target", columns="value", values="p_met", sort=False)
+    known = list(dict.fromkeys(sweep_table["target"]))
+    if targets is None:
+        moved = (wide.iloc[:, -1] - wide.iloc[:, 0]).abs().sort_values(ascending=False, kind="stable")
+        chosen = list(moved[moved > 0].index[: int(top)]) or known[:3]
+    else:
+        chosen = list(targets)
+        unknown = [t for t in chosen if t not in set(known)]
+        if unknown:
+            raise ValueError(f"targets: unknown {', '.join(repr(t) for t in unknown)}"
+                             f"{_suggest(unknown[0], known)}; the sweep has {', '.join(known)}")
+    own_figure = ax is None
+    if own_figure:
+        ax = _new_axes((10.5, 6.0))
+
+    for y0, y1, colour in ((green, 1.02, GREEN), (amber, green, AMBER), (0, amber, RED)):
+        ax.axhspan(y0, y1, color=colour, alpha=0.07, lw=0, zorder=0)
+    for value in (green, amber):
+        ax.axhline(value, color="#444444", ls=(0, (4, 3)), lw=0.9, zorder=1)
+    crossings = {}
+    for i, target in enumerate(chosen):
+        part = sweep_table[sweep_table["target"] == target].sort_values("value", kind="stable")
+        xs = part["value"].to_numpy(dtype=float) / value_scale
+        ys = part["p_met"].to_numpy(dtype=float)
+        colour, marker, dash = SERIES_STYLES[i % len(SERIES_STYLES)]
+        ax.fill_between(xs, part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float),
+                        color=colour, alpha=0.15, lw=0, zorder=1)
+        first = part.iloc[0]
+        deadline = _iso(first["deadline"])
+        ax.plot(xs, ys, color=colour, marker=marker, ls=dash, lw=1.8, ms=5.5, zorder=3, gid=f"sweep:{target}",
+                label=f"{_shorten(first['title'], 58)} (by {_fmt_date(deadline) if deadline else '—'})")
+        below = np.nonzero(ys < amber)[0]
+        crossings[target] = xs[below[0]] if len(below) and ys[0] >= amber else None
+
+    lead = chosen[0] if chosen else None
+    if lead is not None:
+        part = sweep_table[sweep_table["target"] == lead].sort_values("value", kind="stable")
+        p0, p1 = float(part["p_met"].iloc[0]), float(part["p_met"].iloc[-1])
+        v0, v1 = (float(part["value"].iloc[j]) / value_scale for j in (0, -1))
+        verb = "falls" if p1 < p0 else "rises" if p1 > p0 else "stays"
+        unit = f" {value_unit}" if value_unit else ""
+        title = (f"{_shorten(part['title'].iloc[0], 60)} {verb} from {_pct(p0)} to {_pct(p1)} "
+                 f"as the shock grows from {v0:.3g} to {v1:.3g}{unit}")
+        if crossings.get(lead) is not None:
+            title += f"; below {_pct(amber)} at {crossings[lead]:.3g}{unit}"
+    else:
+        title = "No targets in the sweep"
+    ax.set_title(_wrap_title(ax, title, own_figure, left_in=0.7), loc="left", fontsize=12, fontweight="bold")
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_locator(ticker.MultipleLocator(0.2))
+    ax.yaxis.set_major_formatter(_PERCENT_AXIS)
+    ax.set_ylabel("Chance of meeting the deadline")
+    ax.set_xlabel(value_label)
+    ax.grid(color="#e0e0e0", lw=0.6, zorder=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    handles = ax.get_legend_handles_labels()[0]
+    handles += [Patch(color="#888888", alpha=0.3, label="95 % interval"),
+                Line2D([], [], color="#444444", ls=(0, (4, 3)), lw=0.9,
+                       label=f"RAG thresholds: GREEN ≥ {_pct(green)}, RED < {_pct(amber)}")]
+    _legend_below(ax, handles, points=28, ncol=2)
+    if results is not None:
+        _add_footer(ax.figure, results)
+    elif not any(t.get_gid() == FOOTER_GID for t in ax.figure.texts) and not ax.figure.get_supxlabel():
+        values = sweep_table["value"].astype(float) / value_scale
+        label = ax.figure.supxlabel(f"Sweep of {value_label.lower()}: {values.min():.3g} to {values.max():.3g} · "
+                                    f"same random numbers at every step", x=0.005, ha="left", fontsize=7.5, color=GREY)
+        label.set_gid(FOOTER_GID)
+    return ax
+
+
+
 # ---------------------------------------------------------------------------------------------- files
 
 
 def write_charts(results, directory: str | Path, at_risk: int = 5, dpi: int = DPI,
-                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> list[Path]:
+                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS, scenario=None, fans: int = 8) -> list[Path]:
     """Write the standard briefing charts as PNG files.
 
-    Writes ``dashboard.png``, ``timeline.png`` and ``s-curve-<target>.png`` for the ``at_risk`` targets with the
-    lowest probability of being met (ties: earlier deadline first). Figures are built outside pyplot and
-    released after saving, so repeated calls do not accumulate memory or open windows.
+    Writes ``dashboard.png``, ``timeline.png``, ``s-curve-<target>.png`` and ``tornado-<target>.png`` for the
+    ``at_risk`` targets with the lowest probability of being met (ties: earlier deadline first), and
+    ``fan-<observable>.png`` for up to ``fans`` observables of ``results.series`` (see :func:`fan_observables`)
+    when the run recorded time series, with the scenario's indicator targets marked.
+    Figures are built outside pyplot and released after saving, so repeated calls do not accumulate memory or
+    open windows.
 
     Parameters
     ----------
@@ -809,11 +1640,16 @@ def write_charts(results, directory: str | Path, at_risk: int = 5, dpi: int = DP
     directory : str or pathlib.Path
         Where to write; created if missing. Existing files of the same name are replaced.
     at_risk : int, default 5
-        Number of S-curves to draw.
+        Number of S-curves and tornado charts to draw.
     dpi : int, default 150
         Resolution in dots per inch.
     thresholds : (float, float), default (0.8, 0.5)
         ``(green, amber)`` RAG thresholds, as in :func:`plot_dashboard`.
+    scenario : sim.Scenario, optional
+        The run's scenario, for the fan charts' target markers; default loaded from ``results.meta['scenario']``
+        when that file exists and there are series to draw.
+    fans : int, default 8
+        Maximum number of fan charts.
 
     Returns
     -------
@@ -822,15 +1658,18 @@ def write_charts(results, directory: str | Path, at_risk: int = 5, dpi: int = DP
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    targets = results.targets.assign(_deadline=[_iso(d) or dt.date.max for d in results.targets["deadline"]])
-    # A target without a per-replication column (an explicit 'milestone:' target under its own id, which
-    # Results does not store) cannot have an S-curve; the next target at risk takes its place.
-    targets = targets[[_outcome_column(results, t) is not None for t in targets["target"]]]
-    worst = targets.sort_values(["p_met", "_deadline", "target"], kind="stable").head(at_risk)["target"]
+    worst = at_risk_targets(results, at_risk)
 
     jobs = [("dashboard.png", lambda: plot_dashboard(results, thresholds)),
             ("timeline.png", lambda: plot_timeline(results, thresholds=thresholds))]
     jobs += [(f"s-curve-{t}.png", lambda t=t: plot_s_curve(results, t, thresholds=thresholds)) for t in worst]
+    jobs += [(f"tornado-{t}.png", lambda t=t: plot_tornado(results, t)) for t in worst]
+    if series_observables(results) and scenario is None:
+        scenario = _scenario_from_meta(results)
+    jobs += [(f"fan-{_file_safe(o)}.png",
+              lambda o=o: plot_fan(results, o, targets=indicator_targets(scenario, o, results),
+                                   label=observable_label(results, o, scenario)))
+             for o in fan_observables(results, scenario, fans)]
     written = []
     with _unmanaged_figures():
         for name, draw in jobs:
@@ -843,3 +1682,7 @@ def write_charts(results, directory: str | Path, at_risk: int = 5, dpi: int = DP
             finally:
                 fig.clear()  # drop the artists now rather than at the next garbage collection
     return written
+
+
+def _file_safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name)

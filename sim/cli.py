@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     shock = sw.add_mutually_exclusive_group(required=True)
     shock.add_argument("--delay", metavar="MILESTONE=A..Bunit", help="postpone a milestone (or a tag) by A to B, e.g. edip-adopted=0..12months")
     shock.add_argument("--scale", metavar="TAG=A..B", help="multiply durations of a milestone or tag by A to B, e.g. legislative=0.8..1.5")
+    shock.add_argument("--cut", metavar="FUND=A..B", help="cut a fund's (or pool's) envelope by a share from A to B, e.g. safe=0..0.5")
+    shock.add_argument("--capacity", metavar="LINE=A..B", help="multiply a production line's capacity by A to B, e.g. shells-155=0.5..1.2")
     sw.add_argument("--steps", type=_positive_int, default=7, help="number of values from A to B (default 7)")
     sw.add_argument("--target", action="append", default=None, metavar="TARGET",
                     help="target to show (repeatable; default: the 6 that move most)")
@@ -117,11 +119,11 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--no-progress", action="store_true", help="never show the progress bar")
 
     rep = sub.add_parser("report", help="build a briefing (PDF, PNG pages or Markdown) from a run or a scenario",
-                         description="Build the briefing: readiness dashboard with the targets most at risk and what "
-                                     "drives them, timeline, S-curves, tornado and fan charts, comparison, and the "
-                                     "assumptions behind the headline results with their sources. Given a scenario "
-                                     "file it runs it first; given a results directory (from `readiness run`) it "
-                                     "reads it. Examples:\n"
+                         description="Build the briefing: the readiness dashboard with the targets most at risk and\n"
+                                     "what drives them, the timeline, S-curves, tornado and fan charts, the comparison,\n"
+                                     "and the assumptions behind the headline results with their sources. Given a\n"
+                                     "scenario file it runs it first; given a results directory (from `readiness run`)\n"
+                                     "it reads it. Examples:\n"
                                      "  readiness report scenarios/baseline.yaml --out briefing.pdf\n"
                                      "  readiness report results/baseline --format md --out briefing.md\n"
                                      "  readiness report scenarios/baseline.yaml --compare scenarios/delays/crm-shock.yaml",
@@ -308,7 +310,8 @@ def _parse_shock(text: str, kind: str) -> tuple[str, list[float], str]:
     subject, _, span = text.partition("=")
     m = _RANGE.match(span)
     if not subject or not m:
-        example = "edip-adopted=0..12months" if kind == "delay" else "legislative=0.8..1.5"
+        example = {"delay": "edip-adopted=0..12months", "scale": "legislative=0.8..1.5", "cut": "safe=0..0.5",
+                   "capacity": "shells-155=0.5..1.2"}[kind]
         raise ValueError(f"--{kind}: found '{text}'; expected SUBJECT=A..B, e.g. {example}")
     low, high, unit = float(m[1]), float(m[2]), m[3]
     if kind == "delay":
@@ -320,7 +323,9 @@ def _parse_shock(text: str, kind: str) -> tuple[str, list[float], str]:
             raise ValueError(f"--delay: {exc}") from None
         return subject, [low * factor, high * factor], unit
     if unit:
-        raise ValueError(f"--scale: found unit '{unit}'; a scale factor is a plain number, e.g. legislative=0.8..1.5")
+        raise ValueError(f"--{kind}: found unit '{unit}'; expected plain numbers, e.g. {subject or 'x'}=0.8..1.2")
+    if kind == "cut" and not 0 <= low <= high <= 1:
+        raise ValueError(f"--cut: found {low:g}..{high:g}; a cut is a share from 0 to 1, e.g. safe=0..0.5")
     return subject, [low, high], ""
 
 
@@ -328,12 +333,12 @@ def _sweep(args) -> int:
     import numpy as np
 
     from . import calendar as cal
-    from .analysis import select_milestones, sweep
+    from .analysis import SWEEPS, sweep
     from .runner import RunInterrupted
 
-    kind = "delay" if args.delay else "scale"
+    kind = next(k for k in ("delay", "scale", "cut", "capacity") if getattr(args, k))
     try:
-        subject, (low, high), unit = _parse_shock(args.delay or args.scale, kind)
+        subject, (low, high), unit = _parse_shock(getattr(args, kind), kind)
     except ValueError as exc:
         print(f"readiness: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -342,7 +347,7 @@ def _sweep(args) -> int:
         return EXIT_USAGE
     scenario = scenarios[0]
     try:
-        select_milestones(scenario, subject)
+        SWEEPS[kind][0](scenario, subject)
     except ValueError as exc:
         print(f"readiness: --{kind}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -364,7 +369,7 @@ def _sweep(args) -> int:
     display = table.copy()
     if kind == "delay":
         display["value"] = display["value"] / cal.unit_days(unit)
-    display.rename(columns={"value": f"delay_{unit}" if kind == "delay" else "factor"}).to_csv(
+    display.rename(columns={"value": {"delay": f"delay_{unit}", "cut": "cut_share"}.get(kind, "factor")}).to_csv(
         out / "sweep.csv.partial", index=False, float_format="%.6g")
     (out / "sweep.csv.partial").replace(out / "sweep.csv")
 
@@ -373,7 +378,8 @@ def _sweep(args) -> int:
     chosen = args.target or list(moved[moved > 0].index[:6]) or list(moved.index[:3])
     titles = display.drop_duplicates("target").set_index("target")["title"]
     deadlines = display.drop_duplicates("target").set_index("target")["deadline"]
-    what = f"{subject} delayed by" if kind == "delay" else f"durations of {subject} ×"
+    what = {"delay": f"{subject} delayed by", "scale": f"durations of {subject} ×", "cut": f"{subject} envelope cut by",
+            "capacity": f"capacity of {subject} ×"}[kind]
     head = f"{what:<56}" + "".join(f"{(f'{v:g} {unit}' if unit else f'{v:g}'):>11}" for v in wide.columns)
     print(f"Probability of meeting each target as the shock grows ({args.iterations} replications per step, "
           f"same random numbers at every step)\n")

@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import calendar as cal
 from .engine import BatchOutcome, Network
+from .sampling import Inputs
 from .scenario import Scenario
 
 Z95 = 1.959963984540054
@@ -150,7 +151,8 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
 
 
 SERIES_COLUMNS = ["observable", "date", "p10", "p50", "p90", "mean"]
-FUNDING_COLUMNS = ["milestone", "pool", "p_requested", "p_waited", "mean_wait_days", "p90_wait_days", "p_never"]
+FUNDING_COLUMNS = ["milestone", "pool", "p_requested", "p_waited", "mean_wait_days", "p90_wait_days", "p_never",
+                   "p_short", "mean_share_received"]
 
 
 def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
@@ -173,19 +175,21 @@ def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
     }, columns=SERIES_COLUMNS)
 
 
-def funding_waits(scenario: Scenario, net: Network, outcome: BatchOutcome) -> pd.DataFrame:
+def funding_waits(scenario: Scenario, net: Network, outcome: BatchOutcome, inputs) -> pd.DataFrame:
     """How often and how long each programme waited for each pool's money.
 
     Columns: ``p_requested`` (share of replications in which the programme asked for the money before the
     horizon), ``p_waited`` (share in which it then waited more than a day, including never being served),
     ``mean_wait_days`` and ``p90_wait_days`` (among those that waited and got it), ``p_never`` (share in
-    which it asked but was never served before the horizon).
+    which it asked but was never served before the horizon), ``p_short`` (share in which it got less than it
+    asked because the pool ran short) and ``mean_share_received`` (mean share of the amount asked that it got).
     """
     mnet = net.money
     if mnet is None or not mnet.parts:
         return pd.DataFrame(columns=FUNDING_COLUMNS)
     asked = np.isfinite(outcome.requested)
     got = np.isfinite(outcome.committed)
+    asked_amount = mnet.amounts(inputs)
     with np.errstate(invalid="ignore"):
         wait = np.where(asked & got, outcome.committed - outcome.requested, np.nan)
     rows = []
@@ -198,6 +202,9 @@ def funding_waits(scenario: Scenario, net: Network, outcome: BatchOutcome) -> pd
             "mean_wait_days": waited.mean() if waited.size else 0.0,
             "p90_wait_days": float(np.quantile(waited, 0.9)) if waited.size else 0.0,
             "p_never": (asked[:, j] & ~got[:, j]).mean(),
+            "p_short": (got[:, j] & (outcome.committed_amount[:, j] < asked_amount[:, j] * (1 - 1e-9))).mean(),
+            "mean_share_received": float(np.mean(outcome.committed_amount[got[:, j], j] / asked_amount[got[:, j], j]))
+            if got[:, j].any() and (asked_amount[got[:, j], j] > 0).all() else np.nan,
         })
     return pd.DataFrame(rows, columns=FUNDING_COLUMNS)
 
@@ -315,7 +322,8 @@ class Results:
         bottlenecks = pd.DataFrame(bottleneck, index=pd.Index([line.id for line in scenario.lines], name="line"),
                                    columns=[t.id for t in scenario.targets])
         return cls(targets, milestones, outcomes, inputs, critical, meta,
-                   series_bands(net, outcome), funding_waits(scenario, net, outcome), bottlenecks)
+                   series_bands(net, outcome), funding_waits(scenario, net, outcome, Inputs(tuple(input_names), input_values, 0)),
+                   bottlenecks)
 
     def met(self, target: str) -> np.ndarray:
         """Per replication, whether ``target`` is met by its deadline (bool array)."""

@@ -224,15 +224,200 @@ def test_timeline_accepts_a_milestone_list(results):
 
 def test_write_charts_writes_pngs_and_closes_every_figure(results, tmp_path):
     plt.close("all")
-    for _ in range(2):  # repeated calls must not accumulate figures
-        paths = charts.write_charts(results, tmp_path / "charts", dpi=72)  # low dpi: fast, same code path
+    for at_risk in (1, 5):  # repeated calls must not accumulate figures
+        paths = charts.write_charts(results, tmp_path / "charts", at_risk=at_risk, dpi=72)  # low dpi: fast, same path
         assert plt.get_fignums() == []
     # Targets whose event times are not in results.outcomes (an explicit 'milestone:' target under its own id)
     # are skipped rather than crash the run's --charts.
     drawable = results.targets[[charts._outcome_column(results, t) is not None for t in results.targets["target"]]]
-    worst = drawable.sort_values(["p_met", "deadline", "target"])["target"].head(5)
-    assert [p.name for p in paths] == (["dashboard.png", "timeline.png"]
-                                       + [f"s-curve-{t}.png" for t in worst])
+    worst = list(drawable.sort_values(["p_met", "deadline", "target"])["target"].head(5))
+    assert charts.at_risk_targets(results, 5) == worst
+    fans = [f"fan-{o}.png" for o in charts.series_observables(results)]  # none without funds
+    assert [p.name for p in paths] == (["dashboard.png", "timeline.png"] + [f"s-curve-{t}.png" for t in worst]
+                                       + [f"tornado-{t}.png" for t in worst] + fans)
     for path in paths:
         data = path.read_bytes()
         assert len(data) > 1000 and data.startswith(PNG_SIGNATURE), path.name
+
+
+# ---------------------------------------------------------------------------------------------- briefing charts
+
+import pandas as pd  # noqa: E402
+
+from sim.analysis import compare_results, drivers, sweep, with_delay  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def scenario(results):
+    return sim.load(results.meta["scenario"])
+
+
+def _driver_bars(ax):
+    bars = [p for p in ax.patches if (p.get_gid() or "").startswith("driver:")]
+    return sorted(bars, key=lambda p: p.get_y())  # inverted y axis: top of the chart first
+
+
+@pytest.mark.parametrize("target", ["delta", "everything"])
+def test_tornado_bars_follow_the_drivers_table(results, target):
+    table = drivers(results, target)
+    ax = charts.plot_tornado(results, target, top=2)
+    assert isinstance(ax, Axes) and ax.yaxis_inverted()
+    bars = _driver_bars(ax)
+    top = table.head(2)
+    assert [b.get_gid()[len("driver:"):] for b in bars] == list(top["input"])
+    assert [b.get_width() for b in bars] == pytest.approx(list(top["impact_pp"]))
+    assert [t.get_text() for t in ax.get_yticklabels()] == [charts.readable_label(x) for x in top["label"]]
+    title = ax.get_title(loc="left").replace("\n", " ")
+    row = results.targets.set_index("target").loc[target]
+    assert row["title"][:30] in title
+    # The finding names the input that moves the target most, unless it is within the noise.
+    noise = charts.impact_noise(results, target, top["input"])
+    if abs(top["impact_pp"].iloc[0]) > noise[0]:
+        assert charts.driver_phrase(top["label"].iloc[0], 60)[:25] in title
+    else:
+        assert "noise" in title
+    # Worse (less likely) is red, better blue.
+    for bar, value in zip(bars, top["impact_pp"]):
+        assert to_hex(bar.get_facecolor()[:3]) == to_hex(charts.RED if value < 0 else charts.BLUE)
+
+
+def test_tornado_in_days_sorts_by_the_shift(results):
+    table = drivers(results, "delta")
+    ax = charts.plot_tornado(results, "delta", metric="impact_days")
+    finite = table[np.isfinite(table["impact_days"])]
+    expected = list(finite.reindex(finite["impact_days"].abs().sort_values(ascending=False).index)["input"])
+    drawn = [b.get_gid()[len("driver:"):] for b in _driver_bars(ax)]
+    assert drawn[: len(expected)] == expected
+    assert "days" in ax.get_title(loc="left")
+
+
+def test_tornado_rejects_bad_arguments(results):
+    with pytest.raises(ValueError, match="metric"):
+        charts.plot_tornado(results, "delta", metric="impact")
+    with pytest.raises(ValueError, match="not a target"):
+        charts.plot_tornado(results, "omega")
+
+
+def test_noise_allows_for_every_input_screened(results):
+    """Bonferroni: with m inputs the threshold is above 1.96 and grows with m."""
+    z = charts.noise_z(results)
+    m = int((results.inputs.max() > results.inputs.min()).sum())
+    from scipy import stats
+
+    assert z == pytest.approx(stats.norm.ppf(1 - 0.025 / m)) and z > 1.96
+
+
+class _WithSeries:
+    """A stand-in for results with time series, for as long as a run does not record them."""
+
+    def __init__(self, meta, series):
+        self.meta, self.series = meta, series
+
+
+def _series():
+    dates = pd.date_range("2026-01-01", "2030-12-01", freq="MS")
+    t = np.arange(len(dates)) / len(dates)
+    rows = []
+    for name, scale in (("safe.disbursed_share", 1.0), ("joint-procurement-share", 0.4)):
+        for d, x in zip(dates, t):
+            rows.append({"observable": name, "date": d.date().isoformat(), "p10": scale * x ** 1.5,
+                         "p50": scale * x, "p90": scale * x ** 0.7, "mean": scale * x * 0.98})
+    return pd.DataFrame(rows)
+
+
+def test_fan_chart_draws_the_bands_and_the_target(results):
+    fake = _WithSeries(results.meta, _series())
+    ax = charts.plot_fan(fake, "safe.disbursed_share", targets=[(0.5, "2028-09-30")])
+    assert isinstance(ax, Axes)
+    data = fake.series[fake.series["observable"] == "safe.disbursed_share"]
+    (median,) = [ln for ln in ax.get_lines() if ln.get_gid() == "p50"]
+    assert np.asarray(median.get_ydata(), dtype=float) == pytest.approx(data["p50"].to_numpy())
+    assert float(median.get_xdata()[0]) == pytest.approx(mdates.date2num(dt.date(2026, 1, 1)))
+    (mean,) = [ln for ln in ax.get_lines() if ln.get_gid() == "mean"]
+    assert mean.get_linestyle() == "--"
+    (marker,) = [ln for ln in ax.get_lines() if ln.get_gid() == "target:0"]
+    assert float(marker.get_xdata()[0]) == pytest.approx(mdates.date2num(dt.date(2028, 9, 30)))
+    assert float(marker.get_ydata()[0]) == 0.5
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert "SAFE disbursed share" in title and "50 %" in title and "30\u00a0Sep\u00a02028" in title
+    assert [c for c in ax.collections if c.get_gid() == "band"]
+
+
+def test_fan_chart_names_the_available_observables(results):
+    fake = _WithSeries(results.meta, _series())
+    with pytest.raises(ValueError, match="safe.disbursed_share, joint-procurement-share"):
+        charts.plot_fan(fake, "safe.disbursed")
+    with pytest.raises(ValueError, match="no time series"):
+        charts.plot_fan(_WithSeries(results.meta, pd.DataFrame(columns=list(charts.SERIES_COLUMNS))), "x")
+
+
+def test_fan_chart_of_a_real_run_when_it_records_series(root):
+    """A scenario with funds records results.series; its fan charts draw, with the indicator targets marked."""
+    candidates = sorted((root / "scenarios" / "analytic").glob("funding-*.yaml"))
+    if not candidates:
+        pytest.skip("no shipped scenario with funds")
+    scenario = sim.load(candidates[0])
+    run = sim.run(scenario, n=100, seed=1, progress=False)
+    observables = charts.fan_observables(run, scenario)
+    if not observables:
+        pytest.skip("this version does not record time series")
+    assert set(observables) <= set(run.series["observable"])
+    for observable in observables[:2]:
+        marks = charts.indicator_targets(scenario, observable, run)
+        ax = charts.plot_fan(run, observable, targets=marks)
+        assert isinstance(ax, Axes) and ax.get_title(loc="left")
+        assert len([ln for ln in ax.get_lines() if (ln.get_gid() or "").startswith("target:")]) == len(marks)
+
+
+@pytest.fixture(scope="module")
+def comparison(results, scenario):
+    late = sim.run(with_delay(scenario, ["alpha"], 60), n=results.n, seed=results.meta["seed"], progress=False)
+    return compare_results(results, {"alpha-late": late})
+
+
+def test_comparison_draws_base_scenario_and_paired_interval(comparison):
+    ax = charts.plot_comparison(comparison)
+    assert isinstance(ax, Axes)
+    moved = comparison.table[comparison.table["diff"] != 0]
+    arrows = {a.get_gid()[len("change:alpha-late:"):]: a for a in ax.texts
+              if (a.get_gid() or "").startswith("change:")}
+    assert sorted(arrows) == sorted(moved["target"])
+    for row in moved.itertuples():
+        arrow = arrows[row.target]
+        assert arrow.xy[0] == pytest.approx(row.p_other) and arrow.xyann[0] == pytest.approx(row.p_base)
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert title.startswith("alpha-late:") and "less likely" in title
+    right = " ".join(t.get_text() for axis in ax.child_axes for t in axis.get_yticklabels())
+    worst = moved.loc[moved["diff"].idxmin()]
+    assert f"{100 * abs(worst['diff']):.1f} pp" in right
+
+
+def test_comparison_keeps_the_top_movers(comparison):
+    ax = charts.plot_comparison(comparison, top=1)
+    assert len([a for a in ax.texts if (a.get_gid() or "").startswith("change:")]) == 1
+
+
+def test_sweep_curves_are_the_table(scenario):
+    table = sweep(scenario, "delay", "alpha", [0.0, 30.0, 90.0], n=200, seed=3, progress=False)
+    ax = charts.plot_sweep(table, targets=["beta", "everything"], value_label="Alpha delayed by (months)",
+                           value_scale=30.0, value_unit="months")
+    assert isinstance(ax, Axes)
+    for target in ("beta", "everything"):
+        (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == f"sweep:{target}"]
+        part = table[table["target"] == target].sort_values("value")
+        assert np.asarray(line.get_xdata(), dtype=float) == pytest.approx(part["value"].to_numpy() / 30.0)
+        assert np.asarray(line.get_ydata(), dtype=float) == pytest.approx(part["p_met"].to_numpy())
+    # RAG thresholds as horizontal lines, and the finding in the title.
+    levels = {float(ln.get_ydata()[0]) for ln in ax.get_lines() if not ln.get_gid() and len(ln.get_ydata()) == 2}
+    assert {0.8, 0.5} <= levels
+    assert "months" in ax.get_title(loc="left")
+    with pytest.raises(ValueError, match="unknown 'omega'"):
+        charts.plot_sweep(table, targets=["omega"])
+
+
+def test_driver_phrases_read_as_words():
+    assert charts.driver_phrase("Duration: EDIP adopted") == "how long ‘EDIP adopted’ takes"
+    assert charts.driver_phrase("Risk occurs: CRM shock") == "whether ‘CRM shock’ happens"
+    assert charts.driver_phrase("Industrial friction (shared factor)") == "the shared factor ‘Industrial friction’"
+    assert charts.readable_label("fund:edf:envelope") == "Envelope: fund edf"
+    assert charts.driver_phrase("fund:edf:envelope") == "the envelope of ‘fund edf’"

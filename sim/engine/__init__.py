@@ -41,6 +41,8 @@ class BatchOutcome:
         ``(count, milestones)`` completion times (days; ``inf`` = not by the horizon).
     requested, committed : numpy.ndarray
         ``(count, parts)`` when each programme part asked for its money and when it was committed.
+    committed_amount : numpy.ndarray
+        ``(count, parts)`` money committed to each part (€ bn; less than asked when a pool ran short).
     started, delivered : numpy.ndarray
         ``(count, orders)`` when each order's delivery started and when it was complete.
     series : numpy.ndarray
@@ -52,6 +54,7 @@ class BatchOutcome:
     done: np.ndarray
     requested: np.ndarray
     committed: np.ndarray
+    committed_amount: np.ndarray
     started: np.ndarray
     delivered: np.ndarray
     series: np.ndarray
@@ -109,10 +112,11 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
 
     done, requested, committed = stack(0, len(net.ids)), stack(1, n_parts), stack(2, n_parts)
     started, delivered = stack(3, n_orders), stack(4, n_orders)
+    committed_amount = stack(5, n_parts)
     if not net.observables:
-        return BatchOutcome(done, requested, committed, started, delivered, np.zeros((count, 0, 0), np.float32),
-                            np.zeros((count, 0)))
-    money_curves = Curves(mnet, inputs, done, durations, committed) if mnet is not None else None
+        return BatchOutcome(done, requested, committed, committed_amount, started, delivered,
+                            np.zeros((count, 0, 0), np.float32), np.zeros((count, 0)))
+    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount) if mnet is not None else None
     production_curves = None
     if lnet is not None:
         triggered = np.column_stack([np.zeros(count) if k < 0 else done[:, k] for k in lnet.trigger])
@@ -124,4 +128,4 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     series = np.stack([observer.value(name, net.monthly) for name in net.observables], axis=1).astype(np.float32)
     times = np.column_stack([observer.first_reach(name, threshold) for _, name, threshold in net.indicator_targets]) \
         if net.indicator_targets else np.zeros((count, 0))
-    return BatchOutcome(done, requested, committed, started, delivered, series, times)
+    return BatchOutcome(done, requested, committed, committed_amount, started, delivered, series, times)

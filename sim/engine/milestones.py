@@ -85,6 +85,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         Per programme part, when its money was asked for and when it was committed (``inf``: never).
     started, delivered : numpy.ndarray
         Per order, when its delivery started and when it was complete (``inf``: not by the horizon).
+    committed_amount : numpy.ndarray
+        Per programme part, the money committed (€ bn): the amount asked, or less if the pool ran short.
     """
     env = simpy.Environment()
     n = len(net.ids)
@@ -97,6 +99,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     n_parts = len(mnet.parts) if mnet else 0
     requested = np.full(n_parts, math.inf)
     committed = np.full(n_parts, math.inf)
+    committed_amount = np.zeros(n_parts)
     pools: list[Pool] = []
     lnet = production.net if production is not None else None
     n_orders = len(lnet.orders) if lnet else 0
@@ -143,16 +146,27 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
             schedule_delivery(k)
 
     def serve(pool: Pool) -> None:
-        """Commit every waiting request that fits, in request order; schedule the next look."""
+        """Commit every waiting request that fits, in request order; schedule the next look.
+
+        When a request can never be met in full (everything the pool will ever hold is there and it is not
+        enough), the programme takes what is left: an envelope cut shrinks programmes rather than
+        blocking them. An empty pool serves nothing.
+        """
         now = env.now
         if pool.can_commit(now):
             for entry in list(pool.waiting):
                 part, amount, event = entry
-                if amount <= pool.available(now) + 1e-9:
-                    pool.committed += amount
+                available = pool.available(now)
+                remaining = pool.envelope - pool.committed  # all it will ever hold from now on
+                take = amount if amount <= available + 1e-9 else (
+                    remaining if available >= remaining - 1e-9 and remaining > 1e-9 else 0.0)
+                if take > 0:
+                    pool.committed += take
                     committed[part] = now
+                    committed_amount[part] = take
                     pool.waiting.remove(entry)
-                    emit(now, "money", net.ids[mnet.parts[part][0]], f"{amount:.2f} bn committed from {mnet.pools[pool.index]}")
+                    short = "" if take >= amount - 1e-9 else f" (of {amount:.2f} asked: the pool is exhausted)"
+                    emit(now, "money", net.ids[mnet.parts[part][0]], f"{take:.2f} bn committed from {mnet.pools[pool.index]}{short}")
                     event.succeed()
         later = pool.next_change(now)
         if pool.waiting and later < pool.wake_at:
@@ -277,4 +291,4 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     committed[committed > net.horizon] = math.inf
     started[started > net.horizon] = math.inf
     delivered[delivered > net.horizon] = math.inf
-    return done, requested, committed, started, delivered
+    return done, requested, committed, started, delivered, committed_amount

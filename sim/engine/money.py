@@ -266,11 +266,11 @@ class Curves:
     """
 
     def __init__(self, mnet: MoneyNetwork, inputs: Inputs, done: np.ndarray, planned: np.ndarray,
-                 commit: np.ndarray):
+                 commit: np.ndarray, committed_amount: np.ndarray):
         self.mnet = mnet
         self.inputs = inputs
         self.count = done.shape[0]
-        self.amount = mnet.amounts(inputs)
+        self.amount = committed_amount  # what was committed, which a short pool may have cut
         self.lag = mnet.lags(inputs)
         self.commit = commit
         programme = [i for i, _ in mnet.parts]
