@@ -42,7 +42,7 @@ def test_linear_ramp_cumulative_output_series():
 
 
 def test_realisation_probability_at_4_se():
-    n = 20_000
+    n = 8_000
     res = sim.run(ANALYTIC / "production-lines.yaml", n=n, seed=5)
     p_hat = res.targets.set_index("target").p_met["e"]
     exact = (1 - 100 / 150) / 0.5  # P(100/R ≤ 150) with R ~ U(0.5, 1)
