@@ -28,9 +28,11 @@ from .scenario import Scenario
 
 Z95 = 1.959963984540054
 QUANTILES = (0.10, 0.50, 0.80, 0.90)
-TARGET_COLUMNS = ["target", "title", "kind", "section", "deadline", "p_met", "ci_low", "ci_high", "p10", "p50", "p80", "p90"]
-MILESTONE_COLUMNS = ["milestone", "title", "section", "roadmap_id", "deadline", "p_on_time", "ci_low", "ci_high",
-                     "p10", "p50", "p80", "p90", "criticality"]
+# The contract's columns first (DESIGN.md, "Results contract"), then extra columns.
+TARGET_COLUMNS = ["target", "title", "kind", "deadline", "p_met", "ci_low", "ci_high", "p10", "p50", "p80", "p90",
+                  "section", "roadmap_id", "observable", "threshold"]
+MILESTONE_COLUMNS = ["milestone", "title", "section", "deadline", "p_on_time", "p10", "p50", "p80", "p90", "criticality",
+                     "roadmap_id", "ci_low", "ci_high"]
 
 
 def wilson_interval(successes: np.ndarray | int, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -220,11 +222,12 @@ class Results:
     Attributes
     ----------
     targets : pandas.DataFrame
-        One row per target: ``target, title, kind, section, deadline, p_met, ci_low, ci_high, p10, p50, p80,
-        p90`` (P-dates as ISO dates, empty beyond the horizon).
+        One row per target: ``target, title, kind, deadline, p_met, ci_low, ci_high, p10, p50, p80, p90``
+        (P-dates as ISO dates, empty beyond the horizon), then ``section, roadmap_id`` and, for indicator
+        targets, ``observable, threshold``.
     milestones : pandas.DataFrame
-        One row per milestone: ``milestone, title, section, roadmap_id, deadline, p_on_time, ci_low, ci_high,
-        p10, p50, p80, p90, criticality``.
+        One row per milestone: ``milestone, title, section, deadline, p_on_time, p10, p50, p80, p90,
+        criticality``, then ``roadmap_id, ci_low, ci_high``.
     outcomes : pandas.DataFrame
         Per replication: completion time (days since start, ``inf`` when not done by the horizon) of every
         milestone (``milestone:ID``) and of every target whose id is not a milestone's (``target:ID``).
@@ -286,6 +289,9 @@ class Results:
             "deadline": [t.deadline.isoformat() for t in scenario.targets],
             "p_met": met / n, "ci_low": low, "ci_high": high,
             **{f"p{int(qq * 100)}": _dates(q[k], start) for k, qq in enumerate(QUANTILES)},
+            "roadmap_id": [t.roadmap_id for t in scenario.targets],
+            "observable": [t.members[0] if t.kind == "indicator" else "" for t in scenario.targets],
+            "threshold": [t.threshold if t.kind == "indicator" else np.nan for t in scenario.targets],
         }, columns=TARGET_COLUMNS)
 
         ms = scenario.milestones
@@ -349,6 +355,7 @@ class Results:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; results are meant to be shared
         try:
             self.targets.to_csv(tmp / "targets.csv", index=False, float_format="%.6g")
             self.milestones.to_csv(tmp / "milestones.csv", index=False, float_format="%.6g")
@@ -374,7 +381,8 @@ class Results:
     def load(cls, directory: str | Path) -> "Results":
         """Read results written by :meth:`save`."""
         d = Path(directory)
-        keep = {"deadline": str, "p10": str, "p50": str, "p80": str, "p90": str, "roadmap_id": str}
+        keep = {"deadline": str, "p10": str, "p50": str, "p80": str, "p90": str, "roadmap_id": str, "observable": str,
+                "section": str}
         targets, milestones = (pd.read_csv(d / name, dtype=keep, keep_default_na=False, na_values=[""])
                                for name in ("targets.csv", "milestones.csv"))
         for table in (targets, milestones):

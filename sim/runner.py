@@ -16,7 +16,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import __version__
 from . import calendar as cal
@@ -106,7 +105,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
     started = time.perf_counter()
     outcome_parts, input_parts = [], []
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint) if jobs > 1 else None
-    bar = tqdm(total=n, disable=not progress, unit="rep", file=sys.stderr, desc="replications")
+    bar = _progress_bar(n, progress)
     try:
         first = 0
         while first < n:
@@ -170,7 +169,34 @@ def input_labels(scenario: Scenario) -> dict[str, str]:
         labels |= {f"risk:{r.id}:occurs": f"Risk occurs: {r.title}", f"risk:{r.id}:delay": f"Risk delay: {r.title}",
                    f"risk:{r.id}:time": f"Risk timing: {r.title}"}
     labels |= {s.name: f"Shock delay on {', '.join(s.affects)}" for s in scenario.shifts}
+    for r in scenario.risks:
+        labels |= {f"risk:{r.id}:cut": f"Envelope cut: {r.title}", f"risk:{r.id}:capacity_cut": f"Capacity cut: {r.title}"}
+    for f in scenario.funds:
+        labels |= {f"fund:{f.id}:envelope": f"Envelope of {f.title}", f"fund:{f.id}:growth": f"Growth of {f.title}"}
+    for m in scenario.milestones:
+        for part in m.funding:
+            labels |= {f"funding:{m.id}:{part.pool}:amount": f"Money asked by {m.title} from {part.pool}",
+                       f"funding:{m.id}:{part.pool}:lag": f"Payment lag of {m.title} ({part.pool})"}
+        labels |= {f"order:{m.id}:{o.line}:quantity": f"Units ordered by {m.title} ({o.line})" for o in m.orders}
+    for ind in scenario.indicators:
+        for role, weights in (("numerator", ind.numerator), ("denominator", ind.denominator)):
+            labels |= {f"indicator:{ind.id}:{role}:{name}": f"Weight of {name} in {ind.title}" for name, _ in weights}
+    for line in scenario.lines:
+        labels |= {f"line:{line.id}:capacity": f"Starting capacity of {line.title}",
+                   f"line:{line.id}:target": f"Target capacity of {line.title}",
+                   f"line:{line.id}:first_output": f"Time to first output of {line.title}",
+                   f"line:{line.id}:realisation": f"Realisation (real/claimed) of {line.title}"}
     return labels
+
+
+def _progress_bar(total: int, show: bool):
+    """A tqdm bar on stderr; the notebook widget inside Jupyter when ipywidgets is there."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tqdm.auto warns when ipywidgets is missing, then falls back to text
+        from tqdm.auto import tqdm
+    return tqdm(total=total, disable=not show, unit="rep", file=sys.stderr, desc="replications")
 
 
 def sample_names(scenario: Scenario) -> tuple[str, ...]:

@@ -129,8 +129,11 @@ def test_cli_run_writes_results_atomically(write, tmp_path, capsys):
     meta = json.loads((out / "run.json").read_text())
     assert meta["seed"] == 7 and meta["iterations"] == 300 and len(meta["scenario_sha256"]) == 64
     targets = pd.read_csv(out / "targets.csv")
-    assert list(targets.columns) == ["target", "title", "kind", "section", "deadline", "p_met", "ci_low", "ci_high",
-                                     "p10", "p50", "p80", "p90"]
+    assert list(targets.columns)[:11] == ["target", "title", "kind", "deadline", "p_met", "ci_low", "ci_high",
+                                          "p10", "p50", "p80", "p90"]  # the results contract, then extras
+    milestones = pd.read_csv(out / "milestones.csv")
+    assert list(milestones.columns)[:10] == ["milestone", "title", "section", "deadline", "p_on_time", "p10", "p50",
+                                             "p80", "p90", "criticality"]
     loaded = sim.Results.load(out)
     pd.testing.assert_frame_equal(loaded.targets, sim.run(sim.load(path), n=300, seed=7).targets, check_exact=False, rtol=1e-5)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary directories left behind"

@@ -133,7 +133,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
             return  # the curve changed: a newer delivery time was scheduled
         order, quantity, event = state.busy
         delivered[order] = env.now
-        emit(env.now, "delivered", net.ids[lnet.orders[order][0]], f"{quantity:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
+        if trace:
+            emit(env.now, "delivered", net.ids[lnet.orders[order][0]], f"{quantity:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
         state.busy = None
         event.succeed()
         next_order(k)
@@ -141,7 +142,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     def trigger(k: int, milestone: int):
         yield finished[milestone]
         production.curves[k].ramp_start[:] = env.now + production.first_output[k]
-        emit(env.now, "ramp", lnet.lines[k].id, f"added capacity from day {env.now + production.first_output[k]:.0f}")
+        if trace:
+            emit(env.now, "ramp", lnet.lines[k].id, f"added capacity from day {env.now + production.first_output[k]:.0f}")
         if line_states[k].busy is not None:
             schedule_delivery(k)
 
@@ -165,8 +167,9 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                     committed[part] = now
                     committed_amount[part] = take
                     pool.waiting.remove(entry)
-                    short = "" if take >= amount - 1e-9 else f" (of {amount:.2f} asked: the pool is exhausted)"
-                    emit(now, "money", net.ids[mnet.parts[part][0]], f"{take:.2f} bn committed from {mnet.pools[pool.index]}{short}")
+                    if trace:
+                        short = "" if take >= amount - 1e-9 else f" (of {amount:.2f} asked: the pool is exhausted)"
+                        emit(now, "money", net.ids[mnet.parts[part][0]], f"{take:.2f} bn committed from {mnet.pools[pool.index]}{short}")
                     event.succeed()
         later = pool.next_change(now)
         if pool.waiting and later < pool.wake_at:
@@ -191,11 +194,14 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         if not math.isnan(net.observed[i]):
             yield env.timeout(max(net.observed[i], 0.0))
             done[i] = net.observed[i]
-            emit(net.observed[i], "done", net.ids[i], "observed actual")
+            if trace:
+                emit(net.observed[i], "done", net.ids[i], "observed actual")
             finished[i].succeed()
             return
         deps = [finished[j] for j in net.deps[i]]
-        if deps:
+        if len(deps) == 1:
+            yield deps[0]
+        elif deps:
             need = net.need[i]
             yield Condition(env, lambda _events, count: count >= need, deps)
         parts = mnet.milestone_parts[i] if mnet else ()
@@ -208,12 +214,15 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
             for pool in {mnet.parts[part][1] for part in parts}:
                 serve(pools[pool])
             if not all(a.triggered for a in asks):
-                short = ", ".join(f"{mnet.pools[mnet.parts[p][1]]} {money.part_amount[p]:.2f} bn"
-                                  for p, a in zip(parts, asks) if not a.triggered)
-                emit(env.now, "waiting", net.ids[i], f"for money: {short}")
+                if trace:
+                    short = ", ".join(f"{mnet.pools[mnet.parts[p][1]]} {money.part_amount[p]:.2f} bn"
+                                      for p, a in zip(parts, asks) if not a.triggered)
+                    emit(env.now, "waiting", net.ids[i], f"for money: {short}")
                 yield env.all_of(asks)
-        emit(env.now, "ready", net.ids[i], f"duration {durations[i]:.1f} days")
-        yield env.timeout(durations[i])
+        if trace:
+            emit(env.now, "ready", net.ids[i], f"duration {durations[i]:.1f} days")
+        if durations[i] > 0:
+            yield env.timeout(durations[i])
         orders = lnet.milestone_orders[i] if lnet else ()
         if orders:
             waits = []
@@ -223,38 +232,45 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                 state = line_states[k]
                 state.seq += 1
                 state.queue.append((-lnet.priority[order], state.seq, order, production.quantity[order], waits[-1]))
-                emit(env.now, "ordered", net.ids[i], f"{production.quantity[order]:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
+                if trace:
+                    emit(env.now, "ordered", net.ids[i], f"{production.quantity[order]:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
                 next_order(k)
             yield env.all_of(waits)
         while pending_delay[i] > 0:  # delays from risks that hit before completion
             delay, pending_delay[i] = pending_delay[i], 0.0
-            emit(env.now, "delayed", net.ids[i], f"+{delay:.1f} days from risks")
+            if trace:
+                emit(env.now, "delayed", net.ids[i], f"+{delay:.1f} days from risks")
             yield env.timeout(delay)
         if shift is not None and shift[i] > 0:
             shielded[i] = True
-            emit(env.now, "shifted", net.ids[i], f"+{shift[i]:.1f} days from a delay shock")
+            if trace:
+                emit(env.now, "shifted", net.ids[i], f"+{shift[i]:.1f} days from a delay shock")
             yield env.timeout(shift[i])
         done[i] = env.now
-        emit(env.now, "done", net.ids[i], "")
+        if trace:
+            emit(env.now, "done", net.ids[i], "")
         finished[i].succeed()
 
     def occur(r: int, affected: tuple[int, ...]) -> None:
         """Risk ``r`` happens now: delays, freezes and cuts."""
         hit = [i for i in affected if not finished[i].triggered and not shielded[i]]
         name = net.risks[r][0].split(":")[1]
-        emit(env.now, "risk", name, f"occurs: +{risk_delay[r]:.1f} days on {len(hit)} milestones")
+        if trace:
+            emit(env.now, "risk", name, f"occurs: +{risk_delay[r]:.1f} days on {len(hit)} milestones")
         for i in hit:
             pending_delay[i] += risk_delay[r]
         if mnet is None:
             return
         for p in mnet.risk_freeze[r]:
             pools[p].frozen.append((env.now, env.now + risk_delay[r]))
-            emit(env.now, "freeze", mnet.pools[p], f"no commitments for {risk_delay[r]:.1f} days")
+            if trace:
+                emit(env.now, "freeze", mnet.pools[p], f"no commitments for {risk_delay[r]:.1f} days")
             serve(pools[p])
         for p in mnet.risk_cut[r]:
             pool = pools[p]
             pool.envelope = max(pool.committed, pool.envelope - money.cut_share[r] * money.pool_envelope[p])
-            emit(env.now, "cut", mnet.pools[p], f"envelope now {pool.envelope:.2f} bn")
+            if trace:
+                emit(env.now, "cut", mnet.pools[p], f"envelope now {pool.envelope:.2f} bn")
 
     def risk(r: int, affected: tuple[int, ...]):
         yield env.timeout(risk_time[r])
