@@ -54,10 +54,13 @@ def timed(label: str, scenario, n: int, jobs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10_000)
+    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"),
+                        help="scenario to time with 1 and 2 jobs (default: the baseline)")
     args = parser.parse_args()
     print(f"readiness-sim {sim.__version__}, {os.cpu_count()} CPUs, numpy {np.__version__}")
-    baseline = sim.load(ROOT / "scenarios" / "baseline.yaml")
-    print(f"baseline: {len(baseline.milestones)} milestones, {len(baseline.risks)} risks, {len(baseline.targets)} targets")
+    baseline = sim.load(args.scenario)
+    print(f"baseline: {len(baseline.milestones)} milestones, {len(baseline.risks)} risks, {len(baseline.targets)} targets, "
+          f"{len(baseline.funds)} funds, {len(baseline.lines)} lines")
     timed("baseline", baseline, args.n, 1)
     timed("baseline", baseline, args.n, 2)
     with tempfile.TemporaryDirectory() as tmp:
