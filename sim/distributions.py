@@ -12,6 +12,7 @@ Conventions: ``pert`` is beta-PERT with α = 1 + λ(mode − min)/(max − min),
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -389,8 +390,13 @@ def from_spec(spec: object, number: Callable[[object, str | None], float], durat
     return Triangular(lo, mode, hi)
 
 
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+
+
 def _plain(value: object) -> float:
-    """A plain number (no unit)."""
+    """A plain number (no unit). ``1.6e6`` is accepted although YAML 1.1 reads it as text."""
+    if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
+        value = float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"found {value!r}; expected a number")
     if not math.isfinite(value):

@@ -265,7 +265,8 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     line_ids = [line.id for line in line_list]
     milestones = [_milestone(i, m, check, start, raw_milestones, pools, line_ids) for i, m in raw_milestones.items()]
     _check_cycles(milestones, check)
-    capability_list = production.capabilities(_section(data, "capabilities", check), check, line_ids, list(raw_milestones))
+    capability_list = production.capabilities(_section(data, "capabilities", check), check, line_ids, list(raw_milestones),
+                                              [m.id for m in milestones if m.orders])
     risks = [_risk(i, r, check, start, horizon_days, milestones, tags_in_use, fund_list, line_ids)
              for i, r in _section(data, "risks", check).items()]
     drivers = [d for d in drivers if d]

@@ -121,7 +121,7 @@ def orders(raw, path, check: Checker, line_ids) -> tuple[Order, ...]:
     return tuple(out)
 
 
-def capabilities(raw_caps: dict, check: Checker, line_ids, milestone_ids) -> list[Capability]:
+def capabilities(raw_caps: dict, check: Checker, line_ids, milestone_ids, ordering_ids=()) -> list[Capability]:
     """Validate ``capabilities``: areas whose gap deliveries and milestones close."""
     out = []
     for cid, raw in raw_caps.items():
@@ -133,7 +133,8 @@ def capabilities(raw_caps: dict, check: Checker, line_ids, milestone_ids) -> lis
         if not isinstance(body, dict) or not body or not set(body) <= {"deliveries", "milestones"}:
             check.add(path + ("closed_by",), f"found {body!r}; expected {{deliveries: {{line: share per unit}}, milestones: {{id: share}}}}")
             continue
-        per_unit = _shares(body.get("deliveries", {}), path + ("closed_by", "deliveries"), check, line_ids, "line")
+        per_unit = _shares(body.get("deliveries", {}), path + ("closed_by", "deliveries"), check,
+                           list(line_ids) + list(ordering_ids), "line or ordering milestone")
         per_milestone = _shares(body.get("milestones", {}), path + ("closed_by", "milestones"), check, milestone_ids, "milestone")
         out.append(Capability(cid, title, per_unit, per_milestone, source))
     return out

@@ -97,7 +97,8 @@ def driving_predecessor(net: Network, done: np.ndarray) -> np.ndarray:
     return driver
 
 
-def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray,
+                delivered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How often each milestone is on the driving path of each target.
 
     The driving path of a target runs from the milestone that decides its date (for all-of targets the
@@ -111,8 +112,9 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
     by_target : numpy.ndarray
         ``(milestones, targets)``: share of replications in which the milestone is on the target's driving path.
     bottleneck : numpy.ndarray
-        ``(lines, targets)``: share of replications in which a milestone waiting for the line's deliveries is on
-        the target's driving path — the line was the bottleneck.
+        ``(lines, targets)``: share of replications in which a milestone waiting for deliveries is on the
+        target's driving path and the line's order was the last of its orders delivered — the line was the
+        bottleneck. Targets decided by a metric (indicator targets, metric gates) get no attribution.
     """
     n, m = done.shape
     drivers = driving_predecessor(net, done)
@@ -136,6 +138,13 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
     on_missed_path = np.zeros((n, m), dtype=bool)
     by_target = np.zeros((m, len(scenario.targets)))
     bottleneck = np.zeros((len(scenario.lines), len(scenario.targets)))
+    driving_line = None  # milestone index → per replication, the line whose order it waited for last
+    if net.lines is not None and delivered is not None and delivered.shape[1]:
+        driving_line = {}
+        for i, orders in enumerate(net.lines.milestone_orders):
+            if orders:
+                last = np.argmax(np.where(np.isfinite(delivered[:, list(orders)]), delivered[:, list(orders)], np.inf), axis=1)
+                driving_line[i] = np.array([net.lines.orders[o][1] for o in orders])[last]
     for j, t in enumerate(scenario.targets):
         on_path = np.zeros((n, m), dtype=bool)
         current = anchor(t.members[0] if t.kind == "milestone" else t.id).copy()
@@ -145,10 +154,12 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
         by_target[:, j] = on_path.mean(axis=0)
         missed = times[:, j] > cal.deadline_time(t.deadline, scenario.start)
         on_missed_path |= on_path & missed[:, None]
-        for k, line in enumerate(scenario.lines):
-            ordering = [i for i, ms in enumerate(scenario.milestones) if any(o.line == line.id for o in ms.orders)]
-            if ordering:
-                bottleneck[k, j] = on_path[:, ordering].any(axis=1).mean()
+        if driving_line is not None:
+            for k in range(len(scenario.lines)):
+                decided = np.zeros(n, dtype=bool)
+                for i, line_of in driving_line.items():
+                    decided |= on_path[:, i] & (line_of == k)
+                bottleneck[k, j] = decided.mean()
     return on_missed_path.mean(axis=0), by_target, bottleneck
 
 
@@ -300,7 +311,7 @@ class Results:
         has_deadline = ~np.isnan(m_deadline)
         mlow, mhigh = wilson_interval(on_time, n)
         mq = quantile_times(done)
-        missed_criticality, by_target, bottleneck = criticality(scenario, net, done, times)
+        missed_criticality, by_target, bottleneck = criticality(scenario, net, done, times, outcome.delivered)
         milestones = pd.DataFrame({
             "milestone": [m.id for m in ms],
             "title": [m.title for m in ms],

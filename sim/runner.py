@@ -234,7 +234,7 @@ def trace(scenario: Scenario | str | Path, replication: int, seed: int | None = 
         events.append({"time": t, "date": date.isoformat() if date else "", "event": event, "id": ident, "detail": detail})
 
     simulate_batch(net, inputs, trace_row=0, trace=sink)
-    return events
+    return sorted(events, key=lambda e: e["time"])  # stable: same-time events keep the engine's order
 
 
 def default_jobs() -> int:

@@ -84,7 +84,7 @@ class Capability:
 
     id: str
     title: str
-    per_unit: tuple[tuple[str, float], ...]  # (line, share of the gap closed per unit delivered)
+    per_unit: tuple[tuple[str, float], ...]  # (line or ordering milestone, share of the gap closed per unit delivered)
     per_milestone: tuple[tuple[str, float], ...]  # (milestone, share closed when done)
     source: str = ""
 

@@ -184,3 +184,28 @@ def test_deliveries_never_exceed_orders_nor_capacity(tmp_path, lines, orders):
         assert (d <= qty[:, None] * (1 + 1e-6) + 1e-6).all()
         finished = np.isfinite(out.delivered[:, j])
         assert (out.delivered[finished, j] >= out.started[finished, j]).all()
+
+
+def test_simultaneous_orders_by_priority_and_delays_before_ordering(write):
+    res = sim.run(sim.load(write("""\
+title: Same moment
+start: 2026-01-01
+horizon: end-2027
+lines:
+  line: {title: Line, capacity: 365.25, source: x}
+  other: {title: Other, capacity: 36.525, source: x}
+milestones:
+  plain: {title: Placed first, orders: {line: 10}, source: x}
+  urgent: {title: Placed second, priority: 3, orders: {line: 10}, source: x}
+  slipped: {title: Contract slips, tags: [slips], orders: {line: 5}, source: x}
+  both: {title: Two lines, orders: {line: 1, other: 1}, deadline: 2026-01-05, source: x}
+risks:
+  slip: {title: Slip, probability: 1, delay: 60 days, affects: {tags: [slips]}, source: x}
+""")), n=3, seed=1)
+    out = res.outcomes
+    assert np.allclose(out["milestone:urgent"], 10, atol=1e-6)  # priority wins among orders of the same moment
+    assert np.allclose(out["milestone:plain"], 20, atol=1e-6)  # then first come: plain's 10 units
+    assert np.allclose(out["milestone:both"], 21, atol=1e-6)  # its unit on 'line' (day 21) comes after 'other's (day 10)
+    assert np.allclose(out["milestone:slipped"], 65, atol=1e-6)  # the risk delays the order, not just the milestone
+    # 'both' waited last for 'line': the bottleneck is that line only
+    assert res.bottlenecks.loc["line", "both"] == 1.0 and res.bottlenecks.loc["other", "both"] == 0.0

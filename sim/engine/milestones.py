@@ -43,10 +43,14 @@ class Production:
     quantity: np.ndarray  # (orders,) units
 
 
+SAME_MOMENT = 1e-9  # days: orders placed within this of each other are served by priority
+
+
 class _LineState:
-    __slots__ = ("queue", "busy", "start", "version", "seq")
+    __slots__ = ("queue", "busy", "start", "version", "seq", "picking")
 
     def __init__(self):
+        self.picking = False
         self.queue: list = []  # (-priority, seq, order, quantity, event)
         self.busy = None  # (order, quantity, event) in delivery
         self.start = 0.0
@@ -107,6 +111,18 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     delivered = np.full(n_orders, math.inf)
     line_states = [_LineState() for _ in (lnet.lines if lnet else ())]
 
+    def place(k: int) -> None:
+        """Orders placed at the same moment compete by priority: the idle line picks one a moment later."""
+        state = line_states[k]
+        if state.busy is None and not state.picking:
+            state.picking = True
+            env.process(pick(k))
+
+    def pick(k: int):
+        yield env.timeout(SAME_MOMENT)
+        line_states[k].picking = False
+        next_order(k)
+
     def next_order(k: int) -> None:
         state = line_states[k]
         if state.busy is not None or not state.queue:
@@ -141,7 +157,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
 
     def trigger(k: int, milestone: int):
         yield finished[milestone]
-        production.curves[k].ramp_start[:] = env.now + production.first_output[k]
+        production.curves[k].start_ramp(env.now + production.first_output[k])
         if trace:
             emit(env.now, "ramp", lnet.lines[k].id, f"added capacity from day {env.now + production.first_output[k]:.0f}")
         if line_states[k].busy is not None:
@@ -224,6 +240,11 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         if durations[i] > 0:
             yield env.timeout(durations[i])
         orders = lnet.milestone_orders[i] if lnet else ()
+        while orders and pending_delay[i] > 0:  # e.g. contracting slips: the order is placed later
+            delay, pending_delay[i] = pending_delay[i], 0.0
+            if trace:
+                emit(env.now, "delayed", net.ids[i], f"+{delay:.1f} days from risks before ordering")
+            yield env.timeout(delay)
         if orders:
             waits = []
             for order in orders:
@@ -234,7 +255,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                 state.queue.append((-lnet.priority[order], state.seq, order, production.quantity[order], waits[-1]))
                 if trace:
                     emit(env.now, "ordered", net.ids[i], f"{production.quantity[order]:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
-                next_order(k)
+                place(k)
             yield env.all_of(waits)
         while pending_delay[i] > 0:  # delays from risks that hit before completion
             delay, pending_delay[i] = pending_delay[i], 0.0

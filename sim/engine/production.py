@@ -42,6 +42,12 @@ class CapacityCurves:
         self.ramp_t = ramp_t if ramp_t is not None else np.array([0.0] + [p[0] for p in ramp_points])
         self.ramp_s = ramp_s if ramp_s is not None else np.array([0.0] + [p[1] for p in ramp_points])
         self.windows = windows  # list of (lo, hi, factor), each (n,)
+        self._cache = None
+
+    def start_ramp(self, at: float) -> None:
+        """The added capacity starts at day ``at`` (one replication): the trigger fired."""
+        self.ramp_start[:] = at
+        self._cache = None
 
     def rate(self, t: np.ndarray, left: bool = False) -> np.ndarray:
         """Units per day at times ``t`` ``(n, k)``; ``left`` gives left limits (window edges)."""
@@ -62,17 +68,20 @@ class CapacityCurves:
         return np.sort(np.minimum(np.column_stack(cols), FAR), axis=1)
 
     def _cumulative(self):
-        b = self._breaks()
-        right, left = self.rate(b), self.rate(b, left=True)
-        area = np.diff(b, axis=1) * (right[:, :-1] + left[:, 1:]) / 2
-        return b, right, np.concatenate([np.zeros((len(b), 1)), np.cumsum(area, axis=1)], axis=1)
+        """Breakpoints, right and left rates there, and cumulative output at each (cached until the ramp moves)."""
+        if self._cache is None:
+            b = self._breaks()
+            right, left = self.rate(b), self.rate(b, left=True)
+            area = np.diff(b, axis=1) * (right[:, :-1] + left[:, 1:]) / 2
+            self._cache = (b, right, left, np.concatenate([np.zeros((len(b), 1)), np.cumsum(area, axis=1)], axis=1))
+        return self._cache
 
     def output(self, t) -> np.ndarray:
         """Cumulative output from day 0 to ``t`` (units); ``t`` is ``(k,)`` or ``(n, k)``."""
         t = np.asarray(t, dtype=float)
         t = np.broadcast_to(t, (len(self.base), t.shape[-1])) if t.ndim == 1 else t
         t = np.clip(t, 0.0, FAR)
-        b, right, cum = self._cumulative()
+        b, right, _, cum = self._cumulative()
         j = (b[:, :, None] <= t[:, None, :]).sum(axis=1) - 1
         rows = np.arange(len(b))[:, None]
         bj = b[rows, j]
@@ -80,10 +89,11 @@ class CapacityCurves:
 
     def solve(self, start: float, quantity: float) -> float:
         """For one replication (n = 1): when output since ``start`` reaches ``quantity`` (days; inf: never)."""
-        b, right, cum = self._cumulative()
-        b, right, cum = b[0], right[0], cum[0]
-        goal = float(self.output(np.array([[start]]))[0, 0]) + quantity
-        left = self.rate(b[None, :], left=True)[0]
+        b, right, left, cum = (a[0] for a in self._cumulative())
+        # output by `start`: the cumulative at the last breakpoint before it plus the trapezoid to it
+        i = max(int(np.searchsorted(b, start, side="right")) - 1, 0)
+        r_start = right[i] + (left[i + 1] - right[i]) * (start - b[i]) / (b[i + 1] - b[i]) if i + 1 < len(b) and b[i + 1] > b[i] else right[i]
+        goal = cum[i] + (start - b[i]) * (right[i] + r_start) / 2 + quantity
         j = int(np.searchsorted(cum, goal, side="left")) - 1  # goal lies in segment j (or after the last)
         j = max(j, 0)
         if j >= len(b) - 1:
