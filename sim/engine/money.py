@@ -280,6 +280,7 @@ class Curves:
         self.part_fund = np.array([mnet.pool_fund[p] for _, p in mnet.parts], dtype=int)
         self.fund_index = {f: k for k, f in enumerate(mnet.fund_ids)}
         self.indicator = {ind.id: ind for ind in mnet.indicators}
+        self._memo: dict = {}
 
     def _cols(self, k: int) -> np.ndarray:
         return np.flatnonzero(self.part_fund == k)
@@ -290,8 +291,14 @@ class Curves:
 
     def fund_value(self, k: int, kind: str, t) -> np.ndarray:
         """``kind`` of fund ``k`` (committed, disbursed, committed_share, disbursed_share) at ``t``."""
-        fund = self.mnet.funds[k]
         t = np.asarray(t, dtype=float)
+        key = (k, kind, t.shape, t.tobytes())  # indicators ask for the same curves on the same grids repeatedly
+        if key not in self._memo:
+            self._memo[key] = self._fund_value(k, kind, t)
+        return self._memo[key]
+
+    def _fund_value(self, k: int, kind: str, t: np.ndarray) -> np.ndarray:
+        fund = self.mnet.funds[k]
         if fund.is_flow:
             return flow_spent(t, fund.spending_rate, self._growth(fund))
         cols = self._cols(k)
