@@ -1008,7 +1008,7 @@ def _tornado_rows(table: pd.DataFrame, metric: str, top: int) -> pd.DataFrame:
     return pd.concat([finite, beyond]).head(top)
 
 
-def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "impact_pp", top: int = 10,
+def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "auto", top: int = 10,
                  table: pd.DataFrame | None = None) -> Axes:
     """Tornado chart: the inputs that move a target most, one bar each, left (worse) or right (better) of zero.
 
@@ -1031,7 +1031,9 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "im
         A target id of the run.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; without one a figure 13 in wide and about 0.42 in per bar tall is created.
-    metric : {"impact_pp", "impact_days"}, default "impact_pp"
+    metric : {"auto", "impact_pp", "impact_days"}, default "auto"
+        ``auto`` uses probability points, or days when no input moves the probability at all (a target that
+        is met in every replication or in none, where only its date can move).
     top : int, default 10
         Number of inputs shown.
     table : pandas.DataFrame, optional
@@ -1042,8 +1044,8 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "im
     matplotlib.axes.Axes
         Bars carry ``gid="driver:<input name>"``, top to bottom in the order drawn.
     """
-    if metric not in ("impact_pp", "impact_days"):
-        raise ValueError(f"metric: found '{metric}'; expected 'impact_pp' (probability points) or 'impact_days'")
+    if metric not in ("auto", "impact_pp", "impact_days"):
+        raise ValueError(f"metric: found '{metric}'; expected 'auto', 'impact_pp' (probability points) or 'impact_days'")
     if int(top) < 1:
         raise ValueError(f"top: found {top}; expected a whole number ≥ 1")
     row = _target_row(results, target)
@@ -1051,6 +1053,8 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "im
         from .analysis import drivers
 
         table = drivers(results, target)
+    if metric == "auto":
+        metric = "impact_pp" if table["impact_pp"].abs().max() > 0 else "impact_days"
     rows = _tornado_rows(table, metric, int(top)).reset_index(drop=True)
     k = len(rows)
     own_figure = ax is None
