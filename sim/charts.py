@@ -993,7 +993,8 @@ def _days_noise(results, target: str, inputs: Iterable[str], decile: float = 0.1
             continue
         ma = np.quantile(a[rng.integers(0, len(a), (draws, len(a)))], 0.5, axis=1, method="inverted_cdf")
         mb = np.quantile(b[rng.integers(0, len(b), (draws, len(b)))], 0.5, axis=1, method="inverted_cdf")
-        diff = mb - ma
+        with np.errstate(invalid="ignore"):  # both medians beyond the horizon: inf − inf
+            diff = mb - ma
         diff = diff[np.isfinite(diff)]
         out.append(z * float(np.std(diff, ddof=1)) if len(diff) >= 0.9 * draws else np.nan)
     return np.asarray(out, dtype=float)

@@ -65,10 +65,11 @@ class AtRisk:
     drivers: pd.DataFrame  # drivers(...) with a ``noise`` column (pp)
     named: pd.DataFrame  # the top drivers beyond the noise, at most DRIVERS_IN_WORDS
     n: int
+    unit: str = " pp"  # " days" when no input moves the probability beyond the noise but some move the date
 
     def words(self, width: int = 60) -> str:
         """The drivers in a sentence; titles quoted in them are cut at ``width`` characters."""
-        return _driver_words(self.named, self.n, width)
+        return _driver_words(self.named, self.n, width, self.unit)
 
 
 @dataclass
@@ -184,11 +185,14 @@ def assumption_of(scenario, name: str, label: str = "") -> Assumption:
     return Assumption(name, label, assumed, getattr(element, "source", ""), f"{owner} {key}")
 
 
-def _driver_words(named: pd.DataFrame, n: int, width: int = 60) -> str:
+def _driver_words(named: pd.DataFrame, n: int, width: int = 60, unit: str = " pp") -> str:
     if named.empty:
         return f"No single input stands out from the Monte Carlo noise at {n:,} replications.".replace(",", "\u202f")
-    parts = [f"{charts.driver_phrase(r.label, width)} ({_signed(r.impact_pp, ' pp')})" for r in named.itertuples()]
+    column = "impact_days" if unit == " days" else "impact_pp"
+    parts = [f"{charts.driver_phrase(r.label, width)} ({_signed(getattr(r, column), unit)})" for r in named.itertuples()]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if unit == " days":
+        return f"No input changes its chance, but its date is driven most by {listed}."
     return f"Driven most by {listed}."
 
 
@@ -208,9 +212,14 @@ def briefing(results, comparison=None, scenario=None, at_risk: int = AT_RISK,
         table = drivers(results, target)
         table["noise"] = charts.impact_noise(results, target, table["input"]) if len(table) else []
         beyond = table[table["impact_pp"].abs() > table["noise"].fillna(np.inf)]
-        named = beyond.head(DRIVERS_IN_WORDS)
+        named, unit = beyond.head(DRIVERS_IN_WORDS), " pp"
+        if named.empty and len(table):  # met in every or in no replication: say what moves its date instead
+            days = table.assign(noise_days=charts._days_noise(results, target, table["input"]))
+            days = days[np.isfinite(days["impact_days"]) & (days["impact_days"].abs() > days["noise_days"].fillna(np.inf))]
+            named = days.reindex(days["impact_days"].abs().sort_values(ascending=False).index).head(DRIVERS_IN_WORDS)
+            unit = " days"
         row = results.targets[results.targets["target"] == target].iloc[0]
-        items.append(AtRisk(row, table, named, results.n))
+        items.append(AtRisk(row, table, named, results.n, unit))
         # The assumptions behind the headline: the top drivers of each target at risk, whether or not they
         # stand out from the noise (the table says which do).
         for r in table.head(DRIVERS_IN_WORDS).itertuples():
