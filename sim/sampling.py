@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from .distributions import Distribution
+from .distributions import Distribution, Fixed
 from .scenario import Scenario
 
 
@@ -51,6 +51,14 @@ class Inputs:
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, self.names.index(name)]
+
+    def draws(self, dist, name: str, default: float = 0.0) -> np.ndarray:
+        """Per replication, the sampled input ``name``; for a fixed quantity its value; ``default`` if none."""
+        if dist is None:
+            return np.full(self.values.shape[0], default)
+        if isinstance(dist, Fixed):
+            return np.full(self.values.shape[0], dist.value)
+        return self.column(name)
 
 
 def input_specs(scenario: Scenario) -> list[InputSpec]:

@@ -15,16 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..calendar import DAYS_PER_YEAR
-from ..distributions import Fixed
 from ..sampling import Inputs
 from ..scenario import Scenario
-
-def _value(dist, name: str | None, inputs: Inputs) -> np.ndarray:
-    """The sampled column of ``name``, or the fixed value, for every replication of ``inputs``."""
-    if name is not None:
-        return inputs.column(name)
-    return np.full(inputs.values.shape[0], dist.value)
-
 
 @dataclass(frozen=True)
 class MoneyNetwork:
@@ -89,8 +81,7 @@ class MoneyNetwork:
         out = np.zeros((inputs.values.shape[0], len(self.funds)))
         for k, f in enumerate(self.funds):
             if not f.is_flow:
-                name = None if isinstance(f.envelope, Fixed) else f"fund:{f.id}:envelope"
-                out[:, k] = _value(f.envelope, name, inputs)
+                out[:, k] = inputs.draws(f.envelope, f"fund:{f.id}:envelope")
         return out
 
     def pool_envelopes(self, inputs: Inputs) -> np.ndarray:
@@ -101,8 +92,7 @@ class MoneyNetwork:
         """Amount of each programme part ``(count, parts)`` in € bn."""
         out = np.zeros((inputs.values.shape[0], len(self.parts)))
         for j, ((i, p), dist) in enumerate(zip(self.parts, self.part_amounts)):
-            name = None if isinstance(dist, Fixed) else f"funding:{self.milestone_ids[i]}:{self.pools[p]}:amount"
-            out[:, j] = _value(dist, name, inputs)
+            out[:, j] = inputs.draws(dist, f"funding:{self.milestone_ids[i]}:{self.pools[p]}:amount")
         return out
 
     def lags(self, inputs: Inputs) -> np.ndarray:
@@ -110,9 +100,7 @@ class MoneyNetwork:
         out = np.zeros((inputs.values.shape[0], len(self.parts)))
         for j, (i, p) in enumerate(self.parts):
             lag = self.funds[self.pool_fund[p]].payment_lag
-            if lag is not None:
-                name = None if isinstance(lag, Fixed) else f"funding:{self.milestone_ids[i]}:{self.pools[p]}:lag"
-                out[:, j] = _value(lag, name, inputs)
+            out[:, j] = inputs.draws(lag, f"funding:{self.milestone_ids[i]}:{self.pools[p]}:lag")
         return out
 
     def cut_shares(self, inputs: Inputs) -> np.ndarray:
@@ -120,8 +108,7 @@ class MoneyNetwork:
         out = np.zeros((inputs.values.shape[0], len(self.risks)))
         for r, risk in enumerate(self.risks):
             if risk.cut:
-                name = None if isinstance(risk.cut_share, Fixed) else f"risk:{risk.id}:cut"
-                out[:, r] = _value(risk.cut_share, name, inputs)
+                out[:, r] = inputs.draws(risk.cut_share, f"risk:{risk.id}:cut")
         return out
 
 
@@ -286,8 +273,7 @@ class Curves:
         return np.flatnonzero(self.part_fund == k)
 
     def _growth(self, fund) -> np.ndarray:
-        name = None if isinstance(fund.spending_growth, Fixed) else f"fund:{fund.id}:growth"
-        return _value(fund.spending_growth, name, self.inputs)
+        return self.inputs.draws(fund.spending_growth, f"fund:{fund.id}:growth")
 
     def fund_value(self, k: int, kind: str, t) -> np.ndarray:
         """``kind`` of fund ``k`` (committed, disbursed, committed_share, disbursed_share) at ``t``."""
@@ -314,8 +300,7 @@ class Curves:
         return value
 
     def _weight(self, ind, role: str, name: str, dist) -> np.ndarray:
-        input_name = None if isinstance(dist, Fixed) else f"indicator:{ind.id}:{role}:{name}"
-        return _value(dist, input_name, self.inputs)[:, None]
+        return self.inputs.draws(dist, f"indicator:{ind.id}:{role}:{name}")[:, None]
 
     def value(self, name: str, t) -> np.ndarray:
         """An observable or indicator at times ``t``; ``(count, grid)``."""

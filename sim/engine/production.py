@@ -12,20 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..calendar import DAYS_PER_YEAR
-from ..distributions import Fixed
 from ..sampling import Inputs
 from ..scenario import Scenario
 
 FAR = 1e7  # days: a breakpoint "never" (27,000 years), finite so that products stay finite
-
-
-def _column(dist, name: str, inputs: Inputs, default: float) -> np.ndarray:
-    count = inputs.values.shape[0]
-    if dist is None:
-        return np.full(count, default)
-    if isinstance(dist, Fixed):
-        return np.full(count, dist.value)
-    return inputs.column(name)
 
 
 class CapacityCurves:
@@ -164,12 +154,12 @@ class LineNetwork:
         """Units of each order ``(n, orders)``."""
         out = np.zeros((inputs.values.shape[0], len(self.orders)))
         for j, ((i, k), dist) in enumerate(zip(self.orders, self.quantities)):
-            out[:, j] = _column(dist, f"order:{self.milestone_ids[i]}:{self.lines[k].id}:quantity", inputs, 0.0)
+            out[:, j] = inputs.draws(dist, f"order:{self.milestone_ids[i]}:{self.lines[k].id}:quantity", 0.0)
         return out
 
     def first_output(self, inputs: Inputs) -> np.ndarray:
         """Days from each line's trigger to the first added output ``(n, lines)``."""
-        return np.column_stack([_column(line.first_output, f"line:{line.id}:first_output", inputs, 0.0)
+        return np.column_stack([inputs.draws(line.first_output, f"line:{line.id}:first_output", 0.0)
                                 for line in self.lines])
 
     def curves(self, inputs: Inputs, trigger_time: np.ndarray, occurs, time, delay) -> list[CapacityCurves]:
@@ -181,15 +171,15 @@ class LineNetwork:
         n = inputs.values.shape[0]
         out = []
         for k, line in enumerate(self.lines):
-            claimed = _column(line.capacity, f"line:{line.id}:capacity", inputs, 0.0)
-            target = _column(line.target_capacity, f"line:{line.id}:target", inputs, np.nan)
+            claimed = inputs.draws(line.capacity, f"line:{line.id}:capacity", 0.0)
+            target = inputs.draws(line.target_capacity, f"line:{line.id}:target", np.nan)
             target = np.where(np.isnan(target), claimed, target)
-            real = _column(line.realisation, f"line:{line.id}:realisation", inputs, 1.0) * (1 - line.export_share)
+            real = inputs.draws(line.realisation, f"line:{line.id}:realisation", 1.0) * (1 - line.export_share)
             first = self.first_output(inputs)[:, k]
             windows = []
             for r, risk in enumerate(self.risks):
                 if k in self.risk_cut[r]:
-                    share = _column(risk.capacity_share, f"risk:{risk.id}:capacity_cut", inputs, 0.0)
+                    share = inputs.draws(risk.capacity_share, f"risk:{risk.id}:capacity_cut", 0.0)
                     lo = np.where(occurs[:, r] > 0, time[:, r], np.inf)
                     windows.append((lo, lo + delay[:, r], 1.0 - share))
             for line_k, factor, lo, hi in self.factors:
