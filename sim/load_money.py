@@ -62,7 +62,7 @@ def _fund(fid, raw, check: Checker, start, milestone_ids) -> Fund | None:
     else:
         envelope = check.distribution(raw["envelope"], path + ("envelope",), duration=False)
     if envelope is not None and float(envelope.ppf([0.0])[0]) < 0:
-        check.add(path + ("envelope",), "an envelope cannot be negative")
+        check.add(path + ("envelope",), f"found {raw['envelope']!r}; an envelope cannot be negative (€ bn ≥ 0)")
         envelope = None
     pools: tuple[tuple[str, float], ...] = ((fid, 1.0),)
     if "beneficiaries" in raw:
@@ -120,7 +120,7 @@ def funding(raw, path, check: Checker, pools) -> tuple[Funding, ...]:
             continue
         dist = check.distribution(amount, path + (pool,), duration=False)
         if dist is not None and float(dist.ppf([0.0])[0]) < 0:
-            check.add(path + (pool,), "an amount cannot be negative")
+            check.add(path + (pool,), f"found {amount!r}; an amount cannot be negative (€ bn ≥ 0)")
             continue
         if dist is not None:
             out.append(Funding(pool, dist))

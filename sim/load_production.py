@@ -19,9 +19,9 @@ def lines(raw_lines: dict, check: Checker, milestone_ids) -> list[Line]:
     return [_line(lid, raw, check, milestone_ids) for lid, raw in raw_lines.items()]
 
 
-def _nonnegative(dist, path, check, what):
+def _nonnegative(dist, path, check, what, raw=None):
     if dist is not None and float(dist.ppf([0.0])[0]) < 0:
-        check.add(path, f"{what} cannot be negative")
+        check.add(path, f"found {raw!r}; {what} cannot be negative" if raw is not None else f"{what} cannot be negative")
         return None
     return dist
 
@@ -37,11 +37,11 @@ def _line(lid, raw, check: Checker, milestone_ids) -> Line:
         check.add(path, "missing 'capacity'; expected the claimed capacity at the start in units per year")
     else:
         capacity = _nonnegative(check.distribution(raw["capacity"], path + ("capacity",), duration=False),
-                                path + ("capacity",), check, "a capacity")
+                                path + ("capacity",), check, "a capacity", raw["capacity"])
     target = None
     if "target_capacity" in raw:
         target = _nonnegative(check.distribution(raw["target_capacity"], path + ("target_capacity",), duration=False),
-                              path + ("target_capacity",), check, "a capacity")
+                              path + ("target_capacity",), check, "a capacity", raw["target_capacity"])
     trigger = raw.get("trigger")
     if trigger is not None and trigger not in milestone_ids:
         check.add(path + ("trigger",), f"unknown milestone {trigger!r}{did_you_mean(trigger, milestone_ids)}")
@@ -115,7 +115,8 @@ def orders(raw, path, check: Checker, line_ids) -> tuple[Order, ...]:
         if line not in line_ids:
             check.add(path + (line,), f"unknown line '{line}'{did_you_mean(line, line_ids) or ' (lines are declared under lines:)'}")
             continue
-        dist = _nonnegative(check.distribution(quantity, path + (line,), duration=False), path + (line,), check, "a quantity")
+        dist = _nonnegative(check.distribution(quantity, path + (line,), duration=False), path + (line,), check,
+                            "a quantity", quantity)
         if dist is not None:
             out.append(Order(line, dist))
     return tuple(out)

@@ -123,7 +123,7 @@ milestones:
     with pytest.raises(sim.ScenarioError) as exc:
         sim.load(path)
     text = str(exc.value)
-    for fragment in ["lines.l1.capacity: a capacity cannot be negative",
+    for fragment in ["lines.l1.capacity: found -5; a capacity cannot be negative",
                      "lines.l2.trigger: unknown milestone 'contrct'; did you mean 'contract'?",
                      "lines.l2.ramp.after: times after first output must increase",
                      "lines.l3.realisation: a realisation factor",
