@@ -11,12 +11,23 @@ from .distributions import Fixed, _plain
 from .scenario import Capability, Line, Order
 
 LINE_KEYS = ("title", "unit", "capacity", "target_capacity", "trigger", "first_output", "ramp", "realisation",
-             "export_share", "source")
+             "export_share", "workforce", "source")
 
 
 def lines(raw_lines: dict, check: Checker, milestone_ids) -> list[Line]:
     """Validate the ``lines`` section."""
-    return [_line(lid, raw, check, milestone_ids) for lid, raw in raw_lines.items()]
+    out = [_line(lid, raw, check, milestone_ids) for lid, raw in raw_lines.items()]
+    by_id = {line.id: line for line in out}
+    for line in out:
+        if line.workforce is None:
+            continue
+        path = ("lines", line.id, "workforce", "line")
+        other = line.workforce[0]
+        if other not in by_id:
+            check.add(path, f"unknown line {other!r}{did_you_mean(other, list(by_id))}")
+        elif other == line.id or by_id[other].workforce is not None:
+            check.add(path, f"'{other}' cannot train this line's workers: a workforce line must not need a workforce itself")
+    return out
 
 
 def _nonnegative(dist, path, check, what, raw=None):
@@ -70,7 +81,23 @@ def _line(lid, raw, check: Checker, milestone_ids) -> Line:
         except ValueError as exc:
             check.add(path + ("export_share",), str(exc))
             export = 0.0
-    return Line(lid, title, unit, capacity or Fixed(0.0), target, trigger, first_output, ramp, realisation, export, source)
+    workforce = None
+    if "workforce" in raw:
+        body = raw["workforce"]
+        if not isinstance(body, dict) or set(body) != {"line", "workers"}:
+            check.add(path + ("workforce",), f"found {body!r}; expected {{line: TRAINING_LINE, workers: NUMBER}}")
+        elif target is None:
+            check.add(path + ("workforce",), "a workforce need applies to the ramp: it needs a target_capacity")
+        else:
+            try:
+                workers = _plain(body["workers"])
+                if workers <= 0:
+                    raise ValueError(f"found {workers}; expected a number of workers > 0")
+                workforce = (str(body["line"]), workers)
+            except ValueError as exc:
+                check.add(path + ("workforce", "workers"), str(exc))
+    return Line(lid, title, unit, capacity or Fixed(0.0), target, trigger, first_output, ramp, realisation, export,
+                source, workforce)
 
 
 def _ramp(raw, path, check: Checker) -> tuple:

@@ -76,6 +76,7 @@ class Line:
     realisation: Distribution | None = None
     export_share: float = 0.0
     source: str = ""
+    workforce: tuple[str, float] | None = None  # (line, workers): the ramp also waits for that many trained
 
 
 @dataclass(frozen=True)

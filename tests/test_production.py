@@ -209,3 +209,46 @@ risks:
     assert np.allclose(out["milestone:slipped"], 65, atol=1e-6)  # the risk delays the order, not just the milestone
     # 'both' waited last for 'line': the bottleneck is that line only
     assert res.bottlenecks.loc["line", "both"] == 1.0 and res.bottlenecks.loc["other", "both"] == 0.0
+
+
+def test_workforce_caps_when_the_ramp_starts(write):
+    res = sim.run(sim.load(write("""\
+title: Workforce
+start: 2026-01-01
+horizon: end-2027
+lines:
+  training: {title: Training, unit: workers, capacity: 365.25, source: x}
+  plant:
+    title: Plant
+    capacity: 0
+    target_capacity: 365.25
+    trigger: contract
+    first_output: 20 days
+    ramp: {after: [1 day], share: [1.0]}
+    workforce: {line: training, workers: 100}
+    source: x
+  quick:
+    title: Quick plant
+    capacity: 0
+    target_capacity: 365.25
+    trigger: contract
+    first_output: 20 days
+    ramp: {after: [1 day], share: [1.0]}
+    workforce: {line: training, workers: 5}
+    source: x
+milestones:
+  contract: {title: Contract, duration: 10 days, source: x}
+  slow: {title: Slow order, orders: {plant: 10}, source: x}
+  fast: {title: Fast order, orders: {quick: 10}, source: x}
+""")), n=3, seed=1)
+    # ready at day 30 (trigger 10 + 20), but 100 workers are trained only on day 100: the ramp starts then
+    # (1-day ramp to 1 a day: 0.5 units on the first day, so 10 units at day 100 + 10.5)
+    assert np.allclose(res.outcomes["milestone:slow"], 110.5)
+    # 5 workers are there by day 5: the workforce does not bind, the ramp starts at day 30
+    assert np.allclose(res.outcomes["milestone:fast"], 40.5)
+
+
+def test_workforce_validation(write):
+    with pytest.raises(sim.ScenarioError, match="a workforce line must not need a workforce itself"):
+        sim.load(write("title: W\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  m: {title: M}\nlines:\n"
+                       "  a: {title: A, capacity: 1, target_capacity: 2, ramp: {after: [1 year], share: [1]}, workforce: {line: a, workers: 5}, source: x}\n"))

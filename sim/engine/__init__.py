@@ -98,8 +98,8 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
         pool_envelope, amounts, cuts = mnet.pool_envelopes(inputs), mnet.amounts(inputs), mnet.cut_shares(inputs)
     if lnet is not None:
         quantity, first_output = lnet.order_quantities(inputs), lnet.first_output(inputs)
-        untriggered = np.array([0.0 if k < 0 else np.inf for k in lnet.trigger])
-        initial = lnet.curves(inputs, np.tile(untriggered, (count, 1)), occurs, time, delay)
+        untriggered = np.where(np.array(lnet.trigger) < 0, 0.0, np.inf)[None, :] + first_output
+        initial = lnet.curves(inputs, untriggered, occurs, time, delay)
     results = []
     for i in range(count):
         money = Money(mnet, pool_envelope[i], amounts[i], cuts[i]) if mnet is not None else None
@@ -113,14 +113,14 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     done, requested, committed = stack(0, len(net.ids)), stack(1, n_parts), stack(2, n_parts)
     started, delivered = stack(3, n_orders), stack(4, n_orders)
     committed_amount = stack(5, n_parts)
+    ramp_start = stack(6, len(lnet.lines) if lnet else 0)
     if not net.observables:
         return BatchOutcome(done, requested, committed, committed_amount, started, delivered,
                             np.zeros((count, 0, 0), np.float32), np.zeros((count, 0)))
     money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount) if mnet is not None else None
     production_curves = None
     if lnet is not None:
-        triggered = np.column_stack([np.zeros(count) if k < 0 else done[:, k] for k in lnet.trigger])
-        production_curves = ProductionCurves(lnet, lnet.curves(inputs, triggered, occurs, time, delay), quantity,
+        production_curves = ProductionCurves(lnet, lnet.curves(inputs, ramp_start, occurs, time, delay), quantity,
                                              started, done)
     observer = Observer(net, money_curves, production_curves)
     for i, name, threshold in net.gates:

@@ -91,6 +91,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         Per order, when its delivery started and when it was complete (``inf``: not by the horizon).
     committed_amount : numpy.ndarray
         Per programme part, the money committed (€ bn): the amount asked, or less if the pool ran short.
+    ramp_start : numpy.ndarray
+        Per line, when its added capacity started (days; ``inf``: never).
     """
     env = simpy.Environment()
     n = len(net.ids)
@@ -110,6 +112,9 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     started = np.full(n_orders, math.inf)
     delivered = np.full(n_orders, math.inf)
     line_states = [_LineState() for _ in (lnet.lines if lnet else ())]
+    # when each line's added capacity could start (trigger + first output) and when it does (also workforce)
+    ramp_ready = [production.first_output[k] if t < 0 else math.inf for k, t in enumerate(lnet.trigger)] if lnet else []
+    ramp_start = np.array([float(c.ramp_start[0]) for c in production.curves]) if lnet else np.zeros(0)
 
     def place(k: int) -> None:
         """Orders placed at the same moment compete by priority: the idle line picks one a moment later."""
@@ -155,13 +160,30 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         event.succeed()
         next_order(k)
 
-    def trigger(k: int, milestone: int):
-        yield finished[milestone]
-        production.curves[k].start_ramp(env.now + production.first_output[k])
+    def set_ramp(k: int) -> None:
+        """Start line k's added capacity at max(trigger + first output, when its workforce is trained)."""
+        at = ramp_ready[k]
+        need = lnet.workforce[k]
+        if need is not None and math.isfinite(at):
+            at = max(at, production.curves[need[0]].solve(0.0, need[1]))
+        current = float(production.curves[k].ramp_start[0])
+        if at == current or current <= env.now:
+            return  # unchanged, or already under way: the past is not rewritten
+        at = max(at, env.now)
+        production.curves[k].start_ramp(at)
+        ramp_start[k] = at
         if trace:
-            emit(env.now, "ramp", lnet.lines[k].id, f"added capacity from day {env.now + production.first_output[k]:.0f}")
+            emit(env.now, "ramp", lnet.lines[k].id, f"added capacity from day {at:.0f}")
         if line_states[k].busy is not None:
             schedule_delivery(k)
+
+    def trigger(k: int, milestone: int):
+        yield finished[milestone]
+        ramp_ready[k] = env.now + production.first_output[k]
+        set_ramp(k)
+        for other, need in enumerate(lnet.workforce):  # a faster training line trains other lines' workers earlier
+            if need is not None and need[0] == k:
+                set_ramp(other)
 
     def serve(pool: Pool) -> None:
         """Commit every waiting request that fits, in request order; schedule the next look.
@@ -313,6 +335,9 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         for k in range(len(lnet.lines)):
             if lnet.trigger[k] >= 0:
                 env.process(trigger(k, lnet.trigger[k]))
+            elif lnet.workforce[k] is not None:
+                production.curves[k].start_ramp(math.inf)  # decided below, from the training line
+                set_ramp(k)
     for r, (_, _, time_input, affected) in enumerate(net.risks):
         has_money = mnet is not None and (mnet.risk_freeze[r] or mnet.risk_cut[r])
         if not risk_occurs[r] or not (affected or has_money):
@@ -328,4 +353,4 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     committed[committed > net.horizon] = math.inf
     started[started > net.horizon] = math.inf
     delivered[delivered > net.horizon] = math.inf
-    return done, requested, committed, started, delivered, committed_amount
+    return done, requested, committed, started, delivered, committed_amount, ramp_start

@@ -113,6 +113,7 @@ class LineNetwork:
 
     lines: tuple  # Line objects
     trigger: tuple[int, ...]  # milestone index of each line's trigger, −1: ramp from day 0
+    workforce: tuple[tuple[int, float] | None, ...]  # (training line, workers needed) per line
     orders: tuple[tuple[int, int], ...]  # (milestone index, line index)
     quantities: tuple  # Distribution per order
     priority: tuple[float, ...]  # per order
@@ -141,6 +142,8 @@ class LineNetwork:
         return cls(
             lines=scenario.lines,
             trigger=tuple(m_index[line.trigger] if line.trigger else -1 for line in scenario.lines),
+            workforce=tuple((line_index[line.workforce[0]], line.workforce[1]) if line.workforce else None
+                            for line in scenario.lines),
             orders=tuple(orders), quantities=tuple(quantities), priority=tuple(priority),
             milestone_orders=tuple(by_milestone),
             risk_cut=tuple(tuple(line_index[x] for x in r.capacity_cut) for r in scenario.risks),
@@ -162,8 +165,8 @@ class LineNetwork:
         return np.column_stack([inputs.draws(line.first_output, f"line:{line.id}:first_output", 0.0)
                                 for line in self.lines])
 
-    def curves(self, inputs: Inputs, trigger_time: np.ndarray, occurs, time, delay) -> list[CapacityCurves]:
-        """Capacity curves of every line for a batch, given when each line's trigger fired ``(n, lines)``.
+    def curves(self, inputs: Inputs, ramp_start: np.ndarray, occurs, time, delay) -> list[CapacityCurves]:
+        """Capacity curves of every line for a batch, given when each line's added capacity starts ``(n, lines)``.
 
         ``occurs``, ``time``, ``delay`` are the risks' sampled columns ``(n, risks)``; a risk that occurs cuts
         the capacity of its lines by its ``capacity_cut`` share from its time for its delay.
@@ -175,7 +178,6 @@ class LineNetwork:
             target = inputs.draws(line.target_capacity, f"line:{line.id}:target", np.nan)
             target = np.where(np.isnan(target), claimed, target)
             real = inputs.draws(line.realisation, f"line:{line.id}:realisation", 1.0) * (1 - line.export_share)
-            first = self.first_output(inputs)[:, k]
             windows = []
             for r, risk in enumerate(self.risks):
                 if k in self.risk_cut[r]:
@@ -185,8 +187,7 @@ class LineNetwork:
             for line_k, factor, lo, hi in self.factors:
                 if line_k == k:
                     windows.append((np.full(n, lo), np.full(n, hi), np.full(n, factor)))
-            out.append(CapacityCurves(claimed * real, (target - claimed) * real, trigger_time[:, k] + first,
-                                      line.ramp, windows))
+            out.append(CapacityCurves(claimed * real, (target - claimed) * real, ramp_start[:, k], line.ramp, windows))
         return out
 
 
