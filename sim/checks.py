@@ -10,8 +10,8 @@ from . import calendar as cal
 from .distributions import SpecError, _plain, from_spec
 
 Path_ = tuple  # a key path: ("milestones", "edip-adopted", "after", 1)
-ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-ID_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters"
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+ID_RULE = "letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters"
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...], problems: list[Probl
     if not isinstance(data, dict):
         problems.append(Problem(reader.name, 1, "", f"found {type(data).__name__}; a scenario file must be a mapping of keys"))
         return None, reader.locs
+    _lists_to_mappings(data, reader.locs, problems, reader.name)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data, reader.locs
@@ -146,6 +147,28 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...], problems: list[Probl
     if parent is None:
         return data, reader.locs
     return _merge(parent, parent_locs, data, reader.locs)
+
+
+def _lists_to_mappings(data: dict, locs: dict, problems: list[Problem], name: str) -> None:
+    """Accept a section written as a list of elements with an ``id`` key (as in roadmap-2030.md's YAML).
+
+    The list becomes the usual mapping id → element, and the recorded lines follow the elements.
+    """
+    for key in _SECTIONS:
+        items = data.get(key)
+        if not isinstance(items, list) or not items or not all(isinstance(x, dict) and "id" in x for x in items):
+            continue
+        mapping = {}
+        for i, item in enumerate(items):
+            element_id = str(item["id"])
+            if element_id in mapping:
+                file, line = locs.get((key, i), (name, 0))
+                problems.append(Problem(file, line, f"{key}[{i}].id", f"duplicate id '{element_id}'; each id may appear once"))
+                continue
+            mapping[element_id] = {k: v for k, v in item.items() if k != "id"}
+            for p in [p for p in locs if p[:2] == (key, i)]:
+                locs[(key, element_id) + p[2:]] = locs.pop(p)
+        data[key] = mapping
 
 
 def _merge(parent: dict, parent_locs: dict, child: dict, child_locs: dict):
@@ -331,7 +354,7 @@ def _driver(driver_id, raw, check, tags_in_use) -> Driver | None:
     return Driver(driver_id, check.text(raw.get("title"), path + ("title",), default=driver_id), factor, tuple(tags), source)
 
 
-def _dependency(raw, path, check, known) -> Dependency:
+def _dependency(raw, path, check, known, itself: str = "") -> Dependency:
     if raw is None:
         return Dependency.none()
     mode, k = "all", None
@@ -354,8 +377,10 @@ def _dependency(raw, path, check, known) -> Dependency:
     ids = check.str_list(ids, id_path, "milestone ids")
     good = []
     for i, dep in enumerate(ids):
-        if dep not in known:
-            check.add(id_path + (i,), f"unknown milestone '{dep}'{did_you_mean(dep, known)}")
+        if dep == itself:
+            check.add(id_path + (i,), f"'{itself}' cannot wait for itself")
+        elif dep not in known:
+            check.add(id_path + (i,), f"unknown milestone '{dep}'{did_you_mean(dep, [k for k in known if k != itself])}")
         elif dep in good:
             check.add(id_path + (i,), f"'{dep}' is listed twice")
         else:
@@ -397,7 +422,7 @@ def _milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) ->
     duration = None
     if "duration" in raw:
         duration = check.distribution(raw["duration"], path + ("duration",), duration=True)
-    after = _dependency(raw.get("after"), path + ("after",), check, known)
+    after = _dependency(raw.get("after"), path + ("after",), check, known, itself=milestone_id)
     funding = money.funding(raw["funding"], path + ("funding",), check, pools) if "funding" in raw else ()
     orders = production.orders(raw["orders"], path + ("orders",), check, line_ids) if "orders" in raw else ()
     priority = 0.0
@@ -411,8 +436,6 @@ def _milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) ->
     if funding and done_on is not None:
         check.add(path + ("funding",), "an observed milestone (status: done on) cannot draw money; "
                                        "reduce the fund's envelope by what it already took")
-    if milestone_id in after.ids:
-        check.add(path + ("after",), f"'{milestone_id}' cannot wait for itself")
     uncertain = (duration is not None and not isinstance(duration, Fixed) or "funding" in raw or "orders" in raw) and done_on is None
     source = needs_source(raw, path, check, "milestone") if uncertain or done_on else check.text(raw.get("source"), path + ("source",)) if "source" in raw else ""
     return Milestone(

@@ -193,3 +193,29 @@ def test_cli_validate_exit_codes(write, capsys):
     assert not (bad.parent / "out").exists()
     assert main(["validate", str(bad.parent / "missing.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_list_form_and_upper_case_ids(write):
+    path = write("""\
+title: List form, as in the roadmap's YAML
+start: 2026-01-01
+horizon: end-2027
+milestones:
+  - {id: CAP-0, title: First, duration: 10 days, source: x}
+  - id: CAP-1
+    title: Second
+    after: [CAP-0, CAP-9]
+  - {id: CAP-0, title: Again}
+""")
+    problems = [str(p) for p in pytest.raises(sim.ScenarioError, sim.load, path).value.problems]
+    assert problems == [f"{path}:9: milestones[2].id: duplicate id 'CAP-0'; each id may appear once",
+                        f"{path}:8: milestones.CAP-1.after[1]: unknown milestone 'CAP-9'; did you mean 'CAP-0'?"]
+    path.write_text(path.read_text().replace(", CAP-9", "").replace("  - {id: CAP-0, title: Again}\n", ""))
+    scenario = sim.load(path)
+    assert [m.id for m in scenario.milestones] == ["CAP-0", "CAP-1"]
+    assert scenario.milestone("CAP-1").after.ids == ("CAP-0",)
+
+
+def test_self_dependency(write):
+    with pytest.raises(sim.ScenarioError, match="'a' cannot wait for itself"):
+        sim.load(write("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A, after: [a]}\n"))

@@ -203,3 +203,44 @@ def test_conservation_in_every_replication(tmp_path, envelopes, inflows, prefin,
         assert (d <= c * (1 + 1e-5) + 1e-4).all()  # committed ≥ disbursed
         assert (c <= envelope * (1 + 1e-5) + 1e-4).all()  # nothing pays out more than its envelope
         assert (np.diff(d, axis=1) >= -1e-4).all() and (np.diff(c, axis=1) >= -1e-4).all()
+
+
+def test_available_from_and_metric_gates(write):
+    res = sim.run(sim.load(write("""\
+title: Gates
+start: 2026-01-01
+horizon: end-2029
+funds:
+  mff: {title: Next MFF, envelope: 20, inflow: 10, opens: adopted, available_from: 2028-01-01, source: x}
+milestones:
+  adopted: {title: MFF adopted, duration: 100 days, source: x}
+  call: {title: First call, after: [adopted], funding: {mff: 5}, duration: 30 days, source: x}
+  half-paid:
+    title: Half the MFF money paid
+    deadline: 2028-12-31
+    when: {indicator: mff.disbursed_share, at_least: 0.25}
+    source: x
+""")), n=5, seed=1)
+    day_2028 = 730.0  # 2028-01-01
+    # open at day 100 but no money before 2028; 10 € bn a year accrue from then: 5 after half a year
+    assert np.allclose(res.outcomes["milestone:call"], day_2028 + YEAR / 2 + 30)
+    # 25 % of 20 = 5 paid: linearly over the call's 30 days after commitment (no pre-financing, no lag)
+    assert np.allclose(res.outcomes["milestone:half-paid"], day_2028 + YEAR / 2 + 30)
+    assert res.targets.set_index("target").p_met["half-paid"] == 1
+
+
+def test_nothing_may_wait_for_a_metric_gate(write):
+    with pytest.raises(sim.ScenarioError) as exc:
+        sim.load(write("""\
+title: Bad gate
+start: 2026-01-01
+horizon: end-2029
+funds:
+  f: {title: F, envelope: 10, source: x}
+milestones:
+  gate: {title: Gate, when: {indicator: f.committed, at_least: 5}, duration: 3 days, source: x}
+  next: {title: Next, after: [gate], funding: {f: 5}, source: x}
+"""))
+    text = str(exc.value)
+    assert "milestones.gate.when: 'next' waits for this metric-gated milestone" in text
+    assert "milestones.gate.duration: a milestone with 'when' is done when its metric is reached" in text
