@@ -158,8 +158,16 @@ def funds_scenario(envelopes, inflows, prefin, programmes):
     for j, (pools, amount, after, dur) in enumerate(programmes):
         funding = ", ".join(f"f{k}/{b}: {{uniform: {{min: {amount / 2}, max: {amount}}}}}" for k, b in pools)
         dep = f", after: [m{after}]" if after is not None and after < j else ""
-        lines.append(f"  m{j}: {{title: M{j}{dep}, funding: {{{funding}}}, "
+        lines.append(f"  m{j}: {{title: M{j}{dep}, funding: {{{funding}}}, tags: [t{j % 2}], "
                      f"duration: {{uniform: {{min: 1, max: {dur}}}, unit: days}}, source: x}}")
+    # two risks that delay programmes while they run, so that payment pauses are exercised too
+    lines += ["risks:",
+              "  r1: {title: R1, probability: 0.6, window: {from: 2026-01, to: 2028-12}, "
+              "delay: {uniform: {min: 1, max: 200}, unit: days}, affects: {tags: [t0]}, source: x}",
+              "  r2: {title: R2, probability: 0.6, window: {from: 2026-06, to: 2029-06}, "
+              "delay: {uniform: {min: 1, max: 200}, unit: days}, affects: {tags: [t0, t1] }, source: x}"]
+    if len(programmes) == 1:
+        lines[-1] = lines[-1].replace("t0, t1", "t0")
     return "\n".join(lines) + "\n"
 
 
@@ -244,3 +252,33 @@ milestones:
     text = str(exc.value)
     assert "milestones.gate.when: 'next' waits for this metric-gated milestone" in text
     assert "milestones.gate.duration: a milestone with 'when' is done when its metric is reached" in text
+
+
+def test_risk_delays_pause_payments_causally(write):
+    text = """\
+title: Pauses
+start: 2026-01-01
+horizon: end-2028
+funds:
+  f: {{title: F, envelope: 100, source: x}}
+milestones:
+  p: {{title: Programme, funding: {{f: 100}}, duration: 100 days, tags: [prog], source: x}}
+risks:
+  strike: {{title: Strike, probability: {p}, window: {{from: 2026-02-20, to: 2026-02-20}}, delay: 30 days, affects: {{tags: [prog]}}, source: x}}
+  late: {{title: Late, probability: {q}, window: {{from: 2026-03-01, to: 2026-03-01}}, delay: 20 days, affects: {{tags: [prog]}}, source: x}}
+targets:
+  paid-40: {{title: 40 paid, indicator: f.disbursed, at_least: 40, deadline: 2026-12-31}}
+  paid-80: {{title: 80 paid, indicator: f.disbursed, at_least: 80, deadline: 2026-12-31}}
+"""
+    calm = sim.run(sim.load(write(text.format(p=0, q=0), "calm.yaml")), n=4, seed=1)
+    hit = sim.run(sim.load(write(text.format(p=1, q=0), "hit.yaml")), n=4, seed=1)
+    both = sim.run(sim.load(write(text.format(p=1, q=1), "both.yaml")), n=4, seed=1)
+    # the strike hits during 20 Feb (day 50–51), when 50 of the 100 € bn have been paid
+    assert np.allclose(calm.times("paid-80"), 80)  # 1 € bn a day
+    assert np.allclose(hit.times("paid-40"), 40)  # paid before the strike: unchanged
+    assert np.allclose(hit.times("paid-80"), 80 + 30)  # the pause moves later payments by its length
+    assert np.allclose(hit.outcomes["milestone:p"], 130)
+    # the second risk hits during the first pause: the pauses run one after the other, 50 days in all
+    assert np.allclose(both.times("paid-80"), 80 + 50) and np.allclose(both.outcomes["milestone:p"], 150)
+    s = both.series[both.series.observable == "f.disbursed"]["p50"].to_numpy()
+    assert (np.diff(s) >= -1e-6).all()  # never goes backwards

@@ -114,10 +114,13 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     started, delivered = stack(3, n_orders), stack(4, n_orders)
     committed_amount = stack(5, n_parts)
     ramp_start = stack(6, len(lnet.lines) if lnet else 0)
+    hits = np.array([r[7] for r in results], dtype=float).reshape(count, len(net.ids), len(net.risks)) \
+        if mnet is not None else None
     if not net.observables:
         return BatchOutcome(done, requested, committed, committed_amount, started, delivered,
                             np.zeros((count, 0, 0), np.float32), np.zeros((count, 0)))
-    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount) if mnet is not None else None
+    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount, hits, delay) \
+        if mnet is not None else None
     production_curves = None
     if lnet is not None:
         production_curves = ProductionCurves(lnet, lnet.curves(inputs, ramp_start, occurs, time, delay), quantity,

@@ -93,6 +93,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         Per programme part, the money committed (€ bn): the amount asked, or less if the pool ran short.
     ramp_start : numpy.ndarray
         Per line, when its added capacity started (days; ``inf``: never).
+    hits : numpy.ndarray
+        ``(milestones, risks)`` when each risk delayed each milestone (``inf``: it did not), with money only.
     """
     env = simpy.Environment()
     n = len(net.ids)
@@ -106,6 +108,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     requested = np.full(n_parts, math.inf)
     committed = np.full(n_parts, math.inf)
     committed_amount = np.zeros(n_parts)
+    hits = np.full((n, len(net.risks)) if mnet else (0, 0), math.inf)  # when each risk hit each milestone
     pools: list[Pool] = []
     lnet = production.net if production is not None else None
     n_orders = len(lnet.orders) if lnet else 0
@@ -297,6 +300,9 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     def occur(r: int, affected: tuple[int, ...]) -> None:
         """Risk ``r`` happens now: delays, freezes and cuts."""
         hit = [i for i in affected if not finished[i].triggered and not shielded[i]]
+        if mnet is not None:
+            for i in hit:
+                hits[i, r] = env.now
         name = net.risks[r][0].split(":")[1]
         if trace:
             emit(env.now, "risk", name, f"occurs: +{risk_delay[r]:.1f} days on {len(hit)} milestones")
@@ -353,4 +359,4 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     committed[committed > net.horizon] = math.inf
     started[started > net.horizon] = math.inf
     delivered[delivered > net.horizon] = math.inf
-    return done, requested, committed, started, delivered, committed_amount, ramp_start
+    return done, requested, committed, started, delivered, committed_amount, ramp_start, hits

@@ -157,21 +157,29 @@ class Pool:
 # ---------------------------------------------------------------------------------------------- payment curves
 
 
-def paid_by(t: np.ndarray, amount, commit, lag, execution, prefinancing) -> np.ndarray:
+FAR_PAUSE = 1e9  # days: a pause that never happens (finite, so that arithmetic stays finite)
+
+
+def paid_by(t: np.ndarray, amount, commit, lag, execution, prefinancing, pauses=()) -> np.ndarray:
     """Cumulative payments (€ bn) at times ``t`` of parts committed at ``commit``.
 
     Broadcasting: ``amount``, ``commit``, ``lag``, ``execution`` and ``prefinancing`` are ``(count, parts)``
-    (or broadcastable), ``t`` is ``(grid,)``; the result is ``(count, parts, grid)``. Uncommitted parts
-    (``commit = inf``) pay nothing.
+    (or broadcastable), ``t`` is ``(grid,)`` or ``(count, grid)``; the result is ``(count, parts, grid)``.
+    Uncommitted parts (``commit = inf``) pay nothing. ``pauses`` are ``(start, length)`` pairs of
+    ``(count, parts)`` arrays: progress payments stop for ``length`` days from ``start`` (a risk delaying
+    the programme), which keeps payments causal — a pause never changes what was paid before it.
     """
     t = np.asarray(t, dtype=float)
     t = t[None, None, :] if t.ndim == 1 else t[:, None, :]
     c = commit[..., None]
     begin = c + lag[..., None]
     span = execution[..., None]
+    worked = t - begin
+    for start, length in pauses:
+        worked = worked - np.clip(t - lag[..., None] - start[..., None], 0.0, length[..., None])
     with np.errstate(invalid="ignore", divide="ignore"):
-        progress = np.where(span > 0, np.clip((t - begin) / np.where(span > 0, span, 1.0), 0.0, 1.0),
-                            (t >= begin).astype(float))
+        progress = np.where(span > 0, np.clip(worked / np.where(span > 0, span, 1.0), 0.0, 1.0),
+                            (worked >= 0).astype(float))
     progress = np.where(np.isfinite(c), progress, 0.0)
     pre = prefinancing[..., None] * (t >= c)
     return amount[..., None] * (pre + (1 - prefinancing[..., None]) * progress)
@@ -253,7 +261,8 @@ class Curves:
     """
 
     def __init__(self, mnet: MoneyNetwork, inputs: Inputs, done: np.ndarray, planned: np.ndarray,
-                 commit: np.ndarray, committed_amount: np.ndarray):
+                 commit: np.ndarray, committed_amount: np.ndarray, hits: np.ndarray | None = None,
+                 risk_delay: np.ndarray | None = None):
         self.mnet = mnet
         self.inputs = inputs
         self.count = done.shape[0]
@@ -262,6 +271,23 @@ class Curves:
         self.commit = commit
         programme = [i for i, _ in mnet.parts]
         self.execution = planned[:, programme]  # payments follow the planned work, so they stay causal
+        # A risk that delays a programme pauses its progress payments for the delay, from when it hit (or
+        # from the commitment, if it hit before): later payments move, earlier ones do not.
+        self.pauses = []
+        if hits is not None and hits.size:
+            used = [r for r in range(hits.shape[2]) if np.isfinite(hits[:, programme, r]).any()]
+            if used:
+                hit = hits[:, programme][:, :, used]  # (n, parts, risks)
+                start = np.where(np.isfinite(hit), np.maximum(hit, commit[:, :, None]), np.inf)
+                length = np.where(np.isfinite(hit), risk_delay[:, None, used], 0.0)
+                order = np.argsort(start, axis=2, kind="stable")
+                start, length = np.take_along_axis(start, order, 2), np.take_along_axis(length, order, 2)
+                end = np.full(start.shape[:2], -np.inf)
+                for q in range(start.shape[2]):  # pauses run one after another, never overlapping
+                    s_q = np.maximum(start[:, :, q], end)
+                    s_q = np.where(np.isfinite(start[:, :, q]), s_q, FAR_PAUSE)
+                    self.pauses.append((s_q, length[:, :, q]))
+                    end = np.where(np.isfinite(start[:, :, q]), s_q + length[:, :, q], end)
         self.prefinancing = np.array([mnet.funds[mnet.pool_fund[p]].prefinancing for _, p in mnet.parts])
         self.envelope = mnet.envelopes(inputs)
         self.part_fund = np.array([mnet.pool_fund[p] for _, p in mnet.parts], dtype=int)
@@ -293,7 +319,8 @@ class Curves:
             value = (self.amount[:, cols, None] * (self.commit[:, cols, None] <= grid)).sum(axis=1)
         else:
             value = paid_by(t, self.amount[:, cols], self.commit[:, cols], self.lag[:, cols],
-                            self.execution[:, cols], np.broadcast_to(self.prefinancing[cols], self.amount[:, cols].shape)).sum(axis=1)
+                            self.execution[:, cols], np.broadcast_to(self.prefinancing[cols], self.amount[:, cols].shape),
+                            [(start[:, cols], length[:, cols]) for start, length in self.pauses]).sum(axis=1)
         if kind.endswith("_share"):
             with np.errstate(invalid="ignore", divide="ignore"):
                 value = value / self.envelope[:, k, None]
@@ -346,8 +373,12 @@ class Curves:
         else:
             cols = self._cols(k)
             c = self.commit[:, cols]
+            lag = self.lag[:, cols]
             breaks = c if kind.startswith("committed") else np.concatenate(
-                [c, c + self.lag[:, cols], c + self.lag[:, cols] + self.execution[:, cols]], axis=1)
+                [c, c + lag, c + lag + self.execution[:, cols]]
+                + [b for start, length in self.pauses for b in (start[:, cols] + lag, start[:, cols] + lag + length[:, cols])]
+                # the end of payments moves by every pause: the last breakpoint
+                + [c + lag + self.execution[:, cols] + sum((length[:, cols] for _, length in self.pauses), 0.0)], axis=1)
             level = np.full(self.count, threshold, dtype=float)
             if kind.endswith("_share"):
                 level = threshold * self.envelope[:, k]
