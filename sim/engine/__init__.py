@@ -107,15 +107,14 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
         results.append(simulate(net, durations[i], occurs[i], delay[i], time[i], shift[i], money, production, trace))
     n_parts, n_orders = (len(mnet.parts) if mnet else 0), (len(lnet.orders) if lnet else 0)
 
-    def stack(k: int, width: int) -> np.ndarray:
-        return np.array([r[k] for r in results], dtype=float).reshape(count, width)
+    def stack(field: str, *shape: int) -> np.ndarray:
+        return np.array([getattr(r, field) for r in results], dtype=float).reshape(count, *shape)
 
-    done, requested, committed = stack(0, len(net.ids)), stack(1, n_parts), stack(2, n_parts)
-    started, delivered = stack(3, n_orders), stack(4, n_orders)
-    committed_amount = stack(5, n_parts)
-    ramp_start = stack(6, len(lnet.lines) if lnet else 0)
-    hits = np.array([r[7] for r in results], dtype=float).reshape(count, len(net.ids), len(net.risks)) \
-        if mnet is not None else None
+    done, requested, committed = stack("done", len(net.ids)), stack("requested", n_parts), stack("committed", n_parts)
+    started, delivered = stack("started", n_orders), stack("delivered", n_orders)
+    committed_amount = stack("committed_amount", n_parts)
+    ramp_start = stack("ramp_start", len(lnet.lines) if lnet else 0)
+    hits = stack("hits", len(net.ids), len(net.risks)) if mnet is not None else None
     if not net.observables:
         return BatchOutcome(done, requested, committed, committed_amount, started, delivered,
                             np.zeros((count, 0, 0), np.float32), np.zeros((count, 0)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import simpy
@@ -21,6 +22,19 @@ from .production import LineNetwork
 from .network import Network
 
 TraceSink = Callable[[float, str, str, str], None]  # (time in days, event, milestone or risk id, detail)
+
+
+class Replication(NamedTuple):
+    """What one replication produced (times in days; ``inf``: not by the horizon)."""
+
+    done: np.ndarray  # (milestones,) completion times
+    requested: np.ndarray  # (parts,) when each programme part asked for its money
+    committed: np.ndarray  # (parts,) when it was committed
+    started: np.ndarray  # (orders,) when each order's delivery started
+    delivered: np.ndarray  # (orders,) when it was complete
+    committed_amount: np.ndarray  # (parts,) € bn committed (less than asked when a pool ran short)
+    ramp_start: np.ndarray  # (lines,) when each line's added capacity started
+    hits: np.ndarray  # (milestones, risks) when each risk delayed each milestone (with money only)
 
 
 @dataclass
@@ -60,7 +74,7 @@ class _LineState:
 
 def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_delay: np.ndarray,
              risk_time: np.ndarray, shift: np.ndarray | None = None, money: Money | None = None,
-             production: Production | None = None, trace: TraceSink | None = None) -> tuple[np.ndarray, ...]:
+             production: Production | None = None, trace: TraceSink | None = None) -> Replication:
     """Run one replication.
 
     Parameters
@@ -83,18 +97,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
 
     Returns
     -------
-    done : numpy.ndarray
-        Completion time of each milestone (days since start); ``inf`` when not done by the horizon.
-    requested, committed : numpy.ndarray
-        Per programme part, when its money was asked for and when it was committed (``inf``: never).
-    started, delivered : numpy.ndarray
-        Per order, when its delivery started and when it was complete (``inf``: not by the horizon).
-    committed_amount : numpy.ndarray
-        Per programme part, the money committed (€ bn): the amount asked, or less if the pool ran short.
-    ramp_start : numpy.ndarray
-        Per line, when its added capacity started (days; ``inf``: never).
-    hits : numpy.ndarray
-        ``(milestones, risks)`` when each risk delayed each milestone (``inf``: it did not), with money only.
+    Replication
+        Completion times of milestones, commitment and delivery times, ramp starts and risk hits.
     """
     env = simpy.Environment()
     n = len(net.ids)
@@ -359,4 +363,4 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     committed[committed > net.horizon] = math.inf
     started[started > net.horizon] = math.inf
     delivered[delivered > net.horizon] = math.inf
-    return done, requested, committed, started, delivered, committed_amount, ramp_start, hits
+    return Replication(done, requested, committed, started, delivered, committed_amount, ramp_start, hits)
