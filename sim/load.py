@@ -47,7 +47,8 @@ _MILESTONE_KEYS = ("title", "section", "kind", "tags", "roadmap_id", "deadline",
                    "funding", "orders", "priority", "when", "source")
 _DRIVER_KEYS = ("title", "factor", "applies_to", "source")
 _RISK_KEYS = ("title", "probability", "window", "delay", "affects", "freeze", "cut", "capacity_cut", "source")
-_TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "indicator", "at_least", "deadline", "section", "roadmap_id")
+_TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "indicator", "at_least", "holds", "deadline", "section",
+                "roadmap_id")
 _SECTIONS = ("drivers", "milestones", "risks", "targets", "funds", "indicators", "lines", "capabilities")
 
 
@@ -626,6 +627,12 @@ def _targets(raw_targets, milestones, check, start, observables=()) -> list[Targ
                 continue
         elif "at_least" in raw:
             check.add(path + ("at_least",), "only indicator targets take at_least")
+        holds = raw.get("holds", "reached")
+        if holds not in ("reached", "at-deadline"):
+            check.add(path + ("holds",), f"found {holds!r}; expected 'reached' (first reaches the value by the "
+                                         "deadline, the default) or 'at-deadline' (is at least the value on the deadline)")
+        elif holds == "at-deadline" and kind != "indicator":
+            check.add(path + ("holds",), "only indicator targets take holds")
         if kind == "indicator":
             pass
         elif kind == "milestone":
@@ -646,7 +653,7 @@ def _targets(raw_targets, milestones, check, start, observables=()) -> list[Targ
         roadmap_id = check.text(raw.get("roadmap_id"), path + ("roadmap_id",)) if "roadmap_id" in raw else ""
         if deadline:
             explicit.append(Target(target_id, title, kind, tuple(members), deadline.last, str(deadline), section,
-                                   threshold, roadmap_id))
+                                   threshold, roadmap_id, holds == "at-deadline"))
     _check_target_cycles(explicit, check)
     return targets + explicit
 

@@ -210,7 +210,8 @@ class Target:
 
     ``kind`` is ``milestone`` (one milestone done), ``all_of`` (latest of ``members``), ``any_of``
     (earliest) or ``indicator`` (when the observable or indicator ``members[0]`` first reaches
-    ``threshold``). Members are milestone or target ids.
+    ``threshold``; with ``at_deadline``, since when it has held without a break up to the deadline).
+    Members are milestone or target ids.
     """
 
     id: str
@@ -222,6 +223,7 @@ class Target:
     section: str = "other"
     threshold: float | None = None
     roadmap_id: str = ""
+    at_deadline: bool = False  # indicator targets: the value must hold at the deadline, not just be reached by it
 
 
 @dataclass(frozen=True)

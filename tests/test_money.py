@@ -282,3 +282,30 @@ targets:
     assert np.allclose(both.times("paid-80"), 80 + 50) and np.allclose(both.outcomes["milestone:p"], 150)
     s = both.series[both.series.observable == "f.disbursed"]["p50"].to_numpy()
     assert (np.diff(s) >= -1e-6).all()  # never goes backwards
+
+
+def test_value_at_the_deadline_versus_first_reached(write):
+    res = sim.run(sim.load(write("""\
+title: Rise and fall
+start: 2026-01-01
+horizon: end-2027
+funds:
+  f: {title: F, envelope: 10, source: x}
+milestones:
+  p: {title: Programme, funding: {f: 10}, duration: 100 days, source: x}
+indicators:
+  pace: {title: Paid over the last 30 days, sum: {f.disbursed: 1}, trailing: 30 days, source: x}
+targets:
+  reached: {title: Reached 2 by May, indicator: pace, at_least: 2, deadline: 2026-05-01}
+  on-may-day: {title: At least 2 on 1 May, indicator: pace, at_least: 2, holds: at-deadline, deadline: 2026-05-01}
+  on-march-2: {title: At least 2 on 2 March, indicator: pace, at_least: 2, holds: at-deadline, deadline: 2026-03-02}
+""")), n=3, seed=1)
+    # 0.1 € bn a day for 100 days: the 30-day pace rises to 3 by day 30, holds until day 100, is 1 on day 120
+    p = res.targets.set_index("target").p_met
+    assert (p["reached"], p["on-may-day"], p["on-march-2"]) == (1, 0, 1)
+    assert np.allclose(res.times("reached"), 20)  # linear on the weekly grid: exact here
+    assert np.allclose(res.times("on-march-2"), 21)  # held since the first weekly point at or above 2
+    assert np.isinf(res.times("on-may-day")).all()  # never at 2 again
+    with pytest.raises(sim.ScenarioError, match="expected 'reached'"):
+        sim.load(write("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A}\n"
+                       "targets:\n  t: {title: T, milestone: a, holds: sometimes, deadline: 2026-05-01}\n", "bad.yaml"))

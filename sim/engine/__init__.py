@@ -76,6 +76,26 @@ class Observer:
     def value(self, name: str, t) -> np.ndarray:
         return (self.money if name in self.money_names else self.production).value(name, t)
 
+    def held_since(self, name: str, threshold: float, deadline: float) -> np.ndarray:
+        """For "at least the value on the deadline" targets: when the value last rose to the threshold and then
+        held without a break through the end of the deadline day (weekly grid plus the deadline itself).
+
+        Where the value is below the threshold on the deadline, the time it first reaches it afterwards
+        (``inf``: not by the horizon) — so the target is met exactly when the value holds on the deadline.
+        """
+        grid = np.union1d(self.net.weekly, [min(deadline, self.net.horizon)])
+        values = np.nan_to_num(self.value(name, grid), nan=-np.inf)
+        d = int(np.searchsorted(grid, min(deadline, self.net.horizon)))
+        ok = values >= threshold
+        holds = ok[:, d]
+        # the last grid point before the deadline where it was below: the stretch starts right after it
+        below = ~ok[:, : d + 1]
+        last_below = np.where(below.any(axis=1), d - np.argmax(below[:, ::-1], axis=1), -1)
+        since = np.where(last_below < 0, grid[0], grid[np.minimum(last_below + 1, len(grid) - 1)])
+        later = first_reach_on_grid(grid[d + 1:], values[:, d + 1:], threshold) if d + 1 < len(grid) else np.full(len(values), np.inf)
+        out = np.where(holds, since, later)
+        return np.where(out <= self.net.horizon, out, np.inf)
+
     def first_reach(self, name: str, threshold: float) -> np.ndarray:
         """Exact for fund observables; on the weekly grid with linear interpolation otherwise."""
         if name in self.money_names:
@@ -128,6 +148,7 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     for i, name, threshold in net.gates:
         done[:, i] = observer.first_reach(name, threshold)
     series = np.stack([observer.value(name, net.monthly) for name in net.observables], axis=1).astype(np.float32)
-    times = np.column_stack([observer.first_reach(name, threshold) for _, name, threshold in net.indicator_targets]) \
+    times = np.column_stack([observer.first_reach(name, threshold) if at is None else observer.held_since(name, threshold, at)
+                             for _, name, threshold, at in net.indicator_targets]) \
         if net.indicator_targets else np.zeros((count, 0))
     return BatchOutcome(done, requested, committed, committed_amount, started, delivered, series, times)

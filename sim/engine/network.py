@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..calendar import day_offset
+from ..calendar import day_offset, deadline_time
 from ..distributions import Fixed
 from ..sampling import Inputs
 from ..scenario import Scenario
@@ -72,7 +72,8 @@ class Network:
     monthly: np.ndarray = field(default_factory=lambda: np.zeros(0))  # days of the 1st of each month
     monthly_dates: tuple[str, ...] = ()
     weekly: np.ndarray = field(default_factory=lambda: np.zeros(0))  # every 7 days to the horizon
-    indicator_targets: tuple[tuple[str, str, float], ...] = ()  # (target, observable, threshold)
+    indicator_targets: tuple[tuple[str, str, float, float | None], ...] = ()  # (target, observable, threshold,
+    # deadline time for "holds at the deadline" targets, None for "first reaches")
     gated: tuple[bool, ...] = ()  # milestones done when a metric reaches a value (set after the run)
     gates: tuple[tuple[int, str, float], ...] = ()  # (milestone, observable, threshold)
 
@@ -124,7 +125,9 @@ class Network:
             monthly=np.array([day_offset(d, scenario.start) for d in months]),
             monthly_dates=tuple(d.isoformat() for d in months),
             weekly=np.append(np.arange(0.0, scenario.horizon_days, 7.0), scenario.horizon_days),
-            indicator_targets=tuple((t.id, t.members[0], t.threshold) for t in scenario.targets if t.kind == "indicator"),
+            indicator_targets=tuple((t.id, t.members[0], t.threshold,
+                                     deadline_time(t.deadline, scenario.start) if t.at_deadline else None)
+                                    for t in scenario.targets if t.kind == "indicator"),
             gated=tuple(m.when is not None for m in scenario.milestones),
             gates=tuple((i, m.when[0], m.when[1]) for i, m in enumerate(scenario.milestones) if m.when is not None),
         )
