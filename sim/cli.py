@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", type=int, metavar="N", default=None,
                      help="instead of a run, replay replication N and print its events")
     run.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+    run.add_argument("--joint", action="append", metavar="T1,T2,…", default=None,
+                     help="also print the probability that all these targets are met, each by its own deadline "
+                          "(repeatable), e.g. --joint eddi-fully-operational,efw-operational")
 
     validate = sub.add_parser("validate", help="check scenario files and list every problem",
                               description="Check scenario files: every problem is printed as file:line: key.path: "
@@ -184,6 +187,14 @@ def _run(args) -> int:
             print(f"{e['time']:9.2f}  {e['date'] or 'after horizon':>10}  {e['event']:<8} {e['id']:<32} {e['detail']}")
         return 0
 
+    known = {t.id for t in scenario.targets}
+    joint_groups = [[t.strip() for t in group.split(",") if t.strip()] for group in args.joint or []]
+    for group in joint_groups:
+        for target in group:
+            if target not in known:
+                from .checks import did_you_mean
+                print(f"readiness: --joint: unknown target '{target}'{did_you_mean(target, known)}", file=sys.stderr)
+                return EXIT_USAGE
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     if out.exists() and not out.is_dir():
         print(f"readiness: --out: '{out}' is a file; expected a directory to write results into", file=sys.stderr)
@@ -217,6 +228,11 @@ def _run(args) -> int:
         print(f"readiness: cannot write results to '{out}': {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(results.summary())
+    for group in joint_groups:
+        from .analysis import joint_probability
+
+        p, low, high = joint_probability(results, group)
+        print(f"\nAll of {', '.join(group)} met, each by its own deadline: {p:.0%} (95% interval {low:.0%}–{high:.0%})")
     if results.meta.get("correlations_repaired"):
         print("\nNote: the correlation matrix was not valid and was repaired to the nearest valid one.")
     if args.precision is not None:

@@ -1,5 +1,7 @@
 """Insight: paired comparisons with common random numbers, shocks, sweeps and driver rankings."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -171,3 +173,14 @@ def test_milestone_target_with_its_own_id(base, write):
     comparison = compare(sim.load(path), [sim.load(path)], n=100, seed=1)
     assert "law-early" in set(comparison.table.target)
     assert not drivers(res, "law-early").empty
+
+
+def test_cli_joint(base, capsys):
+    assert main(["run", base.path, "-n", "400", "--seed", "2", "--out", str(Path(base.path).parent / "j"),
+                 "--no-progress", "--joint", "law,report"]) == 0
+    out = capsys.readouterr().out
+    res = sim.Results.load(Path(base.path).parent / "j")
+    p = float(np.mean(res.met("law") & res.met("report")))
+    assert f"All of law, report met, each by its own deadline: {p:.0%}" in out
+    assert main(["run", base.path, "--joint", "law,reprt"]) == 2
+    assert "did you mean 'report'?" in capsys.readouterr().err
