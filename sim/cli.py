@@ -23,34 +23,24 @@ Start with:
 """
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"found '{text}'; expected a whole number ≥ 1") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"found {value}; expected a whole number ≥ 1")
-    return value
+def _number(cast, ok, expected: str):
+    """An argparse type: ``cast`` the text, then check ``ok(value)``; the message says what is expected."""
+
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"found '{text}'; expected {expected}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"found {value}; expected {expected}")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"found '{text}'; expected a whole number ≥ 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"found {value}; expected a whole number ≥ 0")
-    return value
-
-
-def _precision(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"found '{text}'; expected a half-width such as 0.01") from None
-    if not 0 < value < 0.5:
-        raise argparse.ArgumentTypeError(f"found {value}; expected a half-width between 0 and 0.5, e.g. 0.01")
-    return value
+_positive_int = _number(int, lambda v: v >= 1, "a whole number ≥ 1")
+_seed = _number(int, lambda v: v >= 0, "a whole number ≥ 0")
+_precision = _number(float, lambda v: 0 < v < 0.5, "a half-width between 0 and 0.5, e.g. 0.01")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -20,6 +20,18 @@ _SHOCK_FORMS = ("{delay: MILESTONE or {milestones: [...], tags: [...]}, by: DURA
                 "{cut: FUND or POOL, share: 0.2}, {capacity: LINE, factor: 0.8[, from: DATE, to: DATE]}")
 
 
+def _factor(shock: dict, path, check: Checker, what: str) -> float | None:
+    """The shock's ``factor``: a number ≥ 0 (None, with the problem recorded, otherwise)."""
+    try:
+        factor = _plain(shock.get("factor"))
+        if factor < 0:
+            raise ValueError(f"found {factor}; {what} cannot be negative")
+    except ValueError as exc:
+        check.add(path + ("factor",), str(exc))
+        return None
+    return factor
+
+
 def _select(raw, path, check: Checker, milestones, tags_in_use) -> list[str]:
     """Milestone ids named by a shock's selector: an id, or {milestones: [...], tags: [...]}."""
     known = [m.id for m in milestones]
@@ -85,12 +97,8 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
             if line not in line_ids:
                 check.add(path + ("capacity",), f"unknown line {line!r}{did_you_mean(line, line_ids)}")
                 continue
-            try:
-                factor = _plain(shock.get("factor"))
-                if factor < 0:
-                    raise ValueError(f"found {factor}; a capacity factor cannot be negative")
-            except ValueError as exc:
-                check.add(path + ("factor",), str(exc))
+            factor = _factor(shock, path, check, "a capacity factor")
+            if factor is None:
                 continue
             lo, hi = 0.0, float("inf")
             if "from" in shock or "to" in shock:
@@ -142,12 +150,8 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
             what = shock["by"] if isinstance(shock["by"], str) else "a drawn delay"
             shocks.append(Shock("delay", f"{', '.join(ids)} delayed by {what}", source))
         else:
-            try:
-                factor = _plain(shock.get("factor"))
-                if factor < 0:
-                    raise ValueError(f"found {factor}; a duration factor cannot be negative")
-            except ValueError as exc:
-                check.add(path + ("factor",), str(exc))
+            factor = _factor(shock, path, check, "a duration factor")
+            if factor is None:
                 continue
             for mid in ids:
                 by_id[mid] = dataclasses.replace(by_id[mid], scale=by_id[mid].scale * factor)

@@ -200,7 +200,7 @@ def _progress_bar(total: int, show: bool):
 
 
 def sample_names(scenario: Scenario) -> tuple[str, ...]:
-    return sample(scenario, 0, 0, 0).names
+    return tuple(name for name, _ in scenario.inputs())
 
 
 CONVENTIONS = (
