@@ -153,7 +153,7 @@ def compare_results(base: Results, others: dict[str, Results]) -> Comparison:
 
 
 def compare(base: Scenario, others: Sequence[Scenario], n: int = 2000, seed: int | None = None, jobs: int = 1,
-            progress: bool | None = None) -> Comparison:
+            progress: bool | None = None, engine: str = "fast") -> Comparison:
     """Run ``base`` and ``others`` with common random numbers and compare every shared target.
 
     Parameters
@@ -164,14 +164,17 @@ def compare(base: Scenario, others: Sequence[Scenario], n: int = 2000, seed: int
         Replications per scenario.
     seed : int, optional
         One seed for all (default: the base scenario's).
+    engine : {"fast", "simpy"}, default "fast"
+        The engine (results are identical).
     """
     seed = base.seed if seed is None else seed
-    base_results = run(base, n=n, seed=seed, jobs=jobs, progress=progress)
+    base_results = run(base, n=n, seed=seed, jobs=jobs, progress=progress, engine=engine)
     seed = base_results.meta["seed"]
     named = {}
     for s in others:
         name = Path(s.path).stem if s.path else s.title
-        named[name if name not in named else f"{name}-{len(named)}"] = run(s, n=n, seed=seed, jobs=jobs, progress=progress)
+        named[name if name not in named else f"{name}-{len(named)}"] = run(s, n=n, seed=seed, jobs=jobs, progress=progress,
+                                                                                     engine=engine)
     return compare_results(base_results, named)
 
 
@@ -248,7 +251,7 @@ def select_milestones(scenario: Scenario, subject: str) -> list[str]:
 
 
 def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], n: int = 1000,
-          seed: int | None = None, jobs: int = 1, progress: bool | None = None) -> pd.DataFrame:
+          seed: int | None = None, jobs: int = 1, progress: bool | None = None, engine: str = "fast") -> pd.DataFrame:
     """Target probabilities as a function of a shock's size, with common random numbers across steps.
 
     Parameters
@@ -270,7 +273,7 @@ def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], 
     ids = select(scenario, subject)
     frames = []
     for value in values:
-        res = run(change(scenario, ids, value), n=n, seed=seed, jobs=jobs, progress=progress)
+        res = run(change(scenario, ids, value), n=n, seed=seed, jobs=jobs, progress=progress, engine=engine)
         frame = res.targets[["target", "title", "deadline", "p_met", "ci_low", "ci_high", "p50"]].copy()
         frame.insert(0, "value", value)
         frames.append(frame)

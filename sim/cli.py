@@ -11,6 +11,7 @@ from . import __version__
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+ENGINES = ("fast", "simpy")  # as sim.engine.ENGINES (a test keeps them equal); literal so --help stays quick
 
 DESCRIPTION = """\
 readiness-sim estimates how likely the EU is to meet each milestone and target of its Defence Readiness
@@ -58,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, default=None, help="root seed (default: the scenario's, else 20251016)")
     run.add_argument("--jobs", "-j", type=_positive_int, default=1,
                      help="worker processes (default 1); results are identical for any number")
+    run.add_argument("--engine", choices=ENGINES, default="fast",
+                     help="fast (compiled, default) or simpy (the reference engine); results are identical")
     run.add_argument("--out", metavar="DIR", default=None,
                      help="results directory (default results/<scenario name>); replaced atomically")
     run.add_argument("--precision", type=_precision, default=None, metavar="HALF_WIDTH",
@@ -86,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("-n", "--iterations", type=_positive_int, default=2000, help="replications per scenario (default 2000)")
     comp.add_argument("--seed", type=_seed, default=None, help="one seed for all (default: the base scenario's)")
     comp.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1)")
+    comp.add_argument("--engine", choices=ENGINES, default="fast",
+                     help="fast (compiled, default) or simpy (the reference engine); results are identical")
     comp.add_argument("--out", metavar="DIR", default="results/compare", help="where compare.csv goes (default results/compare)")
     comp.add_argument("--rows", type=_positive_int, default=15, help="targets shown per scenario (default 15; all in the CSV)")
     comp.add_argument("--no-progress", action="store_true", help="never show the progress bar")
@@ -108,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("-n", "--iterations", type=_positive_int, default=1000, help="replications per step (default 1000)")
     sw.add_argument("--seed", type=_seed, default=None)
     sw.add_argument("--jobs", "-j", type=_positive_int, default=1)
+    sw.add_argument("--engine", choices=ENGINES, default="fast",
+                     help="fast (compiled, default) or simpy (the reference engine); results are identical")
     sw.add_argument("--out", metavar="DIR", default="results/sweep", help="where sweep.csv goes (default results/sweep)")
     sw.add_argument("--no-progress", action="store_true", help="never show the progress bar")
 
@@ -131,6 +138,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="replications when running a scenario (default 2000)")
     rep.add_argument("--seed", type=_seed, default=None, help="root seed when running a scenario (default: the scenario's)")
     rep.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1)")
+    rep.add_argument("--engine", choices=ENGINES, default="fast",
+                     help="fast (compiled, default) or simpy (the reference engine); results are identical")
     rep.add_argument("--compare", action="append", metavar="SCENARIO", default=None,
                      help="add a paired comparison with this scenario (repeatable), run with the same seed and N")
     rep.add_argument("--no-progress", action="store_true", help="never show the progress bar")
@@ -195,6 +204,7 @@ def _run(args) -> int:
     n = args.iterations or (100_000 if args.precision else 2000)
     try:
         results = run(scenario, n=n, seed=args.seed, jobs=args.jobs, precision=args.precision, lhs=args.lhs,
+                      engine=args.engine,
                       progress=False if args.no_progress else None)
     except RunInterrupted as exc:
         print(f"readiness: {exc}", file=sys.stderr)
@@ -296,6 +306,7 @@ def _compare(args) -> int:
         return EXIT_USAGE
     try:
         comparison = compare(scenarios[0], scenarios[1:], n=args.iterations, seed=args.seed, jobs=args.jobs,
+                             engine=args.engine,
                              progress=False if args.no_progress else None)
     except RunInterrupted as exc:
         print(f"readiness: {exc}", file=sys.stderr)
@@ -366,6 +377,7 @@ def _sweep(args) -> int:
     values = list(np.linspace(low, high, args.steps))
     try:
         table = sweep(scenario, kind, subject, values, n=args.iterations, seed=args.seed, jobs=args.jobs,
+                      engine=args.engine,
                       progress=False if args.no_progress else None)
     except RunInterrupted as exc:
         print(f"readiness: {exc}", file=sys.stderr)
@@ -448,7 +460,8 @@ def _report(args) -> int:
         if scenarios is None:
             return EXIT_USAGE
         try:
-            results = run(scenarios[0], n=args.iterations or 2000, seed=args.seed, jobs=args.jobs, progress=progress)
+            results = run(scenarios[0], n=args.iterations or 2000, seed=args.seed, jobs=args.jobs, progress=progress,
+                          engine=args.engine)
         except RunInterrupted as exc:
             print(f"readiness: {exc}", file=sys.stderr)
             return EXIT_INTERRUPTED
@@ -465,7 +478,8 @@ def _report(args) -> int:
             for path, scenario in zip(args.compare, others):
                 name = Path(path).stem
                 named[name if name not in named else f"{name}-{len(named)}"] = run(
-                    scenario, n=results.n, seed=results.meta["seed"], jobs=args.jobs, progress=progress)
+                    scenario, n=results.n, seed=results.meta["seed"], jobs=args.jobs, progress=progress,
+                    engine=args.engine)
         except RunInterrupted as exc:
             print(f"readiness: {exc}", file=sys.stderr)
             return EXIT_INTERRUPTED

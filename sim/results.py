@@ -168,18 +168,41 @@ FUNDING_COLUMNS = ["milestone", "pool", "p_requested", "p_waited", "mean_wait_da
                    "p_short", "mean_share_received"]
 
 
+def nan_quantiles(values: np.ndarray, qs) -> np.ndarray:
+    """``numpy.nanquantile(values, qs, axis=0)`` with its default linear method and the same arithmetic, fast.
+
+    Columns are sorted as contiguous rows (NaN last) and grouped by their number n of valid values; each
+    group is read at numpy's virtual indices q·(n − 1) and interpolated as numpy does. ``nanquantile`` itself
+    loops over the columns in Python. (A full SIMD sort of contiguous rows beats ``partition`` here.)
+    """
+    flat = np.sort(np.ascontiguousarray(values.reshape(values.shape[0], -1).T), axis=1)  # NaN sorts last
+    valid = (~np.isnan(flat)).sum(axis=1)
+    out = np.full((len(qs), len(flat)), np.nan)
+    for n in np.unique(valid):
+        if n == 0:
+            continue
+        cols = np.flatnonzero(valid == n)
+        rows = flat[cols]
+        virtual = (n - 1) * np.asarray(qs, dtype=float)
+        previous = np.floor(virtual)
+        lo = np.clip(previous, 0, n - 1).astype(int)
+        hi = np.clip(previous + 1, 0, n - 1).astype(int)
+        a, b = rows[:, lo].astype(float).T, rows[:, hi].astype(float).T
+        gamma = (virtual - previous)[:, None]
+        diff = b - a
+        out[:, cols] = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)  # numpy's _lerp
+    return out.reshape((len(qs),) + values.shape[1:])
+
+
 def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
     """Quantile bands of every money observable on the monthly grid (NaN ratios are left out of a month)."""
     if outcome.series.size == 0:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    values = outcome.series.astype(float)  # (n, observables, months)
+    values = outcome.series  # (n, observables, months), float32
+    q = nan_quantiles(values, [0.1, 0.5, 0.9])
+    valid = (~np.isnan(values)).sum(axis=0)
     with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # months where a ratio is undefined everywhere
-            q = np.nanquantile(values, [0.1, 0.5, 0.9], axis=0)
-            mean = np.nanmean(values, axis=0)
+        mean = np.where(valid > 0, np.nansum(values, axis=0, dtype=float) / np.maximum(valid, 1), np.nan)
     rows = len(net.observables) * len(net.monthly_dates)
     return pd.DataFrame({
         "observable": np.repeat(net.observables, len(net.monthly_dates)),

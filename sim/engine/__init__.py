@@ -14,8 +14,9 @@ from .milestones import Money, Production, TraceSink, simulate
 from .money import Curves, MoneyNetwork, first_reach_on_grid
 from .production import LineNetwork, ProductionCurves
 from .network import Network
+from . import fast
 
-__all__ = ["BatchOutcome", "LineNetwork", "MoneyNetwork", "Network", "Observer", "simulate", "simulate_batch", "TraceSink"]
+__all__ = ["BatchOutcome", "ENGINES", "LineNetwork", "MoneyNetwork", "Network", "Observer", "simulate", "simulate_batch", "TraceSink"]
 
 
 def _risk_columns(net: Network, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -104,22 +105,51 @@ class Observer:
         return np.where(t <= self.net.horizon, t, np.inf)
 
 
+ENGINES = ("fast", "simpy")
+
+
 def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
-                   trace: TraceSink | None = None) -> BatchOutcome:
-    """Simulate every replication of ``inputs`` (or replay ``trace_row`` of them with ``trace``)."""
+                   trace: TraceSink | None = None, engine: str = "fast") -> BatchOutcome:
+    """Simulate every replication of ``inputs`` (or replay ``trace_row`` of them with ``trace``).
+
+    Parameters
+    ----------
+    engine : {"fast", "simpy"}, default "fast"
+        The compiled batch engine or the SimPy reference engine; both give the same outcome. A trace
+        always replays with SimPy (the reference, event by event).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     if trace_row is not None:
         inputs = Inputs(inputs.names, inputs.values[[trace_row]], inputs.first + trace_row)
+    if trace is not None:
+        engine = "simpy"
     count = inputs.values.shape[0]
     durations = net.durations(inputs)
     shift = net.shift(inputs)
     occurs, delay, time = _risk_columns(net, inputs)
     mnet, lnet = net.money, net.lines
+    pool_envelope = amounts = cuts = quantity = first_output = initial = None
     if mnet is not None:
         pool_envelope, amounts, cuts = mnet.pool_envelopes(inputs), mnet.amounts(inputs), mnet.cut_shares(inputs)
     if lnet is not None:
         quantity, first_output = lnet.order_quantities(inputs), lnet.first_output(inputs)
         untriggered = np.where(np.array(lnet.trigger) < 0, 0.0, np.inf)[None, :] + first_output
         initial = lnet.curves(inputs, untriggered, occurs, time, delay)
+    if engine == "fast":
+        raw = fast.simulate(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts,
+                            first_output, quantity, initial)
+    else:
+        raw = _simulate_simpy(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts,
+                              first_output, quantity, initial, trace)
+    return _post_run(net, inputs, durations, occurs, delay, time, quantity, raw)
+
+
+def _simulate_simpy(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts, first_output,
+                    quantity, initial, trace) -> dict:
+    """The reference engine: one SimPy environment per replication; the same arrays as :func:`fast.simulate`."""
+    mnet, lnet = net.money, net.lines
+    count = durations.shape[0]
     results = []
     for i in range(count):
         money = Money(mnet, pool_envelope[i], amounts[i], cuts[i]) if mnet is not None else None
@@ -130,24 +160,34 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     def stack(field: str, *shape: int) -> np.ndarray:
         return np.array([getattr(r, field) for r in results], dtype=float).reshape(count, *shape)
 
-    done, requested, committed = stack("done", len(net.ids)), stack("requested", n_parts), stack("committed", n_parts)
-    started, delivered = stack("started", n_orders), stack("delivered", n_orders)
-    committed_amount = stack("committed_amount", n_parts)
-    ramp_start = stack("ramp_start", len(lnet.lines) if lnet else 0)
-    hits = stack("hits", len(net.ids), len(net.risks)) if mnet is not None else None
+    return dict(done=stack("done", len(net.ids)), requested=stack("requested", n_parts),
+                committed=stack("committed", n_parts), committed_amount=stack("committed_amount", n_parts),
+                started=stack("started", n_orders), delivered=stack("delivered", n_orders),
+                ramp_start=stack("ramp_start", len(lnet.lines) if lnet else 0),
+                hits=stack("hits", len(net.ids), len(net.risks)) if mnet is not None else None)
+
+
+def _post_run(net, inputs, durations, occurs, delay, time, quantity, raw: dict) -> BatchOutcome:
+    """Money and production curves, metric gates, monthly series and indicator times (shared by both engines)."""
+    mnet, lnet = net.money, net.lines
+    count = durations.shape[0]
+    done, requested, committed = raw["done"], raw["requested"], raw["committed"]
+    started, delivered, committed_amount = raw["started"], raw["delivered"], raw["committed_amount"]
     if not net.observables:
         return BatchOutcome(done, requested, committed, committed_amount, started, delivered,
                             np.zeros((count, 0, 0), np.float32), np.zeros((count, 0)))
-    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount, hits, delay) \
+    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount, raw["hits"], delay) \
         if mnet is not None else None
     production_curves = None
     if lnet is not None:
-        production_curves = ProductionCurves(lnet, lnet.curves(inputs, ramp_start, occurs, time, delay), quantity,
-                                             started, done)
+        production_curves = ProductionCurves(lnet, lnet.curves(inputs, raw["ramp_start"], occurs, time, delay),
+                                             quantity, started, done)
     observer = Observer(net, money_curves, production_curves)
     for i, name, threshold in net.gates:
         done[:, i] = observer.first_reach(name, threshold)
-    series = np.stack([observer.value(name, net.monthly) for name in net.observables], axis=1).astype(np.float32)
+    series = np.empty((count, len(net.observables), len(net.monthly)), np.float32)
+    for j, name in enumerate(net.observables):
+        series[:, j] = observer.value(name, net.monthly)
     times = np.column_stack([observer.first_reach(name, threshold) if at is None else observer.held_since(name, threshold, at)
                              for _, name, threshold, at in net.indicator_targets]) \
         if net.indicator_targets else np.zeros((count, 0))

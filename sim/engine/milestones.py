@@ -256,7 +256,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                 requested[part] = env.now
                 asks.append(env.event())
                 pools[mnet.parts[part][1]].waiting.append([part, money.part_amount[part], asks[-1]])
-            for pool in {mnet.parts[part][1] for part in parts}:
+            for pool in sorted({mnet.parts[part][1] for part in parts}):  # one documented order
                 serve(pools[pool])
             if not all(a.triggered for a in asks):
                 if trace:
@@ -347,6 +347,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                 env.process(trigger(k, lnet.trigger[k]))
             elif lnet.workforce[k] is not None:
                 production.curves[k].start_ramp(math.inf)  # decided below, from the training line
+                ramp_start[k] = math.inf
                 set_ramp(k)
     for r, (_, _, time_input, affected) in enumerate(net.risks):
         has_money = mnet is not None and (mnet.risk_freeze[r] or mnet.risk_cut[r])

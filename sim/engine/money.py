@@ -16,6 +16,7 @@ import numpy as np
 
 from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
+from . import curves
 from ..scenario import Scenario
 
 @dataclass(frozen=True)
@@ -313,18 +314,34 @@ class Curves:
         fund = self.mnet.funds[k]
         if fund.is_flow:
             return flow_spent(t, fund.spending_rate, self._growth(fund))
-        cols = self._cols(k)
-        grid = t[None, None, :] if t.ndim == 1 else t[:, None, :]
-        if kind.startswith("committed"):
-            value = (self.amount[:, cols, None] * (self.commit[:, cols, None] <= grid)).sum(axis=1)
-        else:
-            value = paid_by(t, self.amount[:, cols], self.commit[:, cols], self.lag[:, cols],
-                            self.execution[:, cols], np.broadcast_to(self.prefinancing[cols], self.amount[:, cols].shape),
-                            [(start[:, cols], length[:, cols]) for start, length in self.pauses]).sum(axis=1)
+        grid = np.ascontiguousarray(np.broadcast_to(t, (self.count, t.shape[-1])), dtype=float)
+        value = curves.sum_of_events(grid, *self._events(k, "committed" if kind.startswith("committed") else "disbursed"))
         if kind.endswith("_share"):
             with np.errstate(invalid="ignore", divide="ignore"):
                 value = value / self.envelope[:, k, None]
         return value
+
+    def _events(self, k: int, kind: str) -> tuple[np.ndarray, ...]:
+        """Jumps and ramps of fund ``k``'s committed or disbursed money (see :mod:`sim.engine.curves`)."""
+        key = ("events", k, kind)
+        if key not in self._memo:
+            cols = self._cols(k)
+            amount, commit = self.amount[:, cols], self.commit[:, cols]
+            if kind == "committed":
+                none = np.zeros((self.count, 0))
+                jump_x, jump_h = np.array(commit, dtype=float), np.array(amount, dtype=float)
+                curves.sort_events(jump_x, jump_h)
+                self._memo[key] = (jump_x, jump_h, none + np.inf, none)
+            else:
+                starts = np.stack([start[:, cols] for start, _ in self.pauses], axis=2) if self.pauses \
+                    else np.zeros((self.count, len(cols), 0))
+                lengths = np.stack([length[:, cols] for _, length in self.pauses], axis=2) if self.pauses \
+                    else np.zeros((self.count, len(cols), 0))
+                self._memo[key] = curves.payment_events(
+                    np.ascontiguousarray(amount), np.ascontiguousarray(commit), np.ascontiguousarray(self.lag[:, cols]),
+                    np.ascontiguousarray(self.execution[:, cols], dtype=float), np.ascontiguousarray(self.prefinancing[cols], dtype=float),
+                    np.ascontiguousarray(starts, dtype=float), np.ascontiguousarray(lengths, dtype=float))
+        return self._memo[key]
 
     def _weight(self, ind, role: str, name: str, dist) -> np.ndarray:
         return self.inputs.draws(dist, f"indicator:{ind.id}:{role}:{name}")[:, None]

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
+from . import curves
 from ..scenario import Scenario
 
 FAR = 1e7  # days: a breakpoint "never" (27,000 years), finite so that products stay finite
@@ -33,11 +34,13 @@ class CapacityCurves:
         self.ramp_s = ramp_s if ramp_s is not None else np.array([0.0] + [p[1] for p in ramp_points])
         self.windows = windows  # list of (lo, hi, factor), each (n,)
         self._cache = None
+        self._outputs: dict = {}
 
     def start_ramp(self, at: float) -> None:
         """The added capacity starts at day ``at`` (one replication): the trigger fired."""
         self.ramp_start[:] = at
         self._cache = None
+        self._outputs = {}
 
     def rate(self, t: np.ndarray, left: bool = False) -> np.ndarray:
         """Units per day at times ``t`` ``(n, k)``; ``left`` gives left limits (window edges)."""
@@ -49,6 +52,19 @@ class CapacityCurves:
             inside = (lo[:, None] < t) & (t <= hi[:, None]) if left else (lo[:, None] <= t) & (t < hi[:, None])
             r = np.where(inside, r * factor[:, None], r)
         return np.maximum(r, 0.0)
+
+    def values_at(self, t, output: bool) -> np.ndarray:
+        """Capacity per day or cumulative output at ``t`` ``(n, k)``, by the compiled helper."""
+        b, right, left, cum = self._cumulative()
+        n = len(self.base)
+        lo = np.column_stack([w[0] for w in self.windows]) if self.windows else np.zeros((n, 0))
+        hi = np.column_stack([w[1] for w in self.windows]) if self.windows else np.zeros((n, 0))
+        factor = np.column_stack([w[2] for w in self.windows]) if self.windows else np.zeros((n, 0))
+        c = np.ascontiguousarray
+        t = c(np.broadcast_to(np.asarray(t, dtype=float), (n, np.shape(t)[-1])))
+        return curves.capacity_values(t, output, c(b), c(right), c(left), c(cum), c(self.base), c(self.added),
+                                      c(self.ramp_start), c(self.ramp_t, dtype=float), c(self.ramp_s, dtype=float),
+                                      c(lo, dtype=float), c(hi, dtype=float), c(factor, dtype=float))
 
     def _breaks(self) -> np.ndarray:
         start = np.where(np.isfinite(self.ramp_start), self.ramp_start, FAR)
@@ -69,13 +85,12 @@ class CapacityCurves:
     def output(self, t) -> np.ndarray:
         """Cumulative output from day 0 to ``t`` (units); ``t`` is ``(k,)`` or ``(n, k)``."""
         t = np.asarray(t, dtype=float)
-        t = np.broadcast_to(t, (len(self.base), t.shape[-1])) if t.ndim == 1 else t
-        t = np.clip(t, 0.0, FAR)
-        b, right, _, cum = self._cumulative()
-        j = (b[:, :, None] <= t[:, None, :]).sum(axis=1) - 1
-        rows = np.arange(len(b))[:, None]
-        bj = b[rows, j]
-        return cum[rows, j] + (t - bj) * (right[rows, j] + self.rate(t, left=True)) / 2
+        key = (t.shape, t.tobytes())  # deliveries of every order on the line ask for the same grid
+        if key not in self._outputs:
+            if len(self._outputs) > 8:
+                self._outputs.clear()
+            self._outputs[key] = self.values_at(t, output=True)
+        return self._outputs[key]
 
     def solve(self, start: float, quantity: float) -> float:
         """For one replication (n = 1): when output since ``start`` reaches ``quantity`` (days; inf: never)."""
@@ -226,8 +241,7 @@ class ProductionCurves:
         if ident in self.line_index:
             k = self.line_index[ident]
             if kind == "capacity":
-                tt = np.broadcast_to(t, (len(self.started), t.shape[-1])) if t.ndim == 1 else t
-                return self.curves[k].rate(tt) * DAYS_PER_YEAR
+                return self.curves[k].values_at(t, output=False) * DAYS_PER_YEAR
             if kind == "output":
                 return self.curves[k].output(t)
             return self._delivered([j for j, (_, line) in enumerate(self.lnet.orders) if line == k], t)

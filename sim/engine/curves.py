@@ -1,0 +1,163 @@
+"""Compiled helpers for the post-run curves (numba): payment curves and production output, evaluated on
+grids without building ``(replications, parts, grid)`` arrays.
+
+A fund's disbursed money is a sum over programme parts of a jump (pre-financing at commitment) and a ramp
+(progress payments over the planned execution, paused while a risk delays the programme). Each part is
+turned into a few events — a jump of height h at x, or a change of slope m at x — and a sorted grid is swept
+once: value(t) = Σ_{jumps x ≤ t} h + Σ_{ramps x < t} m·(t − x). That is O(parts + grid) per replication
+instead of O(parts × grid). Units: € bn and days.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .kernel import capacity_rate
+
+
+@njit(cache=True)
+def payment_events(amount, commit, lag, span, pre, pause_start, pause_len):
+    """Jumps and slope changes of the payments of every part ``(count, parts)``.
+
+    Parameters follow :func:`sim.engine.money.paid_by`: ``pre`` is ``(parts,)``; ``pause_start`` and
+    ``pause_len`` are ``(count, parts, pauses)``, sorted and non-overlapping per part (far-away starts for
+    pauses that do not happen). Returns ``(jump_x, jump_h, ramp_x, ramp_m)``, each ``(count, events)``, with
+    ``inf`` positions for unused slots.
+    """
+    count, parts = amount.shape
+    pauses = pause_start.shape[2]
+    jumps, ramps = 2 * parts, parts * (2 + 2 * pauses)
+    jump_x = np.full((count, jumps), np.inf)
+    jump_h = np.zeros((count, jumps))
+    ramp_x = np.full((count, ramps), np.inf)
+    ramp_m = np.zeros((count, ramps))
+    for c in range(count):
+        nj = 0
+        nr = 0
+        for p in range(parts):
+            commit_at = commit[c, p]
+            if not math.isfinite(commit_at):
+                continue  # never committed: pays nothing
+            a = amount[c, p]
+            jump_x[c, nj] = commit_at
+            jump_h[c, nj] = a * pre[p]
+            nj += 1
+            begin = commit_at + lag[c, p]
+            s = span[c, p]
+            if not s > 0:
+                jump_x[c, nj] = begin  # no execution time: progress is all or nothing at the start
+                jump_h[c, nj] = a * (1 - pre[p])
+                nj += 1
+                continue
+            rate = a * (1 - pre[p]) / s
+            at = begin
+            remaining = s
+            ramp_x[c, nr] = at
+            ramp_m[c, nr] = rate
+            nr += 1
+            for q in range(pauses):
+                ps = pause_start[c, p, q] + lag[c, p]
+                if not ps < at + remaining:
+                    break  # the work is done before this pause starts
+                remaining -= ps - at
+                ramp_x[c, nr] = ps
+                ramp_m[c, nr] = -rate
+                ramp_x[c, nr + 1] = ps + pause_len[c, p, q]
+                ramp_m[c, nr + 1] = rate
+                nr += 2
+                at = ps + pause_len[c, p, q]
+            ramp_x[c, nr] = at + remaining
+            ramp_m[c, nr] = -rate
+            nr += 1
+    sort_events(jump_x, jump_h)
+    sort_events(ramp_x, ramp_m)
+    return jump_x, jump_h, ramp_x, ramp_m
+
+
+@njit(cache=True)
+def _is_sorted(x):
+    for i in range(1, len(x)):
+        if x[i] < x[i - 1]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _sweep_row(t, jx, jh, rx, rm, out):
+    """Evaluate one replication's jumps and ramps (each sorted by position) at the times ``t``."""
+    order = np.arange(len(t)) if _is_sorted(t) else np.argsort(t)
+    total_h = 0.0
+    slope = 0.0
+    moment = 0.0  # Σ m·x over the ramps started
+    a = 0
+    b = 0
+    for g in order:
+        x = t[g]
+        while a < len(jx) and jx[a] <= x:
+            total_h += jh[a]
+            a += 1
+        while b < len(rx) and rx[b] < x:
+            slope += rm[b]
+            moment += rm[b] * rx[b]
+            b += 1
+        out[g] = total_h + (slope * x - moment)
+
+
+@njit(cache=True)
+def sort_events(x, h):
+    """Sort each row's events by position (stable), in place."""
+    for c in range(x.shape[0]):
+        order = np.argsort(x[c], kind="mergesort")
+        x[c] = x[c][order]
+        h[c] = h[c][order]
+
+
+@njit(cache=True)
+def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
+    """``(count, grid)`` values at times ``t`` (``(count, grid)``) of jumps and ramps sorted by :func:`sort_events`."""
+    count = jump_x.shape[0]
+    out = np.zeros((count, t.shape[1]))
+    for c in range(count):
+        _sweep_row(t[c], jump_x[c], jump_h[c], ramp_x[c], ramp_m[c], out[c])
+    return out
+
+
+@njit(cache=True)
+def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
+    """Capacity (units per day, ``output=False``) or cumulative output (units) of a line at times ``t``.
+
+    ``t`` is ``(count, grid)``; ``b``, ``right``, ``left``, ``cum`` are the curve's breakpoints, right and
+    left rates there and cumulative output ``(count, breaks)``; the rest as
+    :class:`~sim.engine.production.CapacityCurves` (windows ``(count, windows)``). Between breakpoints the
+    rate is linear, so output is the trapezoid from the last breakpoint.
+    """
+    count, grid = t.shape
+    n_ramp = len(ramp_t)
+    n_win = lo.shape[1]
+    m = b.shape[1]
+    out = np.empty((count, grid))
+    for c in range(count):
+        j = 0
+        previous = -np.inf
+        for g in range(grid):
+            x = t[c, g]
+            if not output:
+                out[c, g] = capacity_rate(x, False, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp,
+                                          lo[c], hi[c], factor[c], n_win)
+                continue
+            x = min(max(x, 0.0), 1e7)
+            if x < previous:
+                j = 0  # unsorted grid: search from the start
+            previous = x
+            while j + 1 < m and b[c, j + 1] <= x:
+                j += 1
+            if j + 1 < m and b[c, j + 1] > b[c, j]:
+                rate_left = right[c, j] + (left[c, j + 1] - right[c, j]) * (x - b[c, j]) / (b[c, j + 1] - b[c, j])
+            else:
+                rate_left = capacity_rate(x, True, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp,
+                                          lo[c], hi[c], factor[c], n_win)
+            out[c, g] = cum[c, j] + (x - b[c, j]) * (right[c, j] + rate_left) / 2
+    return out

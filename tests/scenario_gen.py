@@ -1,0 +1,203 @@
+"""Random scenarios for property tests: every feature of the engine, written as scenario YAML.
+
+``random_scenario(seed)`` returns the text of a valid scenario drawn from ``random.Random(seed)``: a random
+DAG with all / any / k-of-n dependencies, fixed (whole-day, so simultaneous events happen) and uncertain
+durations, observed milestones, drivers, windowed and unwindowed risks with delays, freezes, cuts and
+capacity cuts, a rank correlation, funds with beneficiaries, opening milestones, inflow, commit deadlines,
+availability dates, pre-financing and payment lags, programmes drawing from one or two pools, production
+lines with triggers, ramps, realisation, workforce waits, priorities and orders, metric gates, shocks of every
+kind and indicator targets (first reached and held at the deadline).
+"""
+
+from __future__ import annotations
+
+import random
+
+SOURCE = 'source: "assumption: generated test case"'
+
+
+def _duration(rng: random.Random) -> str:
+    kind = rng.choice(["fixed", "fixed", "zero", "uniform", "triangular", "pert"])
+    if kind == "zero":
+        return ""
+    if kind == "fixed":
+        return f", duration: {rng.randint(1, 8) * 30} days"  # whole days: simultaneous events are common
+    lo = rng.randint(10, 200)
+    hi = lo + rng.randint(10, 400)
+    if kind == "uniform":
+        return f", duration: {{uniform: {{min: {lo}, max: {hi}}}, unit: days}}"
+    mode = rng.randint(lo, hi)
+    return f", duration: {{{kind}: {{min: {lo}, mode: {mode}, max: {hi}}}, unit: days}}"
+
+
+def random_scenario(seed: int, money: bool | None = None, lines: bool | None = None) -> str:
+    """A random valid scenario (YAML text); ``money``/``lines`` force funds or production on or off."""
+    rng = random.Random(seed)
+    money = rng.random() < 0.7 if money is None else money
+    lines = rng.random() < 0.6 if lines is None else lines
+    n = rng.randint(3, 14)
+    ids = [f"m{i}" for i in range(n)]
+    # metric gates (chosen first: nothing may wait for them, so no fund opens and no line is triggered by one)
+    gated = {m for m in ids[1:] if money and rng.random() < 0.2}
+    plain = [m for m in ids if m not in gated]
+    out = [f"title: Generated scenario {seed}", "start: 2026-01-01", f"horizon: end-{rng.choice([2028, 2030, 2032])}"]
+
+    funds, pools = [], []
+    if money:
+        out.append("funds:")
+        for f in range(rng.randint(1, 2)):
+            fid = f"f{f}"
+            funds.append(fid)
+            envelope = rng.choice(["20", "{uniform: {min: 5, max: 40}}"])
+            extra = ""
+            if rng.random() < 0.5:
+                extra += ", beneficiaries: {A: 0.6, B: 0.4}"
+                pools += [f"{fid}/A", f"{fid}/B"]
+            else:
+                pools.append(fid)
+            if rng.random() < 0.4:
+                extra += f", opens: {rng.choice(plain)}"
+            if rng.random() < 0.4:
+                extra += f", inflow: {rng.choice([5, 10, 20])}"
+            if rng.random() < 0.3:
+                extra += f", commit_by: {rng.choice(['end-2027', 'end-2029', '2028-06'])}"
+            if rng.random() < 0.3:
+                extra += f", available_from: {rng.choice(['2026-07-01', '2027-01', 'mid-2026'])}"
+            if rng.random() < 0.5:
+                extra += f", prefinancing: {rng.choice([0.1, 0.15, 0.3])}"
+            if rng.random() < 0.5:
+                extra += ", payment_lag: {triangular: {min: 0, mode: 30, max: 90}, unit: days}"
+            out.append(f"  {fid}: {{title: Fund {f}, envelope: {envelope}{extra}, {SOURCE}}}")
+        if rng.random() < 0.5:
+            funds.append("flow")
+            out.append("  flow: {title: A flow, spending: {rate: 10, growth: {uniform: {min: 0, max: 0.1}}}, " + SOURCE + "}")
+
+    line_ids = []
+    if lines:
+        out.append("lines:")
+        for k in range(rng.randint(1, 3)):
+            lid = f"l{k}"
+            line_ids.append(lid)
+            extra = ""
+            if rng.random() < 0.7:
+                extra += f", target_capacity: {rng.choice([400, 800, '{uniform: {min: 300, max: 900}}'])}"
+                extra += f", ramp: {{after: [{rng.randint(60, 200)} days, {rng.randint(250, 600)} days], share: [0.4, 1.0]}}"
+                if rng.random() < 0.6:
+                    extra += f", trigger: {rng.choice(plain)}"
+                    extra += f", first_output: {{uniform: {{min: 10, max: 120}}, unit: days}}"
+                if k > 0 and rng.random() < 0.5:
+                    extra += f", workforce: {{line: l0, workers: {rng.randint(20, 200)}}}"
+            if rng.random() < 0.5:
+                extra += ", realisation: {uniform: {min: 0.5, max: 1.0}}"
+            if rng.random() < 0.3:
+                extra += ", export_share: 0.2"
+            capacity = rng.choice(["200", "365.25", "{uniform: {min: 100, max: 400}}"])
+            out.append(f"  {lid}: {{title: Line {k}, unit: units, capacity: {capacity}{extra}, {SOURCE}}}")
+        # a workforce line must not need a workforce itself: l0 never has one
+
+    uncertain = []  # milestones with an uncertain duration (inputs a correlation may name)
+    out.append("milestones:")
+    for i, mid in enumerate(ids):
+        parts = [f"title: Milestone {i}"]
+        if mid in gated:
+            # a metric gate: done when a fund observable first reaches a value
+            fund = rng.choice([f for f in funds if f != "flow"])
+            parts.append(f"when: {{indicator: {fund}.committed_share, at_least: {rng.choice([0.2, 0.5])}}}")
+            out.append(f"  {mid}: {{{', '.join(parts)}, {SOURCE}}}")
+            continue
+        observed = rng.random() < 0.1
+        if observed:
+            parts.append(f"status: done on 2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}")
+        preds = [p for p in ids[:i] if p not in gated]
+        if preds and rng.random() < 0.85:
+            chosen = rng.sample(preds, rng.randint(1, min(3, len(preds))))
+            mode = rng.choice(["all", "all", "any", "k"])
+            if mode == "any" and len(chosen) > 1:
+                parts.append(f"after: {{any: [{', '.join(chosen)}]}}")
+            elif mode == "k" and len(chosen) > 2:
+                parts.append(f"after: {{k: 2, of: [{', '.join(chosen)}]}}")
+            else:
+                parts.append(f"after: [{', '.join(chosen)}]")
+        duration = _duration(rng)
+        if duration and not observed:
+            parts.append(duration[2:])
+            if "unit" in duration:
+                uncertain.append(mid)
+        parts.append(f"tags: [{'t1' if i % 2 == 0 else 't2'}]")
+        if observed:
+            pass  # an observed milestone draws no money and places no orders
+        elif money and pools and rng.random() < 0.4:
+            asked = rng.sample(pools, min(len(pools), rng.randint(1, 2)))
+            amounts = ", ".join(f"{p}: {rng.choice([2, 5, 8, '{uniform: {min: 1, max: 10}}'])}" for p in asked)
+            parts.append(f"funding: {{{amounts}}}")
+        if lines and not observed and rng.random() < 0.4:
+            line = rng.choice(line_ids)
+            parts.append(f"orders: {{{line}: {rng.choice([50, 100, 300, '{uniform: {min: 20, max: 200}}'])}}}")
+            if rng.random() < 0.4:
+                parts.append(f"priority: {rng.randint(1, 3)}")
+        if rng.random() < 0.4:
+            parts.append(f"deadline: {rng.choice(['end-2026', 'mid-2027', 'end-2027', '2028-Q2'])}")
+        out.append(f"  {mid}: {{{', '.join(parts)}, {SOURCE}}}")
+
+    if rng.random() < 0.6:
+        out.append("drivers:")
+        out.append(f"  d0: {{title: Driver, factor: {{pert: {{min: 0.8, mode: 1.0, max: 1.5}}}}, applies_to: [t1], {SOURCE}}}")
+
+    risks = []
+    if rng.random() < 0.8:
+        out.append("risks:")
+        for r in range(rng.randint(1, 3)):
+            rid = f"r{r}"
+            risks.append(rid)
+            parts = [f"title: Risk {r}", f"probability: {rng.choice([0.3, 0.6, 1.0])}"]
+            if rng.random() < 0.6:
+                parts.append(f"window: {{from: {rng.choice(['2026-Q1', '2026-Q3', '2027-01'])}, to: {rng.choice(['end-2027', 'mid-2028'])}}}")
+            parts.append(f"delay: {{uniform: {{min: {rng.randint(5, 60)}, max: {rng.randint(61, 200)}}}, unit: days}}")
+            parts.append(f"affects: {{milestones: [{', '.join(rng.sample(plain, rng.randint(1, min(3, len(plain)))))}]}}")
+            if money and pools and rng.random() < 0.4:
+                parts.append(f"freeze: [{rng.choice(pools)}]")
+            if money and rng.random() < 0.3:
+                envelope_funds = [f for f in funds if f != "flow"]
+                parts.append(f"cut: {{funds: [{rng.choice(envelope_funds)}], share: {{uniform: {{min: 0.1, max: 0.5}}}}}}")
+            if lines and rng.random() < 0.4:
+                parts.append(f"capacity_cut: {{lines: [{rng.choice(line_ids)}], share: {{uniform: {{min: 0.2, max: 0.8}}}}}}")
+            out.append(f"  {rid}: {{{', '.join(parts)}, {SOURCE}}}")
+
+    shocks = []
+    if rng.random() < 0.5:
+        shocks.append(f"  - {{delay: {rng.choice(plain)}, by: {rng.choice(['30 days', '3 months', '{uniform: {min: 10, max: 90}, unit: days}'])}, {SOURCE}}}")
+    if rng.random() < 0.3:
+        shocks.append(f"  - {{scale: {{milestones: [{rng.choice(plain)}]}}, factor: {rng.choice([0.8, 1.3])}, {SOURCE}}}")
+    if risks and rng.random() < 0.3:
+        shocks.append(f"  - {{risk: {rng.choice(risks)}, occurs: {rng.choice(['true', 'false'])}, {SOURCE}}}")
+    if lines and rng.random() < 0.3:
+        shocks.append(f"  - {{capacity: {rng.choice(line_ids)}, factor: 0.5, from: 2026-06-01, to: 2027-03-01, {SOURCE}}}")
+    if money and pools and rng.random() < 0.3:
+        shocks.append(f"  - {{freeze: {rng.choice(pools)}, from: 2026-03-01, to: 2026-12-31, {SOURCE}}}")
+    if money and rng.random() < 0.3:
+        shocks.append(f"  - {{cut: {rng.choice([f for f in funds if f != 'flow'])}, share: 0.3, {SOURCE}}}")
+    if shocks:
+        out.append("shocks:")
+        out += shocks
+
+    targets = []
+    if money:
+        fund = rng.choice([f for f in funds if f != "flow"])
+        targets.append(f"  c-{fund}: {{title: Committed, indicator: {fund}.committed_share, at_least: 0.4, deadline: end-2027}}")
+        targets.append(f"  p-{fund}: {{title: Paid, indicator: {fund}.disbursed, at_least: 3, deadline: end-2028}}")
+        targets.append(f"  h-{fund}: {{title: Held, indicator: {fund}.disbursed_share, at_least: 0.2, deadline: end-2028, holds: at-deadline}}")
+    if lines:
+        line = rng.choice(line_ids)
+        targets.append(f"  d-{line}: {{title: Delivered, indicator: {line}.delivered, at_least: 50, deadline: end-2027}}")
+    if len(plain) >= 2:
+        targets.append(f"  all: {{title: All, all_of: [{', '.join(rng.sample(plain, 2))}], deadline: end-2028}}")
+    if targets:
+        out.append("targets:")
+        out += targets
+    if len(uncertain) >= 2 and rng.random() < 0.4:
+        a, b = rng.sample(uncertain, 2)
+        out.append("correlations:")
+        out.append(f"  - {{between: [driver:d0, risk:{risks[0]}:delay], rank: 0.5, {SOURCE}}}"
+                   if risks and any("d0" in line for line in out) else
+                   f"  - {{between: [milestone:{a}:duration, milestone:{b}:duration], rank: 0.6, {SOURCE}}}")
+    return "\n".join(out) + "\n"
