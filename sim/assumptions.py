@@ -97,7 +97,7 @@ def _element(scenario: Scenario, name: str) -> tuple[str, str]:
 
 
 def assumption_register(scenario: Scenario, results: Results, targets: Sequence[str] | None = None,
-                        decile: float = 0.1) -> pd.DataFrame:
+                        decile: float = 0.1, drivers_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every uncertain input with its distribution, its source and its impact on the headline targets.
 
     Parameters
@@ -111,6 +111,10 @@ def assumption_register(scenario: Scenario, results: Results, targets: Sequence[
         The headline targets; default every target in ``results.targets``.
     decile : float, default 0.1
         Passed to :func:`sim.analysis.drivers`.
+    drivers_table : pandas.DataFrame, optional
+        Driver analysis already computed, long format with columns ``target, input, spearman, impact_pp`` (e.g.
+        :func:`sim.analysis.all_drivers` with ``top`` large enough to keep every input); saves recomputing it.
+        Targets missing from it are computed.
 
     Returns
     -------
@@ -131,8 +135,9 @@ def assumption_register(scenario: Scenario, results: Results, targets: Sequence[
     roadmap = dict(zip(results.targets.target, results.targets.get("roadmap_id", pd.Series(dtype=str))))
     impact: dict[str, dict[str, float]] = {}
     spearman: dict[str, dict[str, float]] = {}
+    given = {} if drivers_table is None else {t: g for t, g in drivers_table.groupby("target", sort=False)}
     for target in chosen:
-        table = drivers(results, target, decile=decile)
+        table = given[target] if target in given else drivers(results, target, decile=decile)
         for row in table.itertuples():
             impact.setdefault(row.input, {})[target] = float(row.impact_pp)
             spearman.setdefault(row.input, {})[target] = float(row.spearman)

@@ -198,3 +198,13 @@ def test_assumption_register_impact_is_the_driver_difference(results, baseline):
     # difference must exceed 4 standard errors of a difference of two proportions
     se = 100 * np.sqrt(met[occurs].var() / occurs.sum() + met[~occurs].var() / (~occurs).sum())
     assert expected < -4 * se, f"impact {expected:.1f} pp, 4 SE = {4 * se:.1f} pp"
+
+
+def test_assumption_register_reuses_a_given_driver_table(results, baseline):
+    from sim.analysis import all_drivers
+
+    targets = ["edtib-share-55pct", "safe-financing-committed"]
+    table = all_drivers(results, top=10_000)
+    given = assumption_register(baseline, results, targets=targets, drivers_table=table[table.target.isin(targets)])
+    fresh = assumption_register(baseline, results, targets=targets)
+    assert given.equals(fresh)
