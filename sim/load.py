@@ -44,11 +44,11 @@ _TOP = {
     "targets": "extra targets",
 }
 _MILESTONE_KEYS = ("title", "section", "kind", "tags", "roadmap_id", "deadline", "after", "duration", "status",
-                   "funding", "orders", "priority", "when", "source")
+                   "funding", "orders", "priority", "when", "source", "constraint")
 _DRIVER_KEYS = ("title", "factor", "applies_to", "source")
 _RISK_KEYS = ("title", "probability", "window", "delay", "affects", "freeze", "cut", "capacity_cut", "source")
 _TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "indicator", "at_least", "holds", "deadline", "section",
-                "roadmap_id")
+                "roadmap_id", "constraint")
 _SECTIONS = ("drivers", "milestones", "risks", "targets", "funds", "indicators", "lines", "capabilities")
 
 
@@ -456,6 +456,7 @@ def _milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) ->
         funding=funding,
         orders=orders,
         priority=priority,
+        constraint=check.text(raw.get("constraint"), path + ("constraint",)) if "constraint" in raw else "",
     )
 
 
@@ -597,7 +598,8 @@ def _correlations(raw, check, inputs) -> list[Correlation]:
 
 
 def _targets(raw_targets, milestones, check, start, observables=()) -> list[Target]:
-    targets = [Target(m.id, m.title, "milestone", (m.id,), m.deadline, m.deadline_text, m.section, roadmap_id=m.roadmap_id)
+    targets = [Target(m.id, m.title, "milestone", (m.id,), m.deadline, m.deadline_text, m.section, roadmap_id=m.roadmap_id,
+                      constraint=m.constraint)
                for m in milestones if m.deadline is not None]
     milestone_ids = {m.id for m in milestones}
     known = milestone_ids | set(raw_targets)
@@ -651,9 +653,10 @@ def _targets(raw_targets, milestones, check, start, observables=()) -> list[Targ
         title = check.text(raw.get("title"), path + ("title",), required=True, default=target_id)
         section = check.text(raw.get("section"), path + ("section",), default="combined")
         roadmap_id = check.text(raw.get("roadmap_id"), path + ("roadmap_id",)) if "roadmap_id" in raw else ""
+        constraint = check.text(raw.get("constraint"), path + ("constraint",)) if "constraint" in raw else ""
         if deadline:
             explicit.append(Target(target_id, title, kind, tuple(members), deadline.last, str(deadline), section,
-                                   threshold, roadmap_id, holds == "at-deadline"))
+                                   threshold, roadmap_id, holds == "at-deadline", constraint))
     _check_target_cycles(explicit, check)
     return targets + explicit
 

@@ -47,6 +47,7 @@ class Milestone:
     orders: tuple["Order", ...] = ()  # placed after its duration; done when all are delivered
     priority: float = 0.0  # of its orders on the lines: higher first
     when: tuple[str, float] | None = None  # done when this observable first reaches this value (a metric gate)
+    constraint: str = ""  # the hard constraint that forces its target's probability to 0 or 1, stated for outputs
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ class Target:
     threshold: float | None = None
     roadmap_id: str = ""
     at_deadline: bool = False  # indicator targets: the value must hold at the deadline, not just be reached by it
+    constraint: str = ""  # the hard constraint that forces a probability of exactly 0 or 1 ("needs ≥ 6.7 months …")
 
 
 @dataclass(frozen=True)
