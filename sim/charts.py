@@ -1188,7 +1188,7 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "au
                Line2D([], [], color="#333333", lw=0.9, marker="|", ms=7,
                       label="Monte Carlo noise (an effect within it could be chance)"),
                Patch(facecolor=RED, alpha=0.35, hatch="///", edgecolor=RED, label="Within the noise")]
-    _legend_below(ax, handles, points=50, ncol=len(handles))
+    _legend_below(ax, handles, points=50, ncol=len(handles) if own_figure else 2)  # in a page: fit its width
     _add_footer(ax.figure, results)
     return ax
 
