@@ -3,6 +3,7 @@ targets most at risk with their drivers, and the sources of the assumptions behi
 exit codes. Small scenarios and few replications: the layout code is the same as for the baseline."""
 
 import dataclasses
+from html.parser import HTMLParser
 import re
 
 import matplotlib
@@ -273,7 +274,7 @@ def test_cli_report_from_a_scenario_runs_it_first(scenario_file, tmp_path, capsy
 
 @pytest.mark.parametrize("args, message", [
     (["nowhere/at-all.yaml"], "does not exist"),
-    (["{tmp}"], "without run.json"),
+    (["{tmp}"], "not a results directory (no run.json)"),
     (["{scenario}", "--out", "{tmp}/x.pdf", "--format", "md"], "use --out"),
 ])
 def test_cli_report_bad_input_exits_2_without_traceback(args, message, scenario_file, tmp_path, capsys):
@@ -298,3 +299,102 @@ def test_cli_report_invalid_scenario_lists_problems(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "parsecs" in err and "Traceback" not in err
     assert not (tmp_path / "b.pdf").exists()
+
+
+# ---------------------------------------------------------------------------------------------- html, excel
+
+
+class _References(HTMLParser):
+    """Every attribute that could make a browser fetch something, and every tag name."""
+
+    FETCHING = {"src", "href", "xlink:href", "srcset", "action", "data", "poster", "background", "formaction"}
+
+    def __init__(self):
+        super().__init__()
+        self.references, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.references += [(tag, name, value or "") for name, value in attrs if name in self.FETCHING]
+
+    handle_startendtag = handle_starttag
+
+
+def test_html_is_one_self_contained_file(results, tmp_path):
+    out = build_report(results, tmp_path / "b.html", format="html")
+    assert out == [tmp_path / "b.html"] and sorted(p.name for p in tmp_path.iterdir()) == ["b.html"]
+    text = out[0].read_text(encoding="utf-8")
+    parser = _References()
+    parser.feed(text)
+    outside = [r for r in parser.references if not r[2].startswith(("#", "data:"))]
+    assert outside == [], "the briefing must not reference anything outside the file"
+    assert "link" not in parser.tags and "iframe" not in parser.tags and "img" not in parser.tags
+    assert not re.search(r"url\(\s*['\"]?(?!#|data:)", text) and "@import" not in text
+    assert "<!DOCTYPE svg" not in text  # matplotlib's SVG DOCTYPE names an external DTD
+    # Charts are inline SVG; every in-file reference points at an id that exists (ids prefixed per chart).
+    assert parser.tags.count("svg") >= 4
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    assert all(value[1:] in ids for _, _, value in parser.references if value.startswith("#"))
+    # The targets table: one row per target, sortable and filterable.
+    body = text[text.index('<table id="targets">'):]
+    body = body[: body.index("</table>")]
+    assert body.count("<tr data-section=") == len(results.targets)
+    assert 'id="filter-text"' in text and "aria-sort" in text
+    assert f"<b>{_headline_text(results)}" not in text  # the headline is its own element
+    assert 'id="headline"' in text
+
+
+def _headline_text(results):
+    from sim.report import _headline
+
+    return _headline(briefing(results))
+
+
+def test_xlsx_has_the_sheets_and_the_run(results, tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("openpyxl")
+    from sim.workbook import SHEETS
+
+    out = build_report(results, tmp_path / "r.xlsx", format="xlsx")
+    book = pd.read_excel(out[0], sheet_name=None)
+    assert list(book) == list(SHEETS)
+    assert len(book["targets"]) == len(results.targets)
+    assert book["targets"]["p_met"].tolist() == pytest.approx(results.targets["p_met"].tolist())
+    assert len(book["milestones"]) == len(results.milestones)
+    assert set(book["assumptions"]["input"]) == set(results.inputs.columns)
+    assert book["assumptions"]["source"].str.startswith("SRC-").any()
+    readme = dict(zip(book["README"]["item"], book["README"]["value"].astype(str)))
+    assert readme["Seed"] == str(results.meta["seed"]) and readme["Replications (N)"] == str(results.n)
+    assert "PERT" in readme["Conventions"]
+    assert {"target", "lever", "impact_pp"} <= set(book["drivers"].columns)
+
+
+def test_cli_export_and_report_html(results_dir, tmp_path, capsys):
+    pytest.importorskip("openpyxl")
+    assert main(["export", str(results_dir), "--out", str(tmp_path / "e.xlsx")]) == 0
+    assert (tmp_path / "e.xlsx").read_bytes()[:2] == b"PK"  # a zip: an xlsx
+    assert main(["export", str(results_dir), "--out", str(tmp_path / "e.pdf")]) == 2
+    assert main(["report", str(results_dir), "--out", str(tmp_path / "b.html")]) == 0
+    assert (tmp_path / "b.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_cli_report_fails_clearly_without_the_scenario(results, tmp_path, capsys):
+    moved = dataclasses.replace(results, meta={**results.meta, "scenario": str(tmp_path / "gone.yaml")})
+    directory = moved.save(tmp_path / "run")
+    assert main(["report", str(directory), "--out", str(tmp_path / "b.md")]) == 2
+    err = capsys.readouterr().err
+    assert "gone.yaml" in err and "--scenario" in err and "Traceback" not in err
+    assert not (tmp_path / "b.md").exists()
+    # Named, the report is built with its assumptions.
+    assert main(["report", str(directory), "--out", str(tmp_path / "b.md"), "--scenario",
+                 results.meta["scenario"]]) == 0
+    assert "SRC-" in (tmp_path / "b.md").read_text(encoding="utf-8")
+
+
+def test_reference_forecast_says_what_changed(results, tmp_path):
+    scenario = sim.load(results.meta["scenario"])
+    late = sim.run(with_delay(scenario, ["adoption"], 120), n=results.n, seed=results.meta["seed"], progress=False)
+    text = build_report(late, tmp_path / "r.md", format="md", reference=results)[0].read_text(encoding="utf-8")
+    assert "### What changed since the reference forecast" in text
+    section = text[text.index("### What changed"):]
+    assert "Regulation adopted" in section[: section.index("\n\n*")] and "→" in section
