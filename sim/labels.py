@@ -19,7 +19,8 @@ ELLIPSIS = "…"
 def shorten(text: str, width: int) -> str:
     """``text`` on one line, at most ``width`` characters, cut at a word boundary with an ellipsis.
 
-    A word longer than the whole width is the only case cut inside a word (there is no boundary to cut at).
+    A first word longer than the whole width is cut after a hyphen of it when it has one ('Critical-raw-…'), and
+    only otherwise inside the word (there is no boundary to cut at).
 
     Parameters
     ----------
@@ -35,9 +36,12 @@ def shorten(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     cut = text[: width - 1]
-    if text[width - 1] != " " and " " in cut:  # inside a word: back to the last space
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:–-(") + ELLIPSIS
+    if text[width - 1] != " ":  # inside a word: back to the last space, else to the last hyphen of a compound
+        if " " in cut:
+            cut = cut[: cut.rindex(" ")]
+        elif "-" in cut:
+            cut = cut[: cut.rindex("-") + 1]
+    return cut.rstrip(" ,;:–(") + ELLIPSIS
 
 
 def _titles(items) -> dict[str, str]:
