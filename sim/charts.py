@@ -1604,7 +1604,7 @@ def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
                               label="Scenario: higher"))
     handles += [Line2D([], [], color="#333333", lw=0.9, marker="|", ms=7, label="95 % interval of the paired change"),
                Line2D([], [], color="#444444", ls=(0, (4, 3)), lw=0.9, label="RAG thresholds")]
-    _legend_below(ax, handles, points=52, ncol=len(handles))
+    _legend_below(ax, handles, points=52, ncol=len(handles) if own_figure else 3)  # in a page: fit its width
     if base is not None:
         _add_footer(ax.figure, base)
     return ax

@@ -479,6 +479,11 @@ def _read_results(directory: Path, what: str):
         return None
 
 
+def _stage(line: str) -> None:
+    """A progress line on stderr: the terminal says what it does while a briefing is built."""
+    print(f"readiness: {line}", file=sys.stderr, flush=True)
+
+
 def _export(args) -> int:
     """``readiness export``: the report command writing an Excel workbook."""
     if args.out and Path(args.out).suffix.lower() != ".xlsx":
@@ -587,7 +592,7 @@ def _report(args) -> int:
 
     try:
         written = build_report(results, out, format=fmt, comparison=comparison, scenario=scenario,
-                               reference=reference)
+                               reference=reference, progress=None if args.no_progress else _stage)
     except KeyboardInterrupt:
         print("readiness: interrupted while writing; no briefing was written", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -22,6 +22,7 @@ import math
 import os
 import tempfile
 import textwrap
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,20 +343,23 @@ def briefing(results, comparison=None, scenario=None, thresholds: Sequence[float
     actions, in_play = _actions(results, thresholds)
     headline = headline_targets(results, scenario)
     behind: dict[str, tuple[Assumption, list[tuple[str, str]]]] = {}
-    # The assumptions behind the headline: the main drivers of every target where action matters and of every
-    # headline target, each with the targets it moves.
-    tables = [(a.row, a.drivers) for a in actions if len(a.named)]
-    movable = {a.row["target"] for a in actions}
+    # The assumptions behind page one: the drivers beyond the noise (at most three each) of the targets where
+    # action matters that it shows and of the headline targets, each with the targets it moves.
+    shown = [a for a in actions if len(a.named)][:ACTION_ROWS]
+    tables = [(a.row, a.named) for a in shown]
+    done = {a.row["target"] for a in shown}
     for row in headline.itertuples(index=False):
-        if row.target not in movable and charts._outcome_column(results, row.target) is not None:
-            from .analysis import drivers
+        if row.target in done or charts._outcome_column(results, row.target) is None:
+            continue
+        from .analysis import drivers
 
-            table = drivers(results, row.target)
-            table["noise"] = charts.impact_noise(results, row.target, table["input"]) if len(table) else []
-            tables.append((results.targets[results.targets["target"] == row.target].iloc[0], table))
+        table = drivers(results, row.target)
+        table["noise"] = charts.impact_noise(results, row.target, table["input"]) if len(table) else []
+        table = table[table["impact_pp"].abs() > table["noise"].fillna(np.inf)]
+        tables.append((results.targets[results.targets["target"] == row.target].iloc[0], table))
     for row, table in tables:
         for r in table.head(DRIVERS_IN_WORDS).itertuples():
-            effect = _signed(r.impact_pp, " pp") + ("" if abs(r.impact_pp) > r.noise else ", within noise")
+            effect = _signed(r.impact_pp, " pp")
             label = charts.readable_label(labels.get(r.input, r.label))
             entry = behind.setdefault(r.input, (assumption_of(scenario, r.input, label), []))
             entry[1].append((str(row["title"]), effect))
@@ -694,9 +698,10 @@ def _assumption_pages(b: Briefing) -> list[Figure]:
     width = A4[0]
     page = _TextPage(width)
     page.add("The assumptions that drive the results, and their sources", size=15, weight="bold")
-    page.add("The main drivers of the headline targets and of the targets where action matters, with what the "
-             "scenario assumes for them and where that comes from. Durations are before shared factors and risks "
-             "scale or delay them.", size=9.5, colour="#444444", before=2)
+    page.add("The main drivers (beyond the Monte Carlo noise) of the headline targets and of the targets where "
+             "action matters on page one, with what the scenario assumes for them and where that comes from. "
+             "Durations are before shared factors and risks scale or delay them. Every input: the Excel export.",
+             size=9.5, colour="#444444", before=2)
     if b.scenario_note:
         page.add(b.scenario_note, size=9.5, colour="#8a3b00", before=2)
     sources: dict[str, str] = {}
@@ -917,7 +922,8 @@ def _atomic(path: Path, write) -> None:
 
 
 def build_report(results, out_path: str | Path, format: str = "pdf", comparison=None, scenario=None,
-                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS, reference=None, dpi: int = charts.DPI) -> list[Path]:
+                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS, reference=None, dpi: int = charts.DPI,
+                 progress=None) -> list[Path]:
     """Write the briefing of a run.
 
     Parameters
@@ -942,6 +948,8 @@ def build_report(results, out_path: str | Path, format: str = "pdf", comparison=
         An earlier forecast: page one says what changed since it.
     dpi : int, default 150
         Resolution of PNG pages.
+    progress : callable, optional
+        Called with a line of text at every stage (analysis, each page or chart, writing), with the time elapsed.
 
     Returns
     -------
@@ -951,14 +959,24 @@ def build_report(results, out_path: str | Path, format: str = "pdf", comparison=
     if format not in FORMATS:
         raise ValueError(f"format: found '{format}'; expected one of {', '.join(FORMATS)}")
     out_path = Path(out_path)
+    started = time.perf_counter()
+
+    def say(what: str) -> None:
+        if progress is not None:
+            progress(f"[{time.perf_counter() - started:6.1f} s] {what}")
+
+    say(f"analysis: drivers of the {len(results.targets)} targets, headline range, assumptions")
     b = briefing(results, comparison=comparison, scenario=scenario, thresholds=thresholds, reference=reference)
+    say(f"analysis done: {b.in_play} targets in play")
     if format == "md":
         _atomic(out_path, lambda tmp: tmp.write_text(_markdown(b), encoding="utf-8"))
         return [out_path]
     if format == "html":
         from .html import html_briefing
 
+        say("charts: building the HTML briefing with inline SVG charts")
         text = html_briefing(b)
+        say(f"writing {out_path}")
         _atomic(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         return [out_path]
     if format == "xlsx":
@@ -976,7 +994,8 @@ def build_report(results, out_path: str | Path, format: str = "pdf", comparison=
                 info = {"Title": f"Readiness briefing — {results.meta.get('title', '')}", "Creator": "readiness-sim",
                         "Subject": charts.footer_text(results)}
                 with PdfPages(tmp, metadata=info) as pdf:
-                    for build in _pages(b):
+                    for i, build in enumerate(_pages(b), 1):
+                        say(f"page {i}")
                         fig = build()
                         try:
                             pdf.savefig(fig, facecolor="white")  # never cropped: every page stays A4
@@ -988,6 +1007,7 @@ def build_report(results, out_path: str | Path, format: str = "pdf", comparison=
 
         stem, parent = out_path.stem, out_path.parent
         for i, build in enumerate(_pages(b), 1):
+            say(f"page {i}")
             fig = build()
             try:
                 path = parent / f"{stem}-{i}.png"
