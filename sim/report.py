@@ -570,7 +570,9 @@ def _page_one(b: Briefing) -> Figure:
     w.text(x0, y, "Where action matters", 12.5, "bold")
     y += 0.2
     low, high = IN_PLAY
-    shown = [a for a in b.actions if len(a.named)][:ACTION_ROWS]
+    head, moved = _changes(b, 4)
+    # With a reference forecast, what changed takes the room of the last two targets where action matters.
+    shown = [a for a in b.actions if len(a.named)][:ACTION_ROWS - (2 if head else 0)]
     intro = (f"{b.in_play} targets are still in play (chance {_pct(low)}–{_pct(high)}); those whose main driver "
              f"moves them most, with the lever:")
     for line in _wrap(intro, right_w, 8):
@@ -598,25 +600,24 @@ def _page_one(b: Briefing) -> Figure:
                           right_w, 7.5):
             w.text(x0, y, line, 7.5, colour="#555555")
             y += 0.14
-    head, moved = _changes(b)
     if head:
-        y += 0.2
+        y += 0.35
         w.text(x0, y, "What changed since the reference forecast", 10, "bold")
         for line in _wrap(head, right_w, 7.5):
             y += 0.15
             w.text(x0, y, line, 7.5)
         for title, then, now in moved:
             y += 0.15
-            w.text(x0, y, shorten(f"{title}: {_pct(then)} → {_pct(now)}", _chars(right_w, 7.5)), 7.5)
+            change = f": {_pct(then)} → {_pct(now)}"  # the numbers are what matters: only the title is cut
+            w.text(x0, y, shorten(title, _chars(right_w, 7.5) - len(change)) + change, 7.5)
 
-    # Foot: how to read, and what follows.
-    y = max(bottom_left, y) + 0.3
+    # Foot: how to read.
     foot = ("Chance: share of replications meeting the deadline (any time on that day); small print: its 95 % "
             "interval (Monte Carlo noise only). P50: the date by which half the replications are done. Lever: "
             "moving that input from its worst to its best 10 % of replications changes the chance by up to this "
             "many percentage points.")
-    y = min(y, A4[1] - 0.75)
-    for line in _wrap(foot, width, 7.5, lines=3):
+    y = min(bottom_left + 0.3, A4[1] - 0.75)
+    for line in _wrap(foot, col_w, 7.5, lines=4):  # under the left column: the right one may run lower
         w.text(left, y, line, 7.5, colour="#555555")
         y += 0.14
     charts._add_footer(fig, r)

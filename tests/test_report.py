@@ -229,7 +229,10 @@ def test_png_pages_replace_a_longer_earlier_briefing(results, tmp_path):
     pages = build_report(results, tmp_path / "b.png", format="png", dpi=40)
     assert [p.name for p in pages] == [f"b-{i}.png" for i in range(1, len(pages) + 1)]
     for path in pages:
-        assert path.read_bytes().startswith(PNG_SIGNATURE)
+        data = path.read_bytes()
+        assert data.startswith(PNG_SIGNATURE)
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        assert (width, height) == (int(A4[0] * 40), int(A4[1] * 40))  # A4 landscape at 40 dpi, never cropped
     assert sorted(tmp_path.glob("b-*.png")) == sorted(pages + [tmp_path / "b-99.png"])
 
 
