@@ -712,7 +712,8 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
     green, amber = thresholds = _check_thresholds(thresholds)
     chosen = _timeline_rows(results, milestones)
     rows = _rows(chosen, ["_deadline", "_p50", "title"])
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         ax = _new_axes((WIDTH, CHROME_HEIGHT + ROW_HEIGHT * max(len(rows), 3)))
 
     start = _start(results)
@@ -800,9 +801,9 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
                Patch(color=RED, alpha=0.9, label=f"RED: < {_pct(amber)}")]
     if censored:
         handles.append(Line2D([], [], color=GREY, ls=":", marker=">", ms=6, lw=1.2,
-                              label=f"Horizon {_fmt_date(horizon)}: later not simulated"))
+                              label=f"Horizon (end of simulation) {_fmt_date(horizon)}"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=_below_axes(ax, 22),
-              ncol=4, fontsize=8.5, frameon=False)
+              ncol=4 if own_figure else 3, fontsize=8.5, frameon=False)  # in a page: within its width
     _add_footer(ax.figure, results)
     return ax
 
