@@ -168,7 +168,12 @@ def _spread(dist, fmt) -> str:
     p10, p50, p90 = (float(v) for v in dist.ppf(np.array([0.1, 0.5, 0.9])))
     if math.isclose(p10, p90):
         return fmt(p50)
-    return f"median {fmt(p50)} (P10–P90 {fmt(p10)} to {fmt(p90)})"
+    low, high = fmt(p10), fmt(p90)
+    # '1.62–1.88 million rounds per year' rather than the unit twice; '7 days to 5.1 months' keeps both.
+    unit = next((low[i:] for i in range(len(low)) if low[i] == " " and high.endswith(low[i:])), "")
+    if unit and not low[: len(low) - len(unit)].endswith((" ", "€")):
+        return f"median {fmt(p50)} (P10–P90 {low[: len(low) - len(unit)]}–{high[: len(high) - len(unit)]}{unit})"
+    return f"median {fmt(p50)} (P10–P90 {low} to {high})"
 
 
 def _find(items, key: str):
