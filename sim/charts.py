@@ -1461,14 +1461,16 @@ def fan_observables(results, scenario=None, limit: int = 8) -> list[str]:
 
 def _scenario_from_meta(results):
     """The run's scenario, when its file is still where the run found it (else None): for target markers."""
+    from .load import ScenarioError, load
+    from .shipped import resolve
+
     path = results.meta.get("scenario") if isinstance(getattr(results, "meta", None), dict) else None
-    if not path or not Path(path).is_file():
+    found = resolve(path) if path else None
+    if found is None:
         return None
     try:
-        from .load import load
-
-        return load(path)
-    except Exception:  # a chart must not fail because the scenario file changed since the run
+        return load(found)
+    except ScenarioError:  # a chart must not fail because the scenario file changed since the run: no markers
         return None
 
 
