@@ -332,7 +332,7 @@ def _list(args) -> int:
 def _targets(args) -> int:
     from .tables import scenario_targets_table
 
-    scenarios = _load_all([args.scenario])
+    scenarios = _load_all([_shipped_or_given(args.scenario)])
     if scenarios is None:
         return EXIT_USAGE
     print(scenario_targets_table(scenarios[0]))
@@ -479,6 +479,20 @@ def _read_results(directory: Path, what: str):
         return None
 
 
+def _shipped_or_given(path: str) -> str:
+    """``path``, or the shipped scenario it names when it does not exist here (``scenarios/baseline.yaml`` typed
+    in another folder); said on stderr, so that the reader knows which file is used."""
+    from .shipped import resolve
+
+    if Path(path).exists():
+        return path
+    found = resolve(path)
+    if found is None:
+        return path
+    print(f"readiness: '{path}' is not in this folder; using the shipped {found}", file=sys.stderr)
+    return str(found)
+
+
 def _stage(line: str) -> None:
     """A progress line on stderr: the terminal says what it does while a briefing is built."""
     print(f"readiness: {line}", file=sys.stderr, flush=True)
@@ -498,7 +512,7 @@ def _report(args) -> int:
 
     from .runner import RunInterrupted, run
 
-    source = Path(args.source)
+    source = Path(_shipped_or_given(args.source))
     suffix_format = REPORT_FORMATS.get(Path(args.out).suffix.lower()) if args.out else None
     fmt = getattr(args, "format", None) or ("xlsx" if args.command == "export" else None) or suffix_format or "pdf"
     if args.out and suffix_format and suffix_format != fmt:

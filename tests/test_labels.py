@@ -159,6 +159,10 @@ def test_readiness_targets_and_list_work_from_any_folder(tmp_path, monkeypatch, 
     out = capsys.readouterr().out
     for t in baseline.targets:
         assert re.search(rf"^{re.escape(t.id)}\s+{t.deadline.isoformat()}", out, re.M), t.id
+    # As the README writes it, from another folder: the shipped scenario, said on stderr.
+    assert main(["targets", "scenarios/baseline.yaml"]) == 0
+    captured = capsys.readouterr()
+    assert "using the shipped" in captured.err and baseline.targets[0].id in captured.out
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "baseline.yaml" in out and "Baseline" in out and "delays" in out
