@@ -476,7 +476,9 @@ def _page_title(ax, suffix: str = "") -> Figure:
     text = " ".join(ax.get_title(loc="left").split()) + suffix
     ax.set_title("", loc="left")
     fig = ax.figure
-    fig.suptitle("\n".join(_wrap(text, A4[0] - 0.6, 12.5, 3)), x=0.012, ha="left", fontsize=12.5, fontweight="bold")
+    # Bold glyphs are ~15 % wider than the average _wrap assumes.
+    fig.suptitle("\n".join(_wrap(text, A4[0] - 0.6, 12.5 * 1.15, 3)), x=0.012, ha="left", fontsize=12.5,
+                 fontweight="bold")
     return fig
 
 
