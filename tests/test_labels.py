@@ -175,3 +175,21 @@ def test_scenario_targets_table_groups_by_section(baseline):
     table = scenario_targets_table(baseline, width=140)
     assert table.startswith(f"{baseline.title}: {len(baseline.targets)} targets")
     assert table.count("── ") == len({t.section for t in baseline.targets})
+
+
+def test_every_package_and_the_scenarios_ship():
+    """pyproject lists packages explicitly (the scenarios are mapped in as sim.scenarios): a new subpackage of sim
+    that is not listed would be missing from the wheel."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "sim").rglob("__init__.py")}
+    assert on_disk <= listed, f"add {sorted(on_disk - listed)} to [tool.setuptools] packages in pyproject.toml"
+    assert config["package-dir"]["sim.scenarios"] == "scenarios"
+    shipped = {p.relative_to(ROOT / "scenarios").as_posix() for p in (ROOT / "scenarios").rglob("*.yaml")}
+    patterns = config["package-data"]["sim.scenarios"]
+    from fnmatch import fnmatch
+
+    assert all(any(fnmatch(s, pat) and s.count("/") == pat.count("/") for pat in patterns) for s in shipped)
+    assert {"sim.scenarios." + d.name for d in (ROOT / "scenarios").iterdir() if d.is_dir()} <= listed
