@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["input_labels", "observable_label", "observable_unit", "format_value", "lever", "shorten"]
+__all__ = ["input_labels", "observable_label", "observable_unit", "format_value", "lever", "lever_direction",
+           "shorten"]
 
 ELLIPSIS = "…"
 
@@ -265,3 +266,19 @@ def lever(name: str, label: str = "", width: int = 70) -> str:
         if pattern.search(name):
             return template.format(what=what)
     return f"act on {what}"
+
+
+# Inputs whose lever raises them (more money, more capacity); every other lever lowers its input (a shorter
+# duration, a risk avoided, a smaller cut, a faster shared factor).
+_RAISED = re.compile(r"^(fund:.*:(envelope|growth)|funding:.*:amount|order:|line:.*:(capacity|target|realisation)"
+                     r"|indicator:)")
+
+
+def lever_direction(name: str) -> int:
+    """+1 when acting on the input means raising it (money, capacity), −1 when lowering it (durations, delays,
+    risks, cuts, shared factors that scale durations).
+
+    An input is a lever for a target only when acting on it helps: ``impact_pp * lever_direction(name) > 0``,
+    where ``impact_pp`` is the target's chance with the input high minus low.
+    """
+    return 1 if _RAISED.search(name) else -1

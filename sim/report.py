@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 
 from . import charts
 from .charts import DEFAULT_THRESHOLDS, _fmt_date, _iso, _pct, _pct_range, _signed, rag_status
-from .labels import format_value, lever, observable_unit, shorten
+from .labels import format_value, lever, lever_direction, observable_unit, shorten
 
 FORMATS = ("pdf", "png", "md", "html", "xlsx")
 A4 = (11.69, 8.27)  # landscape, inches
@@ -72,7 +72,8 @@ class Assumption:
 @dataclass(frozen=True)
 class Action:
     """A target still in play and what moves it: its row in ``results.targets``, its drivers table (with a
-    ``noise`` column, pp) and the drivers beyond the noise, largest first."""
+    ``noise`` column, pp) and its levers: the drivers beyond the noise that help when acted on (see
+    :func:`sim.labels.lever_direction`), largest first."""
 
     row: pd.Series
     drivers: pd.DataFrame
@@ -311,6 +312,10 @@ def _actions(results, thresholds) -> tuple[list[Action], int]:
         table = drivers(results, row.target)
         table["noise"] = charts.impact_noise(results, row.target, table["input"]) if len(table) else []
         named = table[table["impact_pp"].abs() > table["noise"].fillna(np.inf)]
+        # A lever helps when acted on: a longer payment delay that happens to raise a target's chance (an
+        # interaction in the model) is no advice to delay payments.
+        helps = [float(p) * lever_direction(name) > 0 for name, p in zip(named["input"], named["impact_pp"])]
+        named = named[helps] if len(named) else named
         # "Speed up X" is no advice for target X: its own duration is named only when nothing else stands out.
         others = named[named["input"] != f"milestone:{row.target}:duration"]
         series = results.targets[results.targets["target"] == row.target].iloc[0]

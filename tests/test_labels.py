@@ -9,7 +9,8 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.labels import format_value, input_labels, lever, observable_label, observable_unit, shorten
+from sim.labels import (format_value, input_labels, lever, lever_direction, observable_label, observable_unit,
+                        shorten)
 from sim.tables import run_table, scenario_targets_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +77,15 @@ def test_levers_are_phrases(baseline):
         text = lever(name, labels[name], 60)
         assert text[:1].islower() or text[:2].isupper(), text
         assert name not in text and len(text) <= 90, text
+
+
+@pytest.mark.parametrize("name, direction", [
+    ("milestone:edip-adopted:duration", -1), ("risk:veto:occurs", -1), ("driver:political-cohesion", -1),
+    ("funding:x:safe:lag", -1), ("risk:crm:capacity_cut", -1), ("line:shells-155:capacity", 1),
+    ("line:shells-155:realisation", 1), ("fund:safe:envelope", 1), ("funding:x:safe:amount", 1),
+    ("order:x:shells-155:quantity", 1)])
+def test_lever_direction(name, direction):
+    assert lever_direction(name) == direction
 
 
 def test_observables_have_words_and_units(baseline, tmp_path):

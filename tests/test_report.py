@@ -145,9 +145,13 @@ def test_where_action_matters_lists_targets_in_play_with_drivers_beyond_the_nois
     b = briefing(results)
     low, high = IN_PLAY
     assert b.in_play == int(((results.targets["p_met"] >= low) & (results.targets["p_met"] <= high)).sum())
+    from sim.labels import lever_direction
+
     for action in b.actions:
         assert low <= action.row["p_met"] <= high
         assert (action.named["impact_pp"].abs() > action.named["noise"]).all()
+        # Acting on a lever helps: a duration that is long lowers the chance, a capacity that is high raises it.
+        assert all(p * lever_direction(n) > 0 for n, p in zip(action.named["input"], action.named["impact_pp"]))
     effects = [a.effect for a in b.actions if a.external]
     assert effects == sorted(effects, reverse=True), "ranked by how much the main driver moves the target"
     for action in b.actions:
