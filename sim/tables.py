@@ -12,7 +12,7 @@ import pandas as pd
 
 from .labels import shorten
 
-__all__ = ["run_table", "scenario_targets_table", "SORTS"]
+__all__ = ["run_table", "scenario_targets_table", "TargetsView", "SORTS"]
 
 SORTS = ("section", "p", "deadline", "id")
 
@@ -112,3 +112,48 @@ def scenario_targets_table(scenario, width: int | None = None) -> str:
         for r in rows[rows["section"].fillna("other") == section].itertuples(index=False):
             lines.append(f"{r.target:<{id_w}}  {r.deadline:<10}  {r.kind:<9}  {shorten(r.title, title_w)}")
     return "\n".join(lines)
+
+
+class TargetsView:
+    """The run table for Jupyter: an HTML table with RAG-coloured status chips (text as well as colour), and the
+    plain-text table of :func:`run_table` as its ``repr``. Same options as :func:`run_table`.
+
+    Examples
+    --------
+    >>> TargetsView(results, rows=10, sort="p")   # the ten targets least likely to be met, in a notebook
+    """
+
+    def __init__(self, results, rows: int | None = None, section: str | None = None, sort: str = "section",
+                 thresholds=(0.8, 0.5)):
+        self.results, self.rows, self.section, self.sort, self.thresholds = results, rows, section, sort, thresholds
+        run_table(results, rows=1, section=section, sort=sort)  # fail now on a bad section or sort, not on display
+
+    def __repr__(self) -> str:
+        return run_table(self.results, rows=self.rows, section=self.section, sort=self.sort)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from .charts import RAG_COLOURS, _pct, _pct_range, rag_status
+
+        t = self.results.targets
+        if self.section is not None:
+            norm = lambda x: str(x).lower().replace("-", " ").replace("_", " ").strip()  # noqa: E731
+            t = t[[norm(x or "other") == norm(self.section) for x in t["section"].fillna("other")]]
+        t = _order(t, self.sort, "p_met")
+        if self.rows is not None:
+            t = t.head(int(self.rows))
+        e = lambda x: html.escape(str(x))  # noqa: E731
+        out = ["<table><thead><tr><th>target</th><th>title</th><th>section</th><th>deadline</th><th>P(met)</th>"
+               "<th>95 % interval</th><th>status</th><th>P50</th><th>P80</th></tr></thead><tbody>"]
+        for r in t.itertuples(index=False):
+            status = rag_status(float(r.p_met), self.thresholds)
+            ink = "#000" if status == "AMBER" else "#fff"
+            chip = (f'<span style="background:{RAG_COLOURS[status]};color:{ink};padding:1px 6px;border-radius:3px;'
+                    f'font-weight:bold;font-size:85%">{status}</span>')
+            out.append(f"<tr><td><code>{e(r.target)}</code></td><td>{e(r.title)}</td><td>{e(r.sec_)}</td>"
+                       f"<td>{e(r.deadline)}</td><td style='text-align:right'>{e(_pct(float(r.p_met), self.thresholds))}"
+                       f"</td><td>{e(_pct_range(float(r.ci_low), float(r.ci_high)))}</td><td>{chip}</td>"
+                       f"<td>{e(r.p50 or 'after horizon')}</td><td>{e(r.p80 or 'after horizon')}</td></tr>")
+        out.append("</tbody></table>")
+        return "".join(out)

@@ -203,3 +203,18 @@ def test_every_package_and_the_scenarios_ship():
 
     assert all(any(fnmatch(s, pat) and s.count("/") == pat.count("/") for pat in patterns) for s in shipped)
     assert {"sim.scenarios." + d.name for d in (ROOT / "scenarios").iterdir() if d.is_dir()} <= listed
+
+
+def test_targets_view_colours_the_status_and_shows_ids(results):
+    from sim.charts import RAG_COLOURS, rag_status
+    from sim.tables import TargetsView
+
+    view = TargetsView(results, rows=3, sort="p")
+    page = view._repr_html_()
+    assert page.count("<tr><td><code>") == 3
+    worst = results.targets.sort_values("p_met").iloc[0]
+    status = rag_status(float(worst["p_met"]))
+    assert f"<code>{worst['target']}</code>" in page and RAG_COLOURS[status] in page and f">{status}</span>" in page
+    assert repr(view) == run_table(results, rows=3, sort="p")
+    with pytest.raises(ValueError, match="sections are"):
+        TargetsView(results, section="nowhere")
