@@ -39,6 +39,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .labels import format_value, observable_unit, shorten
+
 # Okabe & Ito (2008) colour-blind-safe palette.
 GREEN = "#009E73"  # bluish green
 AMBER = "#E69F00"  # orange
@@ -168,8 +170,8 @@ def _num(d: dt.date) -> float:
 
 
 def _shorten(text: str, width: int = MAX_LABEL) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    """One line of at most ``width`` characters, cut at a word boundary (see :func:`sim.labels.shorten`)."""
+    return shorten(text, width)
 
 
 def _section_order(frame: pd.DataFrame) -> list[str]:
@@ -264,12 +266,13 @@ def _date_axis(ax: Axes, first: dt.date, last: dt.date) -> None:
 # ---------------------------------------------------------------------------------------------- dashboard
 
 
-def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax: Axes | None = None) -> Axes:
+def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax: Axes | None = None,
+                   sort: str = "p_met", title: str | None = None) -> Axes:
     """Readiness dashboard: the probability of meeting every target, RAG-coloured, grouped by section.
 
     One row per target: a bar of ``p_met`` (probability of meeting its deadline, 0–100 %) with its 95 % interval
     ``[ci_low, ci_high]`` as an error bar, coloured and labelled GREEN / AMBER / RED. Rows are grouped under a
-    header per ``section`` (sections in the order they first appear) and sorted by deadline within a section;
+    header per ``section`` (sections in the order they first appear) and sorted within a section by ``sort``;
     the deadline is printed after the target's title. The title states how many targets fall in each status.
 
     Parameters
@@ -280,6 +283,11 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
         ``(green, amber)`` probabilities: GREEN when ``p_met >= green``, AMBER when ``p_met >= amber``, RED below.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into. Without one, a figure 12 in wide and about 0.3 in per row tall is created.
+    sort : {"p_met", "deadline"}, default "p_met"
+        Order within a section: least likely first (ties by deadline), or by deadline.
+    title : str, optional
+        Replaces the title (which otherwise counts the targets per status), e.g. for one page of a long
+        dashboard split across pages.
 
     Returns
     -------
@@ -287,9 +295,12 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
         The axes drawn into. Bars carry ``gid="target:<id>"`` and status labels ``gid="rag:<id>"``.
     """
     green, amber = _check_thresholds(thresholds)
+    if sort not in ("p_met", "deadline"):
+        raise ValueError(f"sort: found '{sort}'; expected 'p_met' or 'deadline'")
     targets = results.targets.copy()
     targets["_deadline"] = [_iso(d) or dt.date.max for d in targets["deadline"]]
-    rows = _rows(targets, ["_deadline", "title"])
+    keys = ["p_met", "_deadline", "title"] if sort == "p_met" else ["_deadline", "title"]
+    rows = _rows(targets, keys)
     if ax is None:
         ax = _new_axes((WIDTH, CHROME_HEIGHT + ROW_HEIGHT * max(len(rows), 3)))
 
@@ -333,7 +344,9 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
     ax.set_xlabel("Probability of meeting the deadline (bar) with its 95 % interval (whisker)", fontsize=9)
 
     n = sum(counts.values())
-    if n:
+    if title is not None:
+        pass
+    elif n:
         title = (f"{counts['GREEN']} of {n} targets on track (GREEN ≥ {_pct(green)}), "
                  f"{counts['AMBER']} AMBER, {counts['RED']} RED (< {_pct(amber)} chance)")
     else:
@@ -699,7 +712,8 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
     green, amber = thresholds = _check_thresholds(thresholds)
     chosen = _timeline_rows(results, milestones)
     rows = _rows(chosen, ["_deadline", "_p50", "title"])
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         ax = _new_axes((WIDTH, CHROME_HEIGHT + ROW_HEIGHT * max(len(rows), 3)))
 
     start = _start(results)
@@ -787,9 +801,9 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
                Patch(color=RED, alpha=0.9, label=f"RED: < {_pct(amber)}")]
     if censored:
         handles.append(Line2D([], [], color=GREY, ls=":", marker=">", ms=6, lw=1.2,
-                              label=f"Horizon {_fmt_date(horizon)}: later not simulated"))
+                              label=f"Horizon (end of simulation) {_fmt_date(horizon)}"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=_below_axes(ax, 22),
-              ncol=4, fontsize=8.5, frameon=False)
+              ncol=4 if own_figure else 3, fontsize=8.5, frameon=False)  # in a page: within its width
     _add_footer(ax.figure, results)
     return ax
 
@@ -1009,6 +1023,43 @@ def _tornado_rows(table: pd.DataFrame, metric: str, top: int) -> pd.DataFrame:
     return pd.concat([finite, beyond]).head(top)
 
 
+def _tornado_data(results, target: str, table: pd.DataFrame, metric: str, top: int):
+    """Rows drawn, their values in ``metric`` and the Monte Carlo noise of each."""
+    rows = _tornado_rows(table, metric, top).reset_index(drop=True)
+    values = rows[metric].astype(float).to_numpy()
+    if not len(rows):
+        return rows, values, np.full(0, np.nan)
+    noise = (impact_noise if metric == "impact_pp" else _days_noise)(results, target, rows["input"])
+    return rows, values, noise
+
+
+def _informative(values: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Bars worth drawing: a finite, non-zero effect not within the noise (unknown noise counts as beyond)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values != 0) & ~(np.isfinite(noise) & (np.abs(values) <= noise))
+
+
+def _no_driver_page(ax: Axes, results, row: pd.Series, k: int) -> Axes:
+    """A sentence instead of a tornado whose bars would all be noise (or beyond the horizon)."""
+    deadline = _iso(row["deadline"])
+    chance = f"{_pct(float(row['p_met']))} chance by {_fmt_date(deadline)}" if deadline else ""
+    ax.set_axis_off()
+    ax.set_title(_wrap_title(ax, f"{_shorten(row['title'], 110)}" + (f" ({chance})" if chance else ""), False),
+                 loc="left", fontsize=12, fontweight="bold")
+    n = f"{results.n:,}".replace(",", "\u202f")
+    if not k:
+        text = "No sampled input varies in this run, so nothing can be said to drive this target."
+    else:
+        text = (f"No single input moves this target beyond the Monte Carlo noise at {n} replications: neither its "
+                f"chance of meeting the deadline nor its median date changes by more than chance alone could "
+                f"produce when any one input is high rather than low. Its outcome depends on many inputs together, "
+                f"or on ones whose effect is too small to show at this number of replications.")
+    ax.text(0.0, 0.85, textwrap.fill(text, 110), transform=ax.transAxes, ha="left", va="top", fontsize=11,
+            gid="no-drivers")
+    _add_footer(ax.figure, results)
+    return ax
+
+
 def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "auto", top: int = 10,
                  table: pd.DataFrame | None = None) -> Axes:
     """Tornado chart: the inputs that move a target most, one bar each, left (worse) or right (better) of zero.
@@ -1054,23 +1105,23 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "au
         from .analysis import drivers
 
         table = drivers(results, target)
-    if metric == "auto":
+    auto = metric == "auto"
+    if auto:
         metric = "impact_pp" if table["impact_pp"].abs().max() > 0 else "impact_days"
-    rows = _tornado_rows(table, metric, int(top)).reset_index(drop=True)
+    if auto and metric == "impact_pp" and len(table):
+        rows, values, noise = _tornado_data(results, target, table, "impact_pp", int(top))
+        if not _informative(values, noise).any():  # nothing moves the chance: perhaps something moves the date
+            metric = "impact_days"
+    rows, values, noise = _tornado_data(results, target, table, metric, int(top))
     k = len(rows)
     own_figure = ax is None
     if own_figure:
         ax = _new_axes((WIDTH, 2.4 + 0.42 * max(k, 3)))
+    if not _informative(values, noise).any():
+        return _no_driver_page(ax, results, row, k)
     tick_labels = [_shorten(readable_label(label), 80) for label in rows["label"]]
 
     pp = metric == "impact_pp"
-    values = rows[metric].astype(float).to_numpy()
-    if not k:
-        noise = np.full(0, np.nan)
-    elif pp:
-        noise = impact_noise(results, target, rows["input"])
-    else:
-        noise = _days_noise(results, target, rows["input"])
     worse = values < 0 if pp else values > 0
     unit = " pp" if pp else " days"
     finite = np.isfinite(values)
@@ -1138,7 +1189,7 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "au
                Line2D([], [], color="#333333", lw=0.9, marker="|", ms=7,
                       label="Monte Carlo noise (an effect within it could be chance)"),
                Patch(facecolor=RED, alpha=0.35, hatch="///", edgecolor=RED, label="Within the noise")]
-    _legend_below(ax, handles, points=50, ncol=len(handles))
+    _legend_below(ax, handles, points=50, ncol=len(handles) if own_figure else 2)  # in a page: fit its width
     _add_footer(ax.figure, results)
     return ax
 
@@ -1169,73 +1220,81 @@ def series_observables(results) -> list[str]:
 
 def _observable_kind(observable: str, values: np.ndarray) -> str:
     """'share' (shown in %), 'money' (€ bn) or 'plain'."""
-    if observable.endswith("share") or (("." not in observable) and values.size and np.nanmax(values) <= 1 + 1e-9
-                                        and np.nanmin(values) >= -1e-9):
+    if observable.endswith(("share", ".closed")) or (("." not in observable) and values.size
+                                                     and np.nanmax(values) <= 1 + 1e-9 and np.nanmin(values) >= -1e-9):
         return "share"
     if observable.rsplit(".", 1)[-1] in ("committed", "disbursed"):
         return "money"
     return "plain"
 
 
+def _unit_of(observable: str, values: np.ndarray, unit: str | None) -> str:
+    """The display unit: given, else '%' for shares, '€ bn' for money, else the unit the name implies."""
+    if unit is not None:
+        return unit
+    kind = _observable_kind(observable, values)
+    return {"share": "%", "money": "€ bn"}.get(kind) or observable_unit(observable)
+
+
 def _value_text(v: float, kind: str) -> str:
-    if kind == "share":
-        return f"{v * 100:.0f} %"
-    if kind == "money":
-        return f"€{v:,.1f} bn".replace(",", "\u202f")
-    return f"{v:.3g}"
+    """Kept for callers of the kind names: 'share', 'money', 'plain'."""
+    return format_value(v, {"share": "%", "money": "€ bn"}.get(kind, ""))
 
 
 def observable_label(results, observable: str, scenario=None) -> str:
-    """A readable name for an observable: the title of the scenario's indicator, fund or line when ``scenario``
-    is given ('SAFE loans: disbursed share'), else one recorded in ``results.meta['observables']``, else made
-    from its id ('safe.disbursed_share' → 'SAFE disbursed share')."""
-    owner, dot, rest = observable.partition(".")
-    words = rest.replace("_", " ").replace("-", " ")
-    for collection in ("indicators", "funds", "lines", "capabilities", "milestones"):
-        element = next((x for x in getattr(scenario, collection, ()) if getattr(x, "id", None) == owner), None)
-        if element is not None and getattr(element, "title", ""):
-            return f"{element.title}: {words}" if dot else str(element.title)
+    """A readable name for an observable: from the scenario's titles when given ('SAFE loans: share of the
+    envelope paid out', see :func:`sim.labels.observable_label`), else one recorded in
+    ``results.meta['observables']``, else words made from its id."""
+    from .labels import observable_label as words
+
     titles = results.meta.get("observables") if isinstance(getattr(results, "meta", None), dict) else None
-    if isinstance(titles, dict) and titles.get(observable):
+    if scenario is None and isinstance(titles, dict) and titles.get(observable):
         return str(titles[observable])
-    fund = owner
-    if dot:
-        fund = fund.upper() if len(fund) <= 5 else fund.replace("-", " ")
-        return f"{fund} {rest.replace('_', ' ').replace('-', ' ')}"
-    text = observable.replace("-", " ").replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return words(observable, scenario)
 
 
-def _fan_targets(targets) -> list[tuple[float, dt.date, str | None, float | None]]:
+def _fan_targets(targets) -> list[tuple[float, dt.date, str | None, float | None, bool]]:
     out = []
     for item in targets or ():
         if isinstance(item, dict):
             value, when, label, chance = item.get("value"), item.get("date"), item.get("label"), item.get("p_met")
+            held = bool(item.get("held", False))
         else:
             try:
                 value, when, *rest = item
             except (TypeError, ValueError):
-                raise ValueError(f"targets: found {item!r}; expected (value, date), (value, date, label) or "
-                                 f"(value, date, label, p_met)") from None
+                raise ValueError(f"targets: found {item!r}; expected (value, date), (value, date, label), "
+                                 f"(value, date, label, p_met) or (value, date, label, p_met, held)") from None
             label = rest[0] if rest else None
             chance = rest[1] if len(rest) > 1 else None
+            held = bool(rest[2]) if len(rest) > 2 else False
         when = _iso(when) if not isinstance(when, (dt.datetime, pd.Timestamp)) else pd.Timestamp(when).date()
         if when is None:
             raise ValueError(f"targets: found {item!r} without a date; expected (value, date)")
-        out.append((float(value), when, label, None if chance is None else float(chance)))
+        out.append((float(value), when, label, None if chance is None else float(chance), held))
     return out
 
 
-def plot_fan(results, observable: str, ax: Axes | None = None, targets=None, label: str | None = None) -> Axes:
+def _target_words(value: float, when: dt.date, unit: str, held: bool, nbsp: bool = False) -> str:
+    """'at least 55 % held on 31 Dec 2030' or 'at least €0.5 bn reached at any time by 31 Mar 2026'."""
+    on = _fmt_date(when, nbsp=nbsp)
+    amount = format_value(value, unit)
+    return f"at least {amount} held on {on}" if held else f"at least {amount} reached at any time by {on}"
+
+
+def plot_fan(results, observable: str, ax: Axes | None = None, targets=None, label: str | None = None,
+             unit: str | None = None) -> Axes:
     """Fan chart of a time series: the P10–P90 band, the median (P50) line and the mean (dashed) per month.
 
     Reads ``results.series``: one row per observable per month with columns ``observable, date, p10, p50, p90,
     mean`` (dates ISO strings or dates; values in the observable's unit: shares 0–1 are shown in %, fund amounts
     in € bn; months without a value are left out). Optional target markers are "at least ``value`` by ``date``":
-    a diamond at (date, value) and a dotted line to it. The title states the first target: its chance when
-    given (the target is met when the value first reaches it, at any time before the date — which a band of
-    values *at* the date cannot tell for a series that can fall again), and where the median stands on that
-    date.
+    a diamond at (date, value) and a dotted line to it. The marker's label and the title say whether the
+    target must be *reached at any time* before its date (the default: the event time is when the value first
+    reaches it) or *held on* the date (``held``: a ratio that can fall again). The title states the first
+    target's chance when given and where the median stands on that date. When a target is far below the top
+    of the band (under 5 % of it, e.g. the first €0.5 bn of a €150 bn fund), an inset zooms onto it, so the
+    threshold is read on a sensible scale.
 
     Parameters
     ----------
@@ -1244,16 +1303,20 @@ def plot_fan(results, observable: str, ax: Axes | None = None, targets=None, lab
         E.g. ``"safe.disbursed_share"`` or an indicator id such as ``"joint-procurement-share"``.
     ax : matplotlib.axes.Axes, optional
         Axes to draw into; without one a 10.5 × 5.6 in figure is created.
-    targets : sequence of (value, date[, label[, p_met]]), optional
-        Target markers; ``date`` an ISO string or a date; ``p_met`` the target's chance, for the title
-        (:func:`indicator_targets` builds these from a scenario and its results).
+    targets : sequence of (value, date[, label[, p_met[, held]]]) or of dicts with these keys, optional
+        Target markers; ``date`` an ISO string or a date; ``p_met`` the target's chance, for the title;
+        ``held`` True when the value must hold on the date (:func:`indicator_targets` builds these).
     label : str, optional
-        Name of the observable for the title and axis (default :func:`observable_label`).
+        Name of the observable for the title (default :func:`observable_label`).
+    unit : str, optional
+        Display unit: ``"%"`` (values 0–1), ``"€ bn"``, or a count such as ``"rounds"``; default from the
+        observable's name (see :func:`sim.labels.observable_unit`).
 
     Returns
     -------
     matplotlib.axes.Axes
-        The band has ``gid="band"``, the median ``gid="p50"``, the mean ``gid="mean"``, markers ``gid="target:<i>"``.
+        The band has ``gid="band"``, the median ``gid="p50"``, the mean ``gid="mean"``, markers ``gid="target:<i>"``,
+        the zoomed inset (when drawn) ``gid="zoom"``.
     """
     series = _series(results)
     available = series_observables(results)
@@ -1268,37 +1331,44 @@ def plot_fan(results, observable: str, ax: Axes | None = None, targets=None, lab
         raise ValueError(f"observable '{observable}': no month has a value in results.series")
     x = np.array([_num(d) for d in data["_date"]])
     p10, p50, p90, mean = (data[c].to_numpy(dtype=float) for c in ("p10", "p50", "p90", "mean"))
-    kind = _observable_kind(observable, np.concatenate([p10, p90, mean]))
+    unit = _unit_of(observable, np.concatenate([p10, p90, mean]), unit)
     name = label or observable_label(results, observable)
     marks = _fan_targets(targets)
     own_figure = ax is None
     if own_figure:
         ax = _new_axes(S_CURVE_SIZE)
 
-    ax.fill_between(x, p10, p90, color=BLUE, alpha=0.2, lw=0, zorder=1, gid="band",
-                    label="P10–P90: 80 % of replications inside the band")
-    ax.plot(x, p50, color=BLUE, lw=2.2, zorder=3, gid="p50", label="Median (P50)")
-    ax.plot(x, mean, color="black", lw=1.2, ls="--", zorder=3, gid="mean", label="Mean")
+    def draw(axes, legend: bool) -> None:
+        axes.fill_between(x, p10, p90, color=BLUE, alpha=0.2, lw=0, zorder=1, gid="band" if legend else None,
+                          label="P10–P90: 80 % of replications inside the band" if legend else None)
+        axes.plot(x, p50, color=BLUE, lw=2.2, zorder=3, gid="p50" if legend else None,
+                  label="Median (P50)" if legend else None)
+        axes.plot(x, mean, color="black", lw=1.2, ls="--", zorder=3, gid="mean" if legend else None,
+                  label="Mean" if legend else None)
+        for i, (value, when, text, _, held) in enumerate(marks):
+            xt = _num(when)
+            axes.plot([x[0], xt], [value, value], color=GREY, ls=":", lw=1, zorder=2)
+            axes.plot([xt], [value], marker="D", ms=8, mfc="white", mec="black", mew=1.5, ls="none", zorder=5,
+                      gid=f"target:{i}" if legend else None,
+                      label=(text or f"Target: {_target_words(value, when, unit, held)}") if legend else None)
+
+    draw(ax, True)
     first, last = data["_date"].iloc[0], data["_date"].iloc[-1]
-    for i, (value, when, text, _) in enumerate(marks):
-        xt = _num(when)
-        ax.plot([x[0], xt], [value, value], color=GREY, ls=":", lw=1, zorder=2)
-        ax.plot([xt], [value], marker="D", ms=8, mfc="white", mec="black", mew=1.5, ls="none", zorder=5,
-                gid=f"target:{i}", label=text or f"Target: at least {_value_text(value, kind)} by {_fmt_date(when)}")
+    for value, when, *_ in marks:
         first, last = min(first, when), max(last, when)
 
     if marks:
-        value, when, _, chance = marks[0]
+        value, when, _, chance, held = marks[0]
         v50 = float(np.interp(_num(when), x, p50))
         on = _fmt_date(when, nbsp=True)
+        goal = _target_words(value, when, unit, held, nbsp=True)
         if chance is not None:
-            title = (f"{name}: {_pct(chance)} chance of reaching {_value_text(value, kind)} by {on} "
-                     f"(median {_value_text(v50, kind)} on that date)")
+            title = f"{name}: {_pct(chance)} chance of {goal} (median {format_value(v50, unit)} on {on})"
         else:
-            title = f"{name}: median {_value_text(v50, kind)} on {on} against a target of {_value_text(value, kind)}"
+            title = f"{name}: median {format_value(v50, unit)} on {on}, against a target of {goal}"
     else:
-        title = (f"{name}: median {_value_text(p50[-1], kind)} by {_fmt_date(data['_date'].iloc[-1], nbsp=True)} "
-                 f"(80 % between {_value_text(p10[-1], kind)} and {_value_text(p90[-1], kind)})")
+        title = (f"{name}: median {format_value(p50[-1], unit)} by {_fmt_date(data['_date'].iloc[-1], nbsp=True)} "
+                 f"(80 % between {format_value(p10[-1], unit)} and {format_value(p90[-1], unit)})")
     ax.set_title(_wrap_title(ax, title, own_figure, left_in=0.8), loc="left", fontsize=12, fontweight="bold")
 
     span = max(_num(last) - _num(first), 1)
@@ -1310,33 +1380,66 @@ def plot_fan(results, observable: str, ax: Axes | None = None, targets=None, lab
     top = max(np.nanmax(p90) if len(p90) else 0, max((m[0] for m in marks), default=0))
     bottom = min(np.nanmin(p10) if len(p10) else 0, 0)
     ax.set_ylim(bottom, top * 1.08 if top > 0 else 1)
-    if kind == "share":
-        ax.yaxis.set_major_formatter(_PERCENT_AXIS)
-    ax.set_ylabel({"share": "Share", "money": "€ bn"}.get(kind, _shorten(name, 40)))
+    _value_axis(ax, unit)
     ax.set_xlabel("Date")
     ax.grid(color="#e0e0e0", lw=0.6, zorder=0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+    small = [m for m in marks if 0 < m[0] < 0.05 * top]
+    if small:
+        # A threshold far below the band's top sits on the axis at this scale: zoom onto it.
+        value, when = small[0][0], small[0][1]
+        inset = ax.inset_axes([0.06, 0.45, 0.38, 0.45])
+        inset.set_gid("zoom")
+        draw(inset, False)
+        x_end = _num(when) + 0.25 * max(_num(when) - x[0], 60)
+        inset.set_xlim(x[0], x_end)
+        inset.set_ylim(0, 2.5 * value)
+        _date_axis(inset, _date_of_num(x[0]), _date_of_num(x_end))
+        inset.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+        inset.xaxis.set_major_formatter(mdates.ConciseDateFormatter(inset.xaxis.get_major_locator()))
+        _value_axis(inset, unit, label=False)
+        inset.tick_params(labelsize=7.5)
+        inset.set_title(f"Zoom on the target ({format_value(value, unit)})", fontsize=8.5, loc="left")
+        inset.set_facecolor("white")
+        inset.grid(color="#e0e0e0", lw=0.5)
     _legend_below(ax, ax.get_legend_handles_labels()[0], points=26, ncol=2)
     _add_footer(ax.figure, results)
     return ax
 
 
-def indicator_targets(scenario, observable: str, results=None) -> list[tuple[float, dt.date, str, float | None]]:
-    """Markers ``(value, date, label, p_met)`` for :func:`plot_fan` from a scenario's indicator targets on
-    ``observable`` ("at least ``threshold`` by ``deadline``"); ``p_met`` from ``results`` when given, else None."""
+def _value_axis(ax: Axes, unit: str, label: bool = True) -> None:
+    """Tick labels and axis label in the display unit (shares in %, money in € bn, counts grouped)."""
+    if unit == "%":
+        ax.yaxis.set_major_formatter(_PERCENT_AXIS)
+    elif unit != "€ bn":
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(
+            lambda v, _: f"{v / 1e6:.3g} m" if abs(v) >= 1e6 else f"{v:,.0f}".replace(",", "\u202f")))
+    if label:
+        ax.set_ylabel({"%": "Share (%)", "€ bn": "€ bn"}.get(unit, unit[:1].upper() + unit[1:]))
+
+
+def indicator_targets(scenario, observable: str, results=None) -> list[dict]:
+    """Markers for :func:`plot_fan` from a scenario's indicator targets on ``observable``: dicts with ``value``,
+    ``date``, ``label``, ``p_met`` (from ``results`` when given, else None) and ``held`` (the value must hold on
+    the deadline rather than be reached at any time before it)."""
     chances = {}
     if results is not None:
         chances = dict(zip(results.targets["target"], results.targets["p_met"]))
     out = []
     for t in getattr(scenario, "targets", ()):
         if t.kind == "indicator" and t.members and t.members[0] == observable and t.threshold is not None:
-            kind = _observable_kind(observable, np.array([float(t.threshold)]))
-            label = f"Target: at least {_value_text(float(t.threshold), kind)} by {_fmt_date(t.deadline)}"
+            unit = _unit_of(observable, np.array([float(t.threshold)]), None)
+            if unit not in ("%", "€ bn"):
+                unit = observable_unit(observable, scenario)
+            held = bool(getattr(t, "at_deadline", False))
+            label = f"Target: {_target_words(float(t.threshold), t.deadline, unit, held)}"
             chance = float(chances[t.id]) if t.id in chances else None
             if chance is not None:
                 label += f" ({_pct(chance)} chance)"
-            out.append((float(t.threshold), t.deadline, label, chance))
+            out.append({"value": float(t.threshold), "date": t.deadline, "label": label, "p_met": chance,
+                        "held": held})
     return out
 
 
@@ -1358,14 +1461,16 @@ def fan_observables(results, scenario=None, limit: int = 8) -> list[str]:
 
 def _scenario_from_meta(results):
     """The run's scenario, when its file is still where the run found it (else None): for target markers."""
+    from .load import ScenarioError, load
+    from .shipped import resolve
+
     path = results.meta.get("scenario") if isinstance(getattr(results, "meta", None), dict) else None
-    if not path or not Path(path).is_file():
+    found = resolve(path) if path else None
+    if found is None:
         return None
     try:
-        from .load import load
-
-        return load(path)
-    except Exception:  # a chart must not fail because the scenario file changed since the run
+        return load(found)
+    except ScenarioError:  # a chart must not fail because the scenario file changed since the run: no markers
         return None
 
 
@@ -1502,7 +1607,7 @@ def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
                               label="Scenario: higher"))
     handles += [Line2D([], [], color="#333333", lw=0.9, marker="|", ms=7, label="95 % interval of the paired change"),
                Line2D([], [], color="#444444", ls=(0, (4, 3)), lw=0.9, label="RAG thresholds")]
-    _legend_below(ax, handles, points=52, ncol=len(handles))
+    _legend_below(ax, handles, points=52, ncol=len(handles) if own_figure else 3)  # in a page: fit its width
     if base is not None:
         _add_footer(ax.figure, base)
     return ax

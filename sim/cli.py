@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", type=int, metavar="N", default=None,
                      help="instead of a run, replay replication N and print its events")
     run.add_argument("--no-progress", action="store_true", help="never show the progress bar")
+    run.add_argument("--rows", type=_positive_int, default=None, help="show at most this many targets in the table")
+    run.add_argument("--section", default=None, help="show only the targets of this section (e.g. financing)")
+    run.add_argument("--sort", choices=["section", "p", "deadline", "id"], default="section",
+                     help="table order: by section, least likely first within it (default); p: least likely "
+                          "first; deadline; id")
     run.add_argument("--joint", action="append", metavar="T1,T2,…", default=None,
                      help="also print the probability that all these targets are met, each by its own deadline "
                           "(repeatable), e.g. --joint eddi-fully-operational,efw-operational")
@@ -118,22 +123,56 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", metavar="DIR", default="results/sweep", help="where sweep.csv goes (default results/sweep)")
     sw.add_argument("--no-progress", action="store_true", help="never show the progress bar")
 
-    rep = sub.add_parser("report", help="build a briefing (PDF, PNG pages or Markdown) from a run or a scenario",
-                         description="Build the briefing: the readiness dashboard with the targets most at risk and\n"
-                                     "what drives them, the timeline, S-curves, tornado and fan charts, the comparison,\n"
-                                     "and the assumptions behind the headline results with their sources. Given a\n"
-                                     "scenario file it runs it first; given a results directory (from `readiness run`)\n"
-                                     "it reads it. Examples:\n"
+    rep = sub.add_parser("report", help="build a briefing (PDF, PNG, HTML, Markdown or Excel) from a run or a scenario",
+                         description="Build the briefing on A4 landscape pages: page one with the headline, the\n"
+                                     "roadmap's headline targets and where action matters; then every target, the\n"
+                                     "timeline, S-curves, tornado and fan charts, the comparison, and the assumptions\n"
+                                     "with their sources. Given a scenario file it runs it first; given a results\n"
+                                     "directory (from `readiness run`) it reads it. Examples:\n"
                                      "  readiness report scenarios/baseline.yaml --out briefing.pdf\n"
-                                     "  readiness report results/baseline --format md --out briefing.md\n"
+                                     "  readiness report results/baseline --format html --out briefing.html\n"
+                                     "  readiness report results/baseline --format xlsx --out results.xlsx\n"
                                      "  readiness report scenarios/baseline.yaml --compare scenarios/delays/crm-shock.yaml",
                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    _report_arguments(rep, formats=sorted(set(REPORT_FORMATS.values())))
+
+    export = sub.add_parser("export", help="write a run's results as an Excel workbook (.xlsx)",
+                            description="Write targets, milestones, drivers, assumptions and series, with a README "
+                                        "sheet (scenario, seed, N, conventions), as one .xlsx workbook. Example:\n"
+                                        "  readiness export results/baseline --out baseline.xlsx",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    _report_arguments(export, formats=None)
+
+    tg = sub.add_parser("targets", help="list a scenario's targets: ids, deadlines and titles",
+                        description="List the targets of SCENARIO by section, with the ids that --joint, --target "
+                                    "and report commands take.")
+    tg.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
+
+    lister = sub.add_parser("list", help="list the shipped scenarios with their titles")
+    lister.add_argument("--dir", default=None,
+                        help="folder to search (default: the scenarios shipped with readiness-sim, from any folder)")
+    return parser
+
+
+REPORT_FORMATS = {".pdf": "pdf", ".png": "png", ".md": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
+
+
+def _report_arguments(rep, formats: list | None) -> None:
+    """Arguments shared by ``report`` and ``export`` (``formats=None``: the format is xlsx)."""
     rep.add_argument("source", metavar="RESULTS_DIR_OR_SCENARIO",
                      help="a results directory written by `readiness run`, or a scenario file (YAML) to run")
-    rep.add_argument("--out", metavar="FILE", default=None,
-                     help="file to write (default briefing.<format>); png pages go next to it as <name>-1.png …")
-    rep.add_argument("--format", choices=["pdf", "png", "md"], default=None,
-                     help="pdf (default), png (one image per page) or md (Markdown summary); default from --out's suffix")
+    if formats is not None:
+        rep.add_argument("--out", metavar="FILE", default=None,
+                         help="file to write (default briefing.<format>); png pages go next to it as <name>-1.png …")
+        rep.add_argument("--format", choices=sorted(set(formats)), default=None,
+                         help="pdf (default), png (one image per page), html (one self-contained file), md "
+                              "(Markdown) or xlsx (Excel workbook); default from --out's suffix")
+    else:
+        rep.add_argument("--out", metavar="FILE", default=None, help="workbook to write (default results.xlsx)")
+    rep.add_argument("--scenario", metavar="FILE", default=None,
+                     help="the run's scenario file, when it is not where the run found it (for the assumptions)")
+    rep.add_argument("--reference", metavar="RESULTS_DIR", default=None,
+                     help="an earlier forecast (results directory): page one says what changed since it")
     rep.add_argument("-n", "--iterations", type=_positive_int, default=None,
                      help="replications when running a scenario (default 2000)")
     rep.add_argument("--seed", type=_seed, default=None, help="root seed when running a scenario (default: the scenario's)")
@@ -144,10 +183,6 @@ def _parser() -> argparse.ArgumentParser:
                      help="add a paired comparison with this scenario (repeatable), run with the same seed and N")
     rep.add_argument("--no-progress", action="store_true", help="never show the progress bar")
 
-    lister = sub.add_parser("list", help="list the shipped scenarios with their titles")
-    lister.add_argument("--dir", default="scenarios", help="folder to search (default ./scenarios)")
-    return parser
-
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -156,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
-                "report": _report}[args.command](args)
+                "report": _report, "export": _export, "targets": _targets}[args.command](args)
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
 
@@ -194,6 +229,11 @@ def _run(args) -> int:
                 from .checks import did_you_mean
                 print(f"readiness: --joint: unknown target '{target}'{did_you_mean(target, known)}", file=sys.stderr)
                 return EXIT_USAGE
+    sections = list(dict.fromkeys(t.section or "other" for t in scenario.targets))
+    if args.section is not None and _norm(args.section) not in {_norm(s) for s in sections}:
+        print(f"readiness: --section: found '{args.section}'; this scenario's sections are {', '.join(sections)}",
+              file=sys.stderr)
+        return EXIT_USAGE
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     if out.exists() and not out.is_dir():
         print(f"readiness: --out: '{out}' is a file; expected a directory to write results into", file=sys.stderr)
@@ -227,7 +267,11 @@ def _run(args) -> int:
     except OSError as exc:
         print(f"readiness: cannot write results to '{out}': {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(results.summary())
+    from .tables import run_table
+
+    print(run_table(results, rows=args.rows, section=args.section, sort=args.sort))
+    if not results.funding.empty:
+        print("\n" + results.funding_summary())
     for group in joint_groups:
         from .analysis import joint_probability
 
@@ -265,21 +309,43 @@ def _validate(args) -> int:
     return status
 
 
+def _norm(section: str) -> str:
+    return str(section).lower().replace("-", " ").replace("_", " ").strip()
+
+
 def _list(args) -> int:
     import yaml
 
-    folder = Path(args.dir)
-    if not folder.is_dir():
-        print(f"readiness: no folder '{folder}'; run from the project folder or pass --dir", file=sys.stderr)
+    from .shipped import scenarios_dir
+
+    folder = Path(args.dir) if args.dir else scenarios_dir()
+    if folder is None:
+        print("readiness: the shipped scenarios are not installed with this copy; pass --dir FOLDER", file=sys.stderr)
         return EXIT_USAGE
-    for path in sorted(folder.rglob("*.yaml")):
+    if not folder.is_dir():
+        print(f"readiness: no folder '{folder}'; pass --dir with a folder of scenario files", file=sys.stderr)
+        return EXIT_USAGE
+    paths = sorted(folder.rglob("*.yaml"))
+    shown = [str(p) for p in paths]
+    width = max([len(s) for s in shown] + [20])
+    for path, text in zip(paths, shown):
         try:
             with path.open(encoding="utf-8") as fh:
                 data = yaml.safe_load(fh)
             title = data.get("title", "") if isinstance(data, dict) else ""
         except (yaml.YAMLError, OSError):
             title = "(unreadable)"
-        print(f"{str(path):<48} {title}")
+        print(f"{text:<{width}}  {title}")
+    return 0
+
+
+def _targets(args) -> int:
+    from .tables import scenario_targets_table
+
+    scenarios = _load_all([_shipped_or_given(args.scenario)])
+    if scenarios is None:
+        return EXIT_USAGE
+    print(scenario_targets_table(scenarios[0]))
     return 0
 
 
@@ -410,19 +476,62 @@ def _sweep(args) -> int:
     return 0
 
 
+def _read_results(directory: Path, what: str):
+    """Results read from ``directory``, or None after saying why not."""
+    from .results import Results
+
+    if not (directory / "run.json").is_file():
+        print(f"readiness: {what}: '{directory}' is not a results directory (no run.json); run "
+              f"`readiness run SCENARIO --out DIR` first, or pass a scenario file", file=sys.stderr)
+        return None
+    try:
+        return Results.load(directory)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"readiness: cannot read results from '{directory}': {exc}", file=sys.stderr)
+        return None
+
+
+def _shipped_or_given(path: str) -> str:
+    """``path``, or the shipped scenario it names when it does not exist here (``scenarios/baseline.yaml`` typed
+    in another folder); said on stderr, so that the reader knows which file is used."""
+    from .shipped import resolve
+
+    if Path(path).exists():
+        return path
+    found = resolve(path)
+    if found is None:
+        return path
+    print(f"readiness: '{path}' is not in this folder; using the shipped {found}", file=sys.stderr)
+    return str(found)
+
+
+def _stage(line: str) -> None:
+    """A progress line on stderr: the terminal says what it does while a briefing is built."""
+    print(f"readiness: {line}", file=sys.stderr, flush=True)
+
+
+def _export(args) -> int:
+    """``readiness export``: the report command writing an Excel workbook."""
+    if args.out and Path(args.out).suffix.lower() != ".xlsx":
+        print(f"readiness: --out '{args.out}': an export is an Excel workbook; use a name ending in .xlsx",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return _report(args)
+
+
 def _report(args) -> int:
     import os
 
     from .runner import RunInterrupted, run
 
-    source = Path(args.source)
-    suffix_format = {".pdf": "pdf", ".png": "png", ".md": "md"}.get(Path(args.out).suffix.lower()) if args.out else None
-    fmt = args.format or suffix_format or "pdf"
+    source = Path(_shipped_or_given(args.source))
+    suffix_format = REPORT_FORMATS.get(Path(args.out).suffix.lower()) if args.out else None
+    fmt = getattr(args, "format", None) or ("xlsx" if args.command == "export" else None) or suffix_format or "pdf"
     if args.out and suffix_format and suffix_format != fmt:
         print(f"readiness: --out '{args.out}' is a .{suffix_format} file but --format is {fmt}; use --out "
               f"{Path(args.out).with_suffix('.' + fmt)}", file=sys.stderr)
         return EXIT_USAGE
-    out = Path(args.out) if args.out else Path(f"briefing.{fmt}")
+    out = Path(args.out) if args.out else Path("results.xlsx" if args.command == "export" else f"briefing.{fmt}")
     if out.is_dir():
         print(f"readiness: --out: '{out}' is a directory; expected a file name such as {out / ('briefing.' + fmt)}",
               file=sys.stderr)
@@ -439,28 +548,50 @@ def _report(args) -> int:
         print(f"readiness: --out: cannot write '{out}': {exc}", file=sys.stderr)
         return EXIT_USAGE
     progress = False if args.no_progress else None
+    if fmt == "xlsx":
+        from .workbook import MissingDependency, _openpyxl
+
+        try:
+            _openpyxl()
+        except MissingDependency as exc:
+            print(f"readiness: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    reference = None
+    if args.reference is not None:
+        reference = _read_results(Path(args.reference), "--reference")
+        if reference is None:
+            return EXIT_USAGE
+    given = None
+    if args.scenario is not None:
+        given = _load_all([args.scenario])
+        if given is None:
+            return EXIT_USAGE
+        given = given[0]
 
     if source.is_dir():
-        if not (source / "run.json").is_file():
-            print(f"readiness: '{source}' is a directory without run.json, so not a results directory; run "
-                  f"`readiness run SCENARIO --out DIR` first, or pass a scenario file", file=sys.stderr)
-            return EXIT_USAGE
         if args.iterations is not None or args.seed is not None:
             print("readiness: note: -n and --seed apply only when running a scenario; the results directory is "
                   "reported as it is", file=sys.stderr)
-        from .results import Results
-
-        try:
-            results = Results.load(source)
-        except (OSError, ValueError, KeyError) as exc:
-            print(f"readiness: cannot read results from '{source}': {exc}", file=sys.stderr)
+        results = _read_results(source, "results")
+        if results is None:
             return EXIT_USAGE
+        scenario = given
+        if scenario is None:
+            # Never a briefing without its assumptions: say what is missing and how to give it.
+            from .report import scenario_of
+
+            scenario, note = scenario_of(results)
+            if scenario is None:
+                print(f"readiness: {note.replace('or name the file.', '')}or pass it with --scenario FILE.",
+                      file=sys.stderr)
+                return EXIT_USAGE
     else:
         scenarios = _load_all([source])
         if scenarios is None:
             return EXIT_USAGE
+        scenario = scenarios[0]
         try:
-            results = run(scenarios[0], n=args.iterations or 2000, seed=args.seed, jobs=args.jobs, progress=progress,
+            results = run(scenario, n=args.iterations or 2000, seed=args.seed, jobs=args.jobs, progress=progress,
                           engine=args.engine)
         except RunInterrupted as exc:
             print(f"readiness: {exc}", file=sys.stderr)
@@ -488,7 +619,8 @@ def _report(args) -> int:
     from .report import build_report
 
     try:
-        written = build_report(results, out, format=fmt, comparison=comparison)
+        written = build_report(results, out, format=fmt, comparison=comparison, scenario=scenario,
+                               reference=reference, progress=None if args.no_progress else _stage)
     except KeyboardInterrupt:
         print("readiness: interrupted while writing; no briefing was written", file=sys.stderr)
         return EXIT_INTERRUPTED

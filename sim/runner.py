@@ -20,6 +20,7 @@ import numpy as np
 from . import __version__
 from . import calendar as cal
 from .engine import ENGINES, BatchOutcome, Network, simulate_batch
+from .labels import input_labels
 from .load import load
 from .results import Results, target_times, wilson_interval
 from .sampling import Copula, Inputs, sample
@@ -163,34 +164,6 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         "shocks": [{"kind": sh.kind, "what": sh.description, "source": sh.source} for sh in scenario.shocks],
     }
     return Results.build(scenario, net, outcome, sample_names(scenario), values, meta)
-
-
-def input_labels(scenario: Scenario) -> dict[str, str]:
-    """A readable label for every input name, for driver tables and tornado charts."""
-    labels = {f"driver:{d.id}": f"{d.title} (shared factor)" for d in scenario.drivers}
-    labels |= {f"milestone:{m.id}:duration": f"Duration: {m.title}" for m in scenario.milestones}
-    for r in scenario.risks:
-        labels |= {f"risk:{r.id}:occurs": f"Risk occurs: {r.title}", f"risk:{r.id}:delay": f"Risk delay: {r.title}",
-                   f"risk:{r.id}:time": f"Risk timing: {r.title}"}
-    labels |= {s.name: f"Shock delay on {', '.join(s.affects)}" for s in scenario.shifts}
-    for r in scenario.risks:
-        labels |= {f"risk:{r.id}:cut": f"Envelope cut: {r.title}", f"risk:{r.id}:capacity_cut": f"Capacity cut: {r.title}"}
-    for f in scenario.funds:
-        labels |= {f"fund:{f.id}:envelope": f"Envelope of {f.title}", f"fund:{f.id}:growth": f"Growth of {f.title}"}
-    for m in scenario.milestones:
-        for part in m.funding:
-            labels |= {f"funding:{m.id}:{part.pool}:amount": f"Money asked by {m.title} from {part.pool}",
-                       f"funding:{m.id}:{part.pool}:lag": f"Payment lag of {m.title} ({part.pool})"}
-        labels |= {f"order:{m.id}:{o.line}:quantity": f"Units ordered by {m.title} ({o.line})" for o in m.orders}
-    for ind in scenario.indicators:
-        for role, weights in (("numerator", ind.numerator), ("denominator", ind.denominator)):
-            labels |= {f"indicator:{ind.id}:{role}:{name}": f"Weight of {name} in {ind.title}" for name, _ in weights}
-    for line in scenario.lines:
-        labels |= {f"line:{line.id}:capacity": f"Starting capacity of {line.title}",
-                   f"line:{line.id}:target": f"Target capacity of {line.title}",
-                   f"line:{line.id}:first_output": f"Time to first output of {line.title}",
-                   f"line:{line.id}:realisation": f"Realisation (real/claimed) of {line.title}"}
-    return labels
 
 
 def _progress_bar(total: int, show: bool):

@@ -100,8 +100,18 @@ def test_dashboard_has_one_bar_per_target(results):
     assert ax.get_xlim() == (0, 1)
 
 
-def test_dashboard_sorts_by_deadline_within_a_section_and_shows_it(results):
+def test_dashboard_sorts_by_probability_within_a_section_by_default(results):
     ax = charts.plot_dashboard(results)
+    bars = _bars(ax)
+    targets = results.targets.assign(y=[bars[t].get_y() for t in results.targets["target"]])
+    for _, part in targets.groupby("section"):
+        ordered = part.sort_values("y")  # top to bottom
+        assert list(ordered["p_met"]) == sorted(ordered["p_met"]), "least likely first within a section"
+    assert ax.yaxis_inverted()
+
+
+def test_dashboard_sorts_by_deadline_within_a_section_and_shows_it(results):
+    ax = charts.plot_dashboard(results, sort="deadline")
     bars = _bars(ax)
     y = {t: bar.get_y() for t, bar in bars.items()}
     assert y["alpha"] < y["beta"] < y["delta"] < y["everything"]  # top to bottom (inverted axis: smaller y on top)
@@ -282,13 +292,23 @@ def test_tornado_bars_follow_the_drivers_table(results, target):
 
 
 def test_tornado_in_days_sorts_by_the_shift(results):
-    table = drivers(results, "delta")
-    ax = charts.plot_tornado(results, "delta", metric="impact_days")
+    table = drivers(results, "beta")
+    ax = charts.plot_tornado(results, "beta", metric="impact_days")
     finite = table[np.isfinite(table["impact_days"])]
     expected = list(finite.reindex(finite["impact_days"].abs().sort_values(ascending=False).index)["input"])
     drawn = [b.get_gid()[len("driver:"):] for b in _driver_bars(ax)]
     assert drawn[: len(expected)] == expected
     assert "days" in ax.get_title(loc="left")
+
+
+def test_a_tornado_of_noise_is_a_sentence_not_a_chart(results):
+    """'delta' has a heavy tail: in days no input stands out from the noise at 300 replications (the median date
+    of the input's upper and lower decile differ by ~10 days, the noise is ~190 days), so no bars are drawn."""
+    ax = charts.plot_tornado(results, "delta", metric="impact_days")
+    assert _driver_bars(ax) == []
+    sentence = [t.get_text() for t in ax.texts if t.get_gid() == "no-drivers"]
+    assert len(sentence) == 1 and "beyond the Monte Carlo noise at 300 replications" in sentence[0].replace("\n", " ")
+    assert not ax.axison  # no empty axes with meaningless ticks
 
 
 def test_tornado_rejects_bad_arguments(results):
@@ -339,7 +359,8 @@ def test_fan_chart_draws_the_bands_and_the_target(results):
     assert float(marker.get_xdata()[0]) == pytest.approx(mdates.date2num(dt.date(2028, 9, 30)))
     assert float(marker.get_ydata()[0]) == 0.5
     title = ax.get_title(loc="left").replace("\n", " ")
-    assert "SAFE disbursed share" in title and "50 %" in title and "30\u00a0Sep\u00a02028" in title
+    assert "SAFE: share of the envelope paid out" in title and "50 %" in title and "30\u00a0Sep\u00a02028" in title
+    assert "reached at any time" in title  # not "held on": said which kind of target it is
     assert [c for c in ax.collections if c.get_gid() == "band"]
 
 

@@ -28,6 +28,8 @@ def test_notebook_is_committed_clean(path):
     assert code, "a notebook without code"
     assert all(not c.outputs and c.execution_count is None for c in code), "commit notebooks without outputs"
     assert "READINESS_NOTEBOOK_N" in code[0].source  # the suite controls N through the first cell
+    # An installed readiness-sim and its shipped scenarios: no path fiddling, no project folder needed.
+    assert not any("sys.path" in c.source or "find_root" in c.source for c in code)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

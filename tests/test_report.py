@@ -3,6 +3,7 @@ targets most at risk with their drivers, and the sources of the assumptions behi
 exit codes. Small scenarios and few replications: the layout code is the same as for the baseline."""
 
 import dataclasses
+from html.parser import HTMLParser
 import re
 
 import matplotlib
@@ -16,7 +17,8 @@ import sim  # noqa: E402
 from sim import charts  # noqa: E402
 from sim.analysis import compare_results, drivers, with_delay  # noqa: E402
 from sim.cli import main  # noqa: E402
-from sim.report import _assumption_pages, _pages, assumption_of, briefing, build_report  # noqa: E402
+from sim.report import (A4, IN_PLAY, _assumption_pages, _pages, assumption_of, briefing, build_report,  # noqa: E402
+                        headline_targets, on_track_range)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -110,61 +112,131 @@ def _pdf_pages(data: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
 
 
-def test_markdown_names_the_targets_at_risk_their_drivers_and_sources(results_dir, tmp_path):
+def _pdf_page_sizes(data: bytes) -> list[tuple[float, float]]:
+    return [(float(w), float(h)) for w, h in re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", data)]
+
+
+def test_markdown_names_the_headline_targets_where_action_matters_and_sources(results_dir, tmp_path):
     loaded = sim.Results.load(results_dir)
     out = build_report(loaded, tmp_path / "briefing.md", format="md")
     assert out == [tmp_path / "briefing.md"]
     text = out[0].read_text(encoding="utf-8")
     assert text.startswith("# Readiness briefing — Report test")
-    worst = charts.at_risk_targets(loaded, 5)
-    titles = loaded.targets.set_index("target")["title"]
-    for target in worst:
-        assert titles[target] in text
-    # The assumptions behind the headline: the sources of the top drivers of every target at risk.
+    b = briefing(loaded)
+    assert "## Where action matters" in text
+    for action in [a for a in b.actions if len(a.named)]:
+        assert action.row["title"] in text
+    # The assumptions behind the results: the sources of the main drivers of the targets where action matters.
     scenario = sim.load(loaded.meta["scenario"])
-    for target in worst:
-        for name in drivers(loaded, target).head(3)["input"]:
+    named = [a for a in b.actions if len(a.named)][:6]
+    assert named, "the test scenario has targets in play with drivers beyond the noise"
+    for action in named:
+        for name in action.named.head(3)["input"]:
             source = assumption_of(scenario, name).source
-            assert source.startswith("SRC-") and source in text, (target, name)
-    # Every target in the headline table, with probability, interval and P-dates.
+            assert source.startswith("SRC-") and source in text, (action.row["target"], name)
+    # Every target in the full table, with probability, interval and P-dates.
     for row in loaded.targets.itertuples():
         assert re.search(rf"\| {re.escape(row.title)} \| {row.deadline} \| [^|]+ % \| [^|]+ % \|", text), row.title
     assert "## Conventions" in text and loaded.meta["conventions"][:40] in text
     assert f"seed: `{loaded.meta['seed']}`" in text and "scenario_sha256" in text
 
 
-def test_drivers_in_words_skip_the_noise(results):
+def test_where_action_matters_lists_targets_in_play_with_drivers_beyond_the_noise(results):
     b = briefing(results)
-    assert len(b.at_risk) == 5
-    for item in b.at_risk:
-        assert (item.named["impact_pp"].abs() > item.named["noise"]).all()
-        words = item.words()
-        if item.named.empty:
-            assert "noise" in words
-        else:
-            assert words.startswith("Driven most by") and f"{abs(item.named['impact_pp'].iloc[0]):.0f} pp" in words
+    low, high = IN_PLAY
+    assert b.in_play == int(((results.targets["p_met"] >= low) & (results.targets["p_met"] <= high)).sum())
+    from sim.labels import lever_direction
+
+    for action in b.actions:
+        assert low <= action.row["p_met"] <= high
+        assert (action.named["impact_pp"].abs() > action.named["noise"]).all()
+        # Acting on a lever helps: a duration that is long lowers the chance, a capacity that is high raises it.
+        assert all(p * lever_direction(n) > 0 for n, p in zip(action.named["input"], action.named["impact_pp"]))
+    effects = [a.effect for a in b.actions if a.external]
+    assert effects == sorted(effects, reverse=True), "ranked by how much the main driver moves the target"
+    for action in b.actions:
+        for text, gain in action.levers():
+            assert text[0].islower() and ":" not in text.split("‘")[0][:-1], text  # a phrase, not an input name
+            assert gain > 0
 
 
-def test_pdf_has_one_page_per_chart_and_the_sources_page(results, tmp_path):
-    out = build_report(results, tmp_path / "b.pdf", at_risk=2)
+def test_headline_range_covers_the_count_and_is_reproducible(results):
+    low, count, high = on_track_range(results)
+    assert low <= count <= high
+    assert on_track_range(results) == (low, count, high)
+    assert count == int((results.targets["p_met"] >= 0.8).sum())
+    # With a single replication, nothing is known: the range spans (nearly) every target.
+    one = dataclasses.replace(results, meta={**results.meta, "iterations": 1})
+    low1, _, high1 = on_track_range(one)
+    assert high1 - low1 >= high - low
+
+
+def test_headline_targets_are_the_declared_targets_not_members_of_another():
+    text = SCENARIO + """\
+  audit-too: {title: Audit and adoption, all_of: [audit, adoption], deadline: end-2027}
+  everything: {title: Everything, all_of: [all-done, audit-too], deadline: end-2029}
+"""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "h.yaml"
+    path.write_text(text)
+    scenario = sim.load(path)
+    r = sim.run(scenario, n=50, progress=False)
+    assert list(headline_targets(r, scenario)["target"]) == ["everything"]
+    assert set(headline_targets(r)["target"]) == {"all-done", "audit-too", "everything"}
+
+
+def test_every_pdf_page_is_a4_landscape(results, tmp_path):
+    out = build_report(results, tmp_path / "b.pdf")
     data = out[0].read_bytes()
     assert data.startswith(b"%PDF")
-    fans = len(charts.series_observables(results))
-    text_pages = len(_assumption_pages(briefing(results, at_risk=2)))  # assumptions, sources, conventions, run
-    assert 1 <= text_pages <= 2
-    # dashboard, timeline, S-curves, tornadoes, fans, then the text pages
-    assert _pdf_pages(data) == 2 + 2 * 2 + fans + text_pages
+    sizes = _pdf_page_sizes(data)
+    assert len(sizes) == _pdf_pages(data) >= 4
+    for w, h in sizes:  # 297 × 210 mm in points
+        assert w == pytest.approx(A4[0] * 72, abs=0.5) and h == pytest.approx(A4[1] * 72, abs=0.5)
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_pdf_pages_in_order(results, tmp_path):
+    b = briefing(results)
+    pages = list(_pages(b))
+    charted = [a for a in b.actions if len(a.named)][:5]
+    text_pages = len(_assumption_pages(b))
+    fans = len(charts.fan_observables(results, b.scenario))
+    # page one, one dashboard page and one timeline page (few rows), S-curve and tornado per charted target,
+    # fans, then the text pages
+    assert len(pages) == 1 + 1 + 1 + 2 * len(charted) + fans + text_pages
+
+
+def test_long_dashboards_and_timelines_paginate(results):
+    from sim import report
+
+    many = results.targets.sample(n=80, replace=True, random_state=1).reset_index(drop=True)
+    many["target"] = [f"t{i}" for i in range(len(many))]
+    big = dataclasses.replace(results, targets=many)
+    b = briefing(results)
+    b.results = big
+    builders = report._dashboard_pages(b)
+    assert len(builders) >= 3
+    with charts._unmanaged_figures():
+        fig = builders[0]()
+        assert tuple(fig.get_size_inches()) == pytest.approx(A4)
+        bars = [p for ax in fig.axes for p in ax.patches if str(p.get_gid()).startswith("target:")]
+        assert 0 < len(bars) <= report.DASHBOARD_ROWS
 
 
 def test_png_pages_replace_a_longer_earlier_briefing(results, tmp_path):
     for i in range(1, 21):  # an earlier, longer briefing
         (tmp_path / f"b-{i}.png").write_bytes(b"stale")
     (tmp_path / "b-99.png").write_bytes(b"unrelated")  # not in this briefing's sequence: kept
-    pages = build_report(results, tmp_path / "b.png", format="png", at_risk=1, dpi=40)
+    pages = build_report(results, tmp_path / "b.png", format="png", dpi=40)
     assert [p.name for p in pages] == [f"b-{i}.png" for i in range(1, len(pages) + 1)]
     for path in pages:
-        assert path.read_bytes().startswith(PNG_SIGNATURE)
+        data = path.read_bytes()
+        assert data.startswith(PNG_SIGNATURE)
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        assert (width, height) == (int(A4[0] * 40), int(A4[1] * 40))  # A4 landscape at 40 dpi, never cropped
     assert sorted(tmp_path.glob("b-*.png")) == sorted(pages + [tmp_path / "b-99.png"])
 
 
@@ -187,7 +259,7 @@ def test_a_missing_scenario_file_is_said_not_hidden(results, tmp_path):
 
 
 def test_bad_format_is_a_value_error(results, tmp_path):
-    with pytest.raises(ValueError, match="pdf, png, md"):
+    with pytest.raises(ValueError, match="pdf, png, md, html, xlsx"):
         build_report(results, tmp_path / "x.doc", format="doc")
 
 
@@ -209,7 +281,7 @@ def test_cli_report_from_a_scenario_runs_it_first(scenario_file, tmp_path, capsy
 
 @pytest.mark.parametrize("args, message", [
     (["nowhere/at-all.yaml"], "does not exist"),
-    (["{tmp}"], "without run.json"),
+    (["{tmp}"], "not a results directory (no run.json)"),
     (["{scenario}", "--out", "{tmp}/x.pdf", "--format", "md"], "use --out"),
 ])
 def test_cli_report_bad_input_exits_2_without_traceback(args, message, scenario_file, tmp_path, capsys):
@@ -234,3 +306,102 @@ def test_cli_report_invalid_scenario_lists_problems(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "parsecs" in err and "Traceback" not in err
     assert not (tmp_path / "b.pdf").exists()
+
+
+# ---------------------------------------------------------------------------------------------- html, excel
+
+
+class _References(HTMLParser):
+    """Every attribute that could make a browser fetch something, and every tag name."""
+
+    FETCHING = {"src", "href", "xlink:href", "srcset", "action", "data", "poster", "background", "formaction"}
+
+    def __init__(self):
+        super().__init__()
+        self.references, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.references += [(tag, name, value or "") for name, value in attrs if name in self.FETCHING]
+
+    handle_startendtag = handle_starttag
+
+
+def test_html_is_one_self_contained_file(results, tmp_path):
+    out = build_report(results, tmp_path / "b.html", format="html")
+    assert out == [tmp_path / "b.html"] and sorted(p.name for p in tmp_path.iterdir()) == ["b.html"]
+    text = out[0].read_text(encoding="utf-8")
+    parser = _References()
+    parser.feed(text)
+    outside = [r for r in parser.references if not r[2].startswith(("#", "data:"))]
+    assert outside == [], "the briefing must not reference anything outside the file"
+    assert "link" not in parser.tags and "iframe" not in parser.tags and "img" not in parser.tags
+    assert not re.search(r"url\(\s*['\"]?(?!#|data:)", text) and "@import" not in text
+    assert "<!DOCTYPE svg" not in text  # matplotlib's SVG DOCTYPE names an external DTD
+    # Charts are inline SVG; every in-file reference points at an id that exists (ids prefixed per chart).
+    assert parser.tags.count("svg") >= 4
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    assert all(value[1:] in ids for _, _, value in parser.references if value.startswith("#"))
+    # The targets table: one row per target, sortable and filterable.
+    body = text[text.index('<table id="targets">'):]
+    body = body[: body.index("</table>")]
+    assert body.count("<tr data-section=") == len(results.targets)
+    assert 'id="filter-text"' in text and "aria-sort" in text
+    assert f"<b>{_headline_text(results)}" not in text  # the headline is its own element
+    assert 'id="headline"' in text
+
+
+def _headline_text(results):
+    from sim.report import _headline
+
+    return _headline(briefing(results))
+
+
+def test_xlsx_has_the_sheets_and_the_run(results, tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("openpyxl")
+    from sim.workbook import SHEETS
+
+    out = build_report(results, tmp_path / "r.xlsx", format="xlsx")
+    book = pd.read_excel(out[0], sheet_name=None)
+    assert list(book) == list(SHEETS)
+    assert len(book["targets"]) == len(results.targets)
+    assert book["targets"]["p_met"].tolist() == pytest.approx(results.targets["p_met"].tolist())
+    assert len(book["milestones"]) == len(results.milestones)
+    assert set(book["assumptions"]["input"]) == set(results.inputs.columns)
+    assert book["assumptions"]["source"].str.startswith("SRC-").any()
+    readme = dict(zip(book["README"]["item"], book["README"]["value"].astype(str)))
+    assert readme["Seed"] == str(results.meta["seed"]) and readme["Replications (N)"] == str(results.n)
+    assert "PERT" in readme["Conventions"]
+    assert {"target", "lever", "impact_pp"} <= set(book["drivers"].columns)
+
+
+def test_cli_export_and_report_html(results_dir, tmp_path, capsys):
+    pytest.importorskip("openpyxl")
+    assert main(["export", str(results_dir), "--out", str(tmp_path / "e.xlsx")]) == 0
+    assert (tmp_path / "e.xlsx").read_bytes()[:2] == b"PK"  # a zip: an xlsx
+    assert main(["export", str(results_dir), "--out", str(tmp_path / "e.pdf")]) == 2
+    assert main(["report", str(results_dir), "--out", str(tmp_path / "b.html")]) == 0
+    assert (tmp_path / "b.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_cli_report_fails_clearly_without_the_scenario(results, tmp_path, capsys):
+    moved = dataclasses.replace(results, meta={**results.meta, "scenario": str(tmp_path / "gone.yaml")})
+    directory = moved.save(tmp_path / "run")
+    assert main(["report", str(directory), "--out", str(tmp_path / "b.md")]) == 2
+    err = capsys.readouterr().err
+    assert "gone.yaml" in err and "--scenario" in err and "Traceback" not in err
+    assert not (tmp_path / "b.md").exists()
+    # Named, the report is built with its assumptions.
+    assert main(["report", str(directory), "--out", str(tmp_path / "b.md"), "--scenario",
+                 results.meta["scenario"]]) == 0
+    assert "SRC-" in (tmp_path / "b.md").read_text(encoding="utf-8")
+
+
+def test_reference_forecast_says_what_changed(results, tmp_path):
+    scenario = sim.load(results.meta["scenario"])
+    late = sim.run(with_delay(scenario, ["adoption"], 120), n=results.n, seed=results.meta["seed"], progress=False)
+    text = build_report(late, tmp_path / "r.md", format="md", reference=results)[0].read_text(encoding="utf-8")
+    assert "### What changed since the reference forecast" in text
+    section = text[text.index("### What changed"):]
+    assert "Regulation adopted" in section[: section.index("\n\n*")] and "→" in section
