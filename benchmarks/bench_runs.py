@@ -1,9 +1,15 @@
-"""Time the simulator: replications per second for the baseline (1 and 2 jobs) and a synthetic network.
+"""Time the simulator as ratios to a numpy floor measured in the same process.
+
+The floor is the plainest vectorised Monte Carlo of the benchmark's 100-activity network: numpy draws every
+triangular duration for all replications at once and a topological sweep takes the latest predecessor —
+no scenario, no named streams, no results. Every other figure is printed in seconds and as a multiple of it,
+so the numbers travel between machines.
 
 Usage::
 
-    python benchmarks/bench_runs.py            # 10,000 replications each (the reference numbers)
+    python benchmarks/bench_runs.py            # 10,000 replications (the reference numbers)
     python benchmarks/bench_runs.py -n 2000    # quicker
+    python benchmarks/bench_runs.py --cold     # also the first run in a fresh process with an empty JIT cache
 
 Timings are printed, never asserted: tests must not depend on the machine's speed.
 """
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,47 +32,112 @@ sys.path.insert(0, str(ROOT))
 import sim  # noqa: E402
 
 
-def synthetic_network(path: Path, activities: int = 100, seed: int = 1) -> Path:
-    """Write a random 100-activity network: triangular durations, about 2 predecessors each."""
+def network_spec(activities: int = 100, seed: int = 1) -> list[tuple[float, float, float, list[int]]]:
+    """The benchmark network: (min, mode, max) days and predecessors (about 2) per activity."""
     rng = np.random.default_rng(seed)
-    lines = ["title: Synthetic benchmark network", "start: 2026-01-01", "horizon: end-2040", "milestones:"]
+    spec = []
     for i in range(activities):
         lo = float(rng.uniform(5, 40))
         mode = lo + float(rng.uniform(0, 30))
         hi = mode + float(rng.uniform(5, 60))
         preds = sorted(set(rng.choice(i, size=min(i, 2), replace=False).tolist())) if i else []
+        spec.append((round(lo, 1), round(mode, 1), round(hi, 1), preds))
+    return spec
+
+
+def synthetic_network(path: Path, activities: int = 100, seed: int = 1) -> Path:
+    """Write the benchmark network as a scenario file."""
+    lines = ["title: Synthetic benchmark network", "start: 2026-01-01", "horizon: end-2040", "milestones:"]
+    for i, (lo, mode, hi, preds) in enumerate(network_spec(activities, seed)):
         after = f", after: [{', '.join(f'a{p:03d}' for p in preds)}]" if preds else ""
         lines.append(f"  a{i:03d}: {{title: Activity {i}{after}, "
-                     f"duration: {{triangular: {{min: {lo:.1f}, mode: {mode:.1f}, max: {hi:.1f}}}, unit: days}}, "
+                     f"duration: {{triangular: {{min: {lo}, mode: {mode}, max: {hi}}}, unit: days}}, "
                      f"source: 'assumption: benchmark'}}")
     lines.append(f"targets:\n  finish: {{title: All activities done, all_of: [{', '.join(f'a{i:03d}' for i in range(activities))}], deadline: end-2030}}")
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def timed(label: str, scenario, n: int, jobs: int) -> float:
+def numpy_floor(n: int, spec) -> float:
+    """Seconds for the plain vectorised sweep (best of three)."""
+    best = np.inf
+    for repeat in range(3):
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(repeat)
+        finish = np.empty((n, len(spec)))
+        for i, (lo, mode, hi, preds) in enumerate(spec):
+            start = finish[:, preds].max(axis=1) if preds else 0.0
+            finish[:, i] = start + rng.triangular(lo, mode, hi, n)
+        finish.max(axis=1)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def best_of(fn, repeats: int = 3) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def show(label: str, seconds: float, floor: float, n: int | None = None) -> None:
+    rate = f"{n / seconds:10,.0f} replications/s" if n else ""
+    print(f"{label:<58} {seconds:8.3f} s  {seconds / floor:8.1f} × floor  {rate}")
+
+
+def cli_wall(args: list[str], env: dict | None = None) -> float:
     t0 = time.perf_counter()
-    sim.run(scenario, n=n, seed=1, jobs=jobs, progress=False)
-    elapsed = time.perf_counter() - t0
-    print(f"{label:<44} jobs={jobs}  n={n:>6}  {elapsed:7.2f} s  {n / elapsed:8.0f} replications/s")
-    return elapsed
+    subprocess.run([sys.executable, "-m", "sim", *args], check=True, cwd=ROOT, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10_000)
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"),
-                        help="scenario to time with 1 and 2 jobs (default: the baseline)")
+                        help="scenario to time (default: the baseline)")
+    parser.add_argument("--cold", action="store_true",
+                        help="also time a first run in a fresh process with an empty compile cache")
+    parser.add_argument("--simpy", action="store_true", help="also time the SimPy reference engine (slow)")
     args = parser.parse_args()
-    print(f"readiness-sim {sim.__version__}, {os.cpu_count()} CPUs, numpy {np.__version__}")
-    baseline = sim.load(args.scenario)
-    print(f"baseline: {len(baseline.milestones)} milestones, {len(baseline.risks)} risks, {len(baseline.targets)} targets, "
-          f"{len(baseline.funds)} funds, {len(baseline.lines)} lines")
-    timed("baseline", baseline, args.n, 1)
-    timed("baseline", baseline, args.n, 2)
+    n = args.n
+    print(f"readiness-sim {sim.__version__}, {os.cpu_count()} CPUs, numpy {np.__version__}, n = {n:,}")
+    spec = network_spec()
+    floor = numpy_floor(n, spec)
+    show("numpy floor: 100-activity network, vectorised sweep", floor, floor, n)
     with tempfile.TemporaryDirectory() as tmp:
         network = sim.load(synthetic_network(Path(tmp) / "synthetic.yaml"))
-        timed("synthetic 100 activities, ~2 predecessors", network, args.n, 1)
+        sim.run(network, n=50, seed=1, progress=False)  # load compiled code once
+        show("100-activity network, sim.run end to end", best_of(
+            lambda: sim.run(network, n=n, seed=1, progress=False)), floor, n)
+        if args.simpy:
+            show("100-activity network, sim.run --engine simpy", best_of(
+                lambda: sim.run(network, n=n, seed=1, progress=False, engine="simpy"), 1), floor, n)
+    scenario = sim.load(args.scenario)
+    print(f"{Path(args.scenario).name}: {len(scenario.milestones)} milestones, {len(scenario.risks)} risks, "
+          f"{len(scenario.targets)} targets, {len(scenario.funds)} funds, {len(scenario.lines)} lines")
+    sim.run(scenario, n=50, seed=1, progress=False)
+    for jobs in (1, 2):
+        show(f"baseline, sim.run incl. results, jobs={jobs}", best_of(
+            lambda: sim.run(scenario, n=n, seed=1, jobs=jobs, progress=False, batch=n), 2), floor, n)
+    if args.simpy:
+        m = max(n // 20, 100)
+        seconds = best_of(lambda: sim.run(scenario, n=m, seed=1, progress=False, engine="simpy"), 1)
+        show(f"baseline, --engine simpy (n = {m:,}, scaled to n)", seconds * n / m, floor, n)
+    with tempfile.TemporaryDirectory() as tmp:
+        show("readiness run baseline --charts, default N, wall (warm)", cli_wall(
+            ["run", args.scenario, "--charts", "--out", str(Path(tmp) / "out")]), floor)
+        if args.cold:
+            env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "cold-cache"))
+            show("readiness run baseline --charts, default N, wall (cold: compiles)", cli_wall(
+                ["run", args.scenario, "--charts", "--out", str(Path(tmp) / "cold")], env), floor)
+            env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "cold-cache-2"))
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "import sim.engine"], check=True, env=env)
+            show("import sim.engine (numba included)", time.perf_counter() - t0, floor)
 
 
 if __name__ == "__main__":

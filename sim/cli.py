@@ -252,8 +252,12 @@ def _run(args) -> int:
 
     def extra(directory: Path) -> None:
         from .analysis import all_drivers
+        from .assumptions import assumption_register
 
-        all_drivers(results).to_csv(directory / "drivers.csv", index=False, float_format="%.6g")
+        table = all_drivers(results, top=10_000)  # every input once: the register needs them all
+        table.groupby("target", sort=False).head(10).to_csv(directory / "drivers.csv", index=False, float_format="%.6g")
+        assumption_register(scenario, results, drivers_table=table).to_csv(
+            directory / "assumptions.csv", index=False, float_format="%.6g")
         if args.charts:
             from .charts import write_charts
 

@@ -30,7 +30,7 @@ Z95 = 1.959963984540054
 QUANTILES = (0.10, 0.50, 0.80, 0.90)
 # The contract's columns first (DESIGN.md, "Results contract"), then extra columns.
 TARGET_COLUMNS = ["target", "title", "kind", "deadline", "p_met", "ci_low", "ci_high", "p10", "p50", "p80", "p90",
-                  "section", "roadmap_id", "observable", "threshold"]
+                  "section", "roadmap_id", "observable", "threshold", "constraint"]
 MILESTONE_COLUMNS = ["milestone", "title", "section", "deadline", "p_on_time", "p10", "p50", "p80", "p90", "criticality",
                      "roadmap_id", "ci_low", "ci_high"]
 
@@ -258,7 +258,8 @@ class Results:
     targets : pandas.DataFrame
         One row per target: ``target, title, kind, deadline, p_met, ci_low, ci_high, p10, p50, p80, p90``
         (P-dates as ISO dates, empty beyond the horizon), then ``section, roadmap_id`` and, for indicator
-        targets, ``observable, threshold``.
+        targets, ``observable, threshold``, then ``constraint`` (the stated constraint behind a probability of
+        exactly 0 or 1).
     milestones : pandas.DataFrame
         One row per milestone: ``milestone, title, section, deadline, p_on_time, p10, p50, p80, p90,
         criticality``, then ``roadmap_id, ci_low, ci_high``.
@@ -326,6 +327,7 @@ class Results:
             "roadmap_id": [t.roadmap_id for t in scenario.targets],
             "observable": [t.members[0] if t.kind == "indicator" else "" for t in scenario.targets],
             "threshold": [t.threshold if t.kind == "indicator" else np.nan for t in scenario.targets],
+            "constraint": [t.constraint for t in scenario.targets],  # what forces a probability of 0 or 1
         }, columns=TARGET_COLUMNS)
 
         ms = scenario.milestones
@@ -416,7 +418,7 @@ class Results:
         """Read results written by :meth:`save`."""
         d = Path(directory)
         keep = {"deadline": str, "p10": str, "p50": str, "p80": str, "p90": str, "roadmap_id": str, "observable": str,
-                "section": str}
+                "section": str, "constraint": str}
         targets, milestones = (pd.read_csv(d / name, dtype=keep, keep_default_na=False, na_values=[""])
                                for name in ("targets.csv", "milestones.csv"))
         for table in (targets, milestones):
