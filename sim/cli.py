@@ -141,15 +141,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command is None:
-        _parser().print_help()
-        return EXIT_USAGE
+    from . import workers
+
+    previous = workers.handle_sigterm()  # SIGTERM takes Ctrl-C's clean-up path; exit 143 instead of 130
     try:
-        return {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            _parser().print_help()
+            return EXIT_USAGE
+        if getattr(args, "jobs", None):
+            args.jobs, note = workers.cap_jobs(args.jobs)
+            if note:
+                print(f"readiness: {note}", file=sys.stderr)
+        code = {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
                 "report": _report}[args.command](args)
+        return workers.exit_code() if code == EXIT_INTERRUPTED else code
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a run (loading, printing): nothing half-written
+        what = "terminated" if workers.stop_signal() else "interrupted"
+        print(f"readiness: {what}; no results were written", file=sys.stderr)
+        return workers.exit_code()
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    finally:
+        workers.restore_sigterm(previous)
 
 
 def _print_problems(error) -> None:
@@ -186,8 +200,15 @@ def _run(args) -> int:
                 print(f"readiness: --joint: unknown target '{target}'{did_you_mean(target, known)}", file=sys.stderr)
                 return EXIT_USAGE
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
-    if out.exists() and not out.is_dir():
-        print(f"readiness: --out: '{out}' is a file; expected a directory to write results into", file=sys.stderr)
+    from .results import OutError, check_out
+
+    try:  # before a run of minutes, not after it; never replaces a folder this program did not write
+        check_out(out)
+    except OutError as exc:
+        print(f"readiness: --out: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"readiness: --out: cannot write results to '{out}': {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.lhs and args.precision is not None:
         print("readiness: --lhs needs a fixed number of replications; use it without --precision", file=sys.stderr)
@@ -215,7 +236,8 @@ def _run(args) -> int:
         print("readiness: interrupted while writing; no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:
-        print(f"readiness: cannot write results to '{out}': {exc}", file=sys.stderr)
+        print(f"readiness: cannot write results to '{out}': {exc if isinstance(exc, OutError) else exc.strerror or exc}",
+              file=sys.stderr)
         return EXIT_USAGE
     print(results.summary())
     for group in joint_groups:
