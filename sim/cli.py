@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", "-j", type=_positive_int, default=1,
                      help="worker processes (default 1); results are identical for any number")
     run.add_argument("--out", metavar="DIR", default=None,
-                     help="results directory (default results/<scenario name>); replaced atomically")
+                     help="results directory (default results/<scenario name>); replaced atomically, and only if "
+                          "readiness wrote it (other folders are refused, never deleted)")
     run.add_argument("--precision", type=_precision, default=None, metavar="HALF_WIDTH",
                      help="stop when every target probability's 95%% interval half-width is at most this, e.g. 0.01")
     run.add_argument("--lhs", action="store_true", help="Latin hypercube sampling (fixed number of replications)")

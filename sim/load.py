@@ -478,7 +478,8 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     raw_milestones = _section(data, "milestones", check)
     if "milestones" not in data or (not raw_milestones and not check.problems):
         check.add(("milestones",), "missing; a scenario needs at least one milestone")
-    tags_in_use = {t for m in raw_milestones.values() for t in (m.get("tags") or []) if isinstance(t, str)}
+    tags_in_use = {t for m in raw_milestones.values()
+                   for t in (m["tags"] if isinstance(m.get("tags"), list) else [m.get("tags")]) if isinstance(t, str)}
 
     drivers = [_driver(i, d, check, tags_in_use) for i, d in _section(data, "drivers", check).items()]
     fund_list = money.funds(_section(data, "funds", check), check, start, list(raw_milestones))

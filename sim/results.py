@@ -595,7 +595,8 @@ def clean_stale(out: str | Path) -> list[Path]:
         if rest.startswith("old-") and not out.exists() and _marker_entries(path) is not None:
             os.replace(path, out)  # the previous results, moved aside by a run killed before the swap ended
             continue
-        if _marker_entries(path) is not None or not any(path.iterdir()):
+        # Ours: marked, empty, or (a previous folder whose removal was cut short) result files only.
+        if _marker_entries(path) is not None or {p.name for p in path.iterdir()} <= _LEGACY:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
@@ -682,7 +683,12 @@ def _replace_dir(new: Path, out: Path) -> None:
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, old)
-        os.replace(new, out)
+        try:
+            os.replace(new, out)
+        except BaseException:  # incl. a signal between the two renames: the previous results go back
+            if not out.exists():
+                os.replace(old, out)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(new, out)
