@@ -77,17 +77,31 @@ def alive(pid):
         return False
 
 
-def start_run(scenario_file, out, *extra, driver=None):
-    command = [sys.executable, "-c", driver] if driver else [sys.executable, "-m", "sim"]
-    return subprocess.Popen(command + ["run", str(scenario_file), "-n", "10000000", "--jobs", "2", "--out", str(out),
-                                       "--no-progress", *extra],
+_STARTED: list[int] = []  # every process a test started, so that a failing test leaves none behind
+
+
+@pytest.fixture(autouse=True)
+def reap():
+    yield
+    while _STARTED:
+        pid = _STARTED.pop()
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def start_run(scenario_file, out, *extra):
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", str(scenario_file), "-n", "10000000", "--jobs", "2",
+                             "--out", str(out), "--no-progress", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    _STARTED.append(proc.pid)
+    return proc
 
 
 def wait_for_workers(proc, count=2):
     more = deadline(60)
     while more() and proc.poll() is None:
         kids = [c for c in children(proc.pid) if alive(c)]
+        _STARTED.extend(k for k in kids if k not in _STARTED)
         if len(kids) >= count:
             return kids
         time.sleep(0.05)  # polling interval, not a guess at how long start-up takes
@@ -266,6 +280,7 @@ def test_signal_during_save_keeps_previous_results(scenario_file, tmp_path, sig,
     proc = subprocess.Popen([sys.executable, "-c", SAVE_DRIVER, "run", str(scenario_file), "-n", "60", "--out",
                              str(out), "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=ROOT)
+    _STARTED.append(proc.pid)
     for line in proc.stderr:
         if line.startswith("saving"):
             break
@@ -281,6 +296,7 @@ def test_ctrl_c_during_imports_exits_130_without_traceback(tmp_path):
     # -X importtime reports each import as it finishes: the signal arrives while sim's imports are under way.
     proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "sim", "validate", "x.yaml"],
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    _STARTED.append(proc.pid)
     signalled = False
     for line in proc.stderr:
         if line.split("|")[-1].strip() == "numpy":
