@@ -279,20 +279,16 @@ def _validate(args) -> int:
 
 
 def _list(args) -> int:
-    import yaml
+    from .load import read_yaml
 
     folder = Path(args.dir)
     if not folder.is_dir():
         print(f"readiness: no folder '{folder}'; run from the project folder or pass --dir", file=sys.stderr)
         return EXIT_USAGE
     for path in sorted(folder.rglob("*.yaml")):
-        try:
-            with path.open(encoding="utf-8") as fh:
-                data = yaml.safe_load(fh)
-            title = data.get("title", "") if isinstance(data, dict) else ""
-        except (yaml.YAMLError, OSError):
-            title = "(unreadable)"
-        print(f"{str(path):<48} {title}")
+        data, problems = read_yaml(path)  # the loader's limits: a hostile file in the folder cannot hang this
+        title = data.get("title", "") if isinstance(data, dict) and not problems else "(unreadable)"
+        print(f"{str(path):<48} {title if isinstance(title, str) else '(unreadable)'}")
     return 0
 
 

@@ -123,20 +123,28 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:timestamp", re.compile(r"^[0-9]
                               list("0123456789"))
 
 
+class Unreadable(ValueError):
+    """A file that is too large or not UTF-8 text; ``line`` is where the problem is (0: the whole file)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
 def read_text(path: Path, what: str = "scenario file") -> str:
-    """The text of ``path``, refused (``ValueError`` with a readable message) when it is too large or not text."""
+    """The text of ``path``, refused (:class:`Unreadable`) when it is too large or not UTF-8 text."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ValueError(f"is {size / 1e6:.1f} MB; a {what} may be at most {MAX_FILE_BYTES / 1e6:.0f} MB")
+        raise Unreadable(f"is {size / 1e6:.1f} MB; a {what} may be at most {MAX_FILE_BYTES / 1e6:.0f} MB")
     with path.open("rb") as fh:
         raw = fh.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
     if len(raw) > MAX_FILE_BYTES:
-        raise ValueError(f"is larger than {MAX_FILE_BYTES / 1e6:.0f} MB; a {what} may be at most that")
+        raise Unreadable(f"is larger than {MAX_FILE_BYTES / 1e6:.0f} MB; a {what} may be at most that")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ValueError(f"line {line}: is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8") from None
+        raise Unreadable(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line) from None
 
 
 def _expanded_size(node, sizes: dict) -> int:
@@ -186,8 +194,8 @@ class _Reader:
         except OSError as exc:
             self.problems.append(Problem(self.name, 0, "", f"cannot be read: {exc.strerror or exc}"))
             return None
-        except ValueError as exc:
-            self.problems.append(Problem(self.name, 0, "", str(exc)))
+        except Unreadable as exc:
+            self.problems.append(Problem(self.name, exc.line, "", str(exc)))
             return None
         if bad := _FORBIDDEN.search(text):
             line = text.count("\n", 0, bad.start()) + 1
@@ -263,6 +271,12 @@ class _Reader:
 
     def _problem(self, node, path, message):
         self.problems.append(Problem(self.name, node.start_mark.line + 1, format_path(path), message))
+
+
+def read_yaml(path: str | Path) -> tuple[object, list[Problem]]:
+    """One YAML file as plain data, with the problems found, under the same limits as :func:`load`."""
+    reader = _Reader(Path(path))
+    return reader.read(), reader.problems
 
 
 def _read_with_extends(path: Path, chain: tuple[Path, ...], problems: list[Problem]):

@@ -60,8 +60,7 @@ def test_control_characters_and_nul(write, char):
 def test_not_utf8(tmp_path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes(SMALL.replace("title: Small", "title: Caf\xe9").encode("latin-1"))
-    with pytest.raises(ScenarioError, match="line 1: is not UTF-8 text"):
-        sim.load(path)
+    assert problems(path) == [f"{path}:1: is not UTF-8 text (byte 0xe9); save the file as UTF-8"]
 
 
 def test_alias_bomb_is_refused_cheaply(write):
@@ -228,3 +227,12 @@ def test_cli_exit_2_without_traceback(write, capsys):
     assert main(["validate", str(write(SMALL.replace("start: 2026-01-01", "start: 2026-02-30")))]) == 2
     err = capsys.readouterr().err
     assert "not a real date" in err and "Traceback" not in err
+
+
+def test_list_survives_hostile_files(tmp_path, capsys):
+    (tmp_path / "deep.yaml").write_text("title: x\nm: " + "[" * 5000 + "]" * 5000 + "\n")  # RecursionError before
+    (tmp_path / "nul.yaml").write_text("title: x\x00\n")
+    (tmp_path / "good.yaml").write_text(SMALL)
+    assert main(["list", "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[-1] for line in out] == ["(unreadable)", "Small", "(unreadable)"]
