@@ -415,8 +415,8 @@ class Results:
         meta = _read_meta(d / "run.json")
         keep = {"deadline": str, "p10": str, "p50": str, "p80": str, "p90": str, "roadmap_id": str, "observable": str,
                 "section": str}
-        targets = _read_table(d / "targets.csv", TARGET_COLUMNS[:11], dtype=keep, keep_default_na=False, na_values=[""])
-        milestones = _read_table(d / "milestones.csv", MILESTONE_COLUMNS[:10], dtype=keep, keep_default_na=False,
+        targets = _read_table(d / "targets.csv", TARGET_COLUMNS, dtype=keep, keep_default_na=False, na_values=[""])
+        milestones = _read_table(d / "milestones.csv", MILESTONE_COLUMNS, dtype=keep, keep_default_na=False,
                                  na_values=[""])
         for table in (targets, milestones):
             for col in keep:
@@ -438,6 +438,13 @@ class Results:
             raise ResultsError(f"{d / 'outcomes.csv.gz'}: no outcome column for target '{missing[0]}'; the files do "
                                "not belong to the same run")
         critical = _read_table(d / "criticality.csv", ["milestone"], index_col="milestone")
+        # criticality.csv has one row per milestone and one column per target: rows lost from a truncated
+        # targets.csv or milestones.csv show up as a mismatch.
+        for name, ids, expected in (("targets.csv", list(targets["target"]), [str(c) for c in critical.columns]),
+                                    ("milestones.csv", list(milestones["milestone"]), [str(i) for i in critical.index])):
+            if ids != expected:
+                raise ResultsError(f"{d / name}: found {len(ids)} rows; criticality.csv lists {len(expected)} "
+                                   f"({name[:-5]} ids differ); the file is truncated or was changed")
         series = _read_table(d / "series.csv", SERIES_COLUMNS) if (d / "series.csv").exists() else pd.DataFrame(columns=SERIES_COLUMNS)
         funding = _read_table(d / "funding.csv", FUNDING_COLUMNS) if (d / "funding.csv").exists() else pd.DataFrame(columns=FUNDING_COLUMNS)
         bottlenecks = _read_table(d / "bottlenecks.csv", ["line"], index_col="line") if (d / "bottlenecks.csv").exists() else pd.DataFrame()
@@ -614,6 +621,21 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+_META_TYPES = {
+    "title": (lambda v: isinstance(v, str), "text"),
+    "scenario": (lambda v: isinstance(v, str), "a file path"),
+    "scenario_sha256": (lambda v: isinstance(v, str), "text"),
+    "conventions": (lambda v: isinstance(v, str), "text"),
+    "engine": (lambda v: isinstance(v, str), "text"),
+    "sampling": (lambda v: isinstance(v, str), "text"),
+    "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number ≥ 0"),
+    "labels": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a mapping of text"),
+    "shocks": (lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v), "a list of objects"),
+    "wall_time_s": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    "max_half_width": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+}
+
+
 def _read_meta(path: Path) -> dict:
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
@@ -631,6 +653,10 @@ def _read_meta(path: Path) -> dict:
             dt.date.fromisoformat(str(meta.get(key)))
         except ValueError:
             problems.append(f"{key} {meta.get(key)!r} (expected an ISO date)")
+    # Optional keys the report reads: absent is fine, another type is a changed file.
+    for key, (ok, expected) in _META_TYPES.items():
+        if key in meta and meta[key] is not None and not ok(meta[key]):
+            problems.append(f"{key} {meta[key]!r} (expected {expected})")
     if problems:
         raise ResultsError(f"{path}: found " + ", ".join(problems) + "; the file is truncated or was changed")
     return meta
@@ -644,7 +670,7 @@ def _read_table(path: Path, columns, **options) -> pd.DataFrame:
         table = pd.read_csv(path, **options)
     except FileNotFoundError:
         raise ResultsError(f"{path}: missing; run the scenario again to write a complete results folder") from None
-    except (OSError, EOFError, zlib.error, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, pd.errors.ParserError) as exc:  # pandas raises all these
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ResultsError(f"{path}: cannot be read ({message}); the file is truncated or was changed") from None
     names = list(table.columns) + ([table.index.name] if table.index.name else [])

@@ -143,3 +143,45 @@ def test_byte_mutations_load_or_are_refused(tmp_path_factory, edits):
 
 def test_the_unmutated_baseline_runs():
     assert _check(BASELINE) == "ran"
+
+
+@pytest.fixture(scope="module")
+def results_folder(tmp_path_factory):
+    scenario = sim.load(ROOT / "scenarios" / "analytic" / "funding-prefinancing.yaml")
+    return sim.run(scenario, n=50, seed=1).save(tmp_path_factory.mktemp("results") / "res")
+
+
+RESULT_FILES = ["targets.csv", "milestones.csv", "run.json", "outcomes.csv.gz", "inputs.csv.gz", "criticality.csv",
+                "series.csv", "funding.csv"]
+
+
+@FUZZ
+@given(name=st.sampled_from(RESULT_FILES), op=st.sampled_from(["truncate", "overwrite", "delete", "insert"]),
+       at=st.floats(0, 1), chunk=st.sampled_from([b",", b"\n", b'"', b"nan", b"inf", b"-1", b"x", b"2026-13-01",
+                                                   b"1e400", b"\xff", b"{", b"[]"]))
+def test_corrupted_results_load_or_are_refused(results_folder, tmp_path_factory, name, op, at, chunk):
+    """Every damaged results folder is read, and briefed, or refused with a ResultsError naming the file."""
+    import shutil
+
+    from sim.report import build_report
+    from sim.results import ResultsError
+
+    folder = tmp_path_factory.mktemp("damaged") / "res"
+    shutil.copytree(results_folder, folder)
+    data = bytearray((folder / name).read_bytes())
+    i = int(at * len(data))
+    if op == "truncate":
+        del data[i:]
+    elif op == "overwrite":
+        data[i:i + len(chunk)] = chunk
+    elif op == "delete":
+        del data[i:i + 40]
+    else:
+        data[i:i] = chunk
+    (folder / name).write_bytes(bytes(data))
+    try:
+        results = sim.Results.load(folder)
+    except ResultsError as exc:
+        assert str(exc).startswith(str(folder)), exc
+        return
+    build_report(results, folder.parent / "briefing.md", format="md")
