@@ -236,3 +236,18 @@ def test_list_survives_hostile_files(tmp_path, capsys):
     assert main(["list", "--dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[-1] for line in out] == ["(unreadable)", "Small", "(unreadable)"]
+
+
+@pytest.mark.parametrize("tags", ["5", "{a: 1}", "[[x]]"])
+def test_tags_that_are_not_a_list_of_text(write, tags):
+    found = problems(write(SMALL.replace("  a: {title: A,", f"  a: {{title: A, tags: {tags},")))
+    assert any("milestones.a.tags" in p for p in found), found
+
+
+def test_malformed_scenario_writes_nothing(write, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    path = write(SMALL.replace("start: 2026-01-01", "start: 2026-02-30"))
+    assert main(["run", str(path), "-n", "20", "--no-progress"]) == 2
+    assert main(["run", str(path), "-n", "20", "--out", str(tmp_path / "deep" / "res"), "--no-progress"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
