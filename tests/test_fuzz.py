@@ -145,6 +145,32 @@ def test_the_unmutated_baseline_runs():
     assert _check(BASELINE) == "ran"
 
 
+DELAYS = {path.name: yaml.safe_load(path.read_text()) for path in sorted((ROOT / "scenarios" / "delays").glob("*.yaml"))}
+DELAY_PATHS = [(name, path) for name, tree in DELAYS.items() for path in _paths(tree)]
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES // 2, 1))
+@given(mutations=st.lists(st.tuples(st.sampled_from(["delete", "replace", "replace", "wrap", "unwrap", "rename",
+                                                     "duplicate"]),
+                                    st.sampled_from(DELAY_PATHS), NASTY), min_size=1, max_size=3))
+def test_delay_scenario_mutations_load_or_are_refused(tmp_path_factory, mutations):
+    """The same for the shipped delay scenarios: shocks, and overrides merged into the baseline they extend."""
+    name = mutations[0][1][0]
+    tree = _copy(DELAYS[name])
+    for op, (_, path), value in mutations:
+        try:
+            _get(tree, path)
+        except (KeyError, IndexError, TypeError):
+            continue
+        _mutate(tree, op, path, path, value)
+    folder = tmp_path_factory.mktemp("delays")
+    (folder / "delays").mkdir()
+    (folder / "baseline.yaml").write_bytes(RAW)  # what `extends: ../baseline.yaml` reads
+    path = folder / "delays" / name
+    path.write_text(yaml.dump(tree, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=200))
+    _check(path)
+
+
 @pytest.fixture(scope="module")
 def results_folder(tmp_path_factory):
     scenario = sim.load(ROOT / "scenarios" / "analytic" / "funding-prefinancing.yaml")
