@@ -67,6 +67,7 @@ MAX_FILE_BYTES = 4_000_000
 MAX_ALIASES = 1_000
 MAX_DEPTH = 50
 MAX_NODES = 250_000  # values after aliases are expanded (the baseline has 5,600)
+MAX_EXTENDS = 20  # files in an `extends` chain (the shipped ones: 2)
 
 # Characters YAML forbids anywhere in a stream (PyYAML's reader check, done here to name the line).
 _FORBIDDEN = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
@@ -305,6 +306,10 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...], problems: list[Probl
     if parent_path in chain or parent_path == path.resolve():
         loop = " → ".join(p.name for p in chain + (path.resolve(), parent_path))
         problems.append(Problem(file, line, "extends", f"extends loops back: {loop}"))
+        return None, reader.locs
+    if len(chain) >= MAX_EXTENDS:
+        problems.append(Problem(file, line, "extends", f"more than {MAX_EXTENDS} files extend each other in a chain; "
+                                                       "a delay scenario usually extends the baseline directly"))
         return None, reader.locs
     if parent_path.is_dir():
         problems.append(Problem(file, line, "extends", f"found '{parent_ref}', which is the folder {parent_path}; "

@@ -251,3 +251,12 @@ def test_malformed_scenario_writes_nothing(write, tmp_path, monkeypatch, capsys)
     assert main(["run", str(path), "-n", "20", "--out", str(tmp_path / "deep" / "res"), "--no-progress"]) == 2
     assert "Traceback" not in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+def test_long_extends_chain_is_refused(write, tmp_path):
+    write(SMALL, "s0.yaml")
+    for i in range(1, 1200):  # 1200 levels of recursion overflowed the stack before
+        write(f"extends: s{i - 1}.yaml\ntitle: Level {i}\n", f"s{i}.yaml")
+    found = problems(tmp_path / "s1199.yaml")
+    assert len(found) == 1 and "more than 20 files extend each other in a chain" in found[0], found
+    assert sim.load(tmp_path / "s20.yaml").title == "Level 20"
