@@ -45,9 +45,11 @@ def test_small_scenario_loads_and_runs(write):
                                          ("deadline: 2026-Q2", "deadline: 2026-02-31"),
                                          ("deadline: end-2027", "deadline: 2027-02-29")])
 def test_impossible_unquoted_dates(write, line, value):
-    found = problems(write(SMALL.replace(line, value)))
-    assert len(found) == 1 and "not a real date" in found[0], found
-    assert found[0].startswith(str(write(SMALL.replace(line, value)))) and ":" in found[0]
+    path = write(SMALL.replace(line, value))
+    found = problems(path)
+    key = line.split(":")[0]
+    assert len(found) == 1 and "not a real date" in found[0] and f"{key}: found" in found[0], found
+    assert found[0].startswith(f"{path}:{SMALL.splitlines().index(next(x for x in SMALL.splitlines() if line in x)) + 1}:")
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\ufffe"])
