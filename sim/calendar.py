@@ -22,6 +22,8 @@ DATE_FORMS = (
     "ISO date 2026-03-31, month 2026-11, quarter 2026-Q1, half 2026-H1, "
     "start-2026 (Q1), mid-2026 (Q2, ends 30 June), end-2026 (Q4)"
 )
+# Longer than any roadmap horizon by far; beyond it a duration is a typo (and 1e308 years overflowed).
+MAX_DURATION_YEARS = 1000
 DURATION_FORMS = "a number and a unit: '45 days', '6 weeks', '3 months', '1.5 years'"
 
 _UNIT_DAYS = {
@@ -130,7 +132,18 @@ def parse_duration(value: object) -> float:
     m = _DURATION.match(value.strip().lower())
     if not m or m[2] not in _UNIT_DAYS:
         raise CalendarError(f"found '{value}'; expected {DURATION_FORMS}")
-    return float(m[1]) * _UNIT_DAYS[m[2]]
+    return to_days(float(m[1]), m[2])
+
+
+def to_days(amount: float, unit: str) -> float:
+    """``amount`` of ``unit`` in days, checked: finite, and at most :data:`MAX_DURATION_YEARS` long.
+
+    The one check for every duration however it is written (``'3 months'`` or ``{value: 3, unit: months}``).
+    """
+    days = float(amount) * unit_days(unit)
+    if not math.isfinite(days) or abs(days) > MAX_DURATION_YEARS * DAYS_PER_YEAR:
+        raise CalendarError(f"found {amount:g} {unit}; expected a duration of at most {MAX_DURATION_YEARS} years")
+    return days
 
 
 def unit_days(unit: str) -> float:

@@ -14,6 +14,20 @@ ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 ID_RULE = "letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters"
 
 
+MAX_TOKEN, MAX_PATH, MAX_MESSAGE = 80, 160, 400
+_LONG_TOKEN = re.compile(r"[^\s'\",;:.\[\]{}()]{%d,}" % (MAX_TOKEN + 1))  # a run without blanks or punctuation
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` with every run of more than 80 characters without blanks or punctuation cut to 60 + ``…``, then cut in the middle
+    to at most ``limit`` characters (the end, which says what is expected, is kept)."""
+    text = _LONG_TOKEN.sub(lambda m: f"{m[0][:60]}…[{len(m[0])} characters]", str(text))
+    if len(text) > limit:
+        head = limit * 2 // 5
+        text = f"{text[:head]} … {text[-(limit - head - 3):]}"
+    return text
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a scenario file."""
@@ -22,6 +36,11 @@ class Problem:
     line: int
     path: str
     message: str
+
+    def __post_init__(self):
+        # Messages echo what was found; a 10,000-character id or value must not flood the terminal.
+        object.__setattr__(self, "path", shorten(self.path, MAX_PATH))
+        object.__setattr__(self, "message", shorten(self.message, MAX_MESSAGE))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -32,7 +51,7 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be used; ``problems`` lists every problem found."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
+        self.problems = list(dict.fromkeys(problems))  # a section checked twice reports its problems once
         super().__init__("\n".join(map(str, problems)))
 
 
@@ -129,7 +148,7 @@ def duration_number(value, unit):
             raise ValueError(f"found unit {unit!r}; expected one of {', '.join(cal.UNITS)}")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             try:
-                return float(value) * cal.unit_days(unit)
+                return cal.to_days(_plain(value), unit)  # the same checks as a plain number and '3 months'
             except cal.CalendarError as exc:
                 raise ValueError(str(exc)) from None
     try:

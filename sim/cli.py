@@ -62,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=ENGINES, default="fast",
                      help="fast (compiled, default) or simpy (the reference engine); results are identical")
     run.add_argument("--out", metavar="DIR", default=None,
-                     help="results directory (default results/<scenario name>); replaced atomically")
+                     help="results directory (default results/<scenario name>); replaced atomically, and only if "
+                          "readiness wrote it (other folders are refused, never deleted)")
     run.add_argument("--precision", type=_precision, default=None, metavar="HALF_WIDTH",
                      help="stop when every target probability's 95%% interval half-width is at most this, e.g. 0.01")
     run.add_argument("--lhs", action="store_true", help="Latin hypercube sampling (fixed number of replications)")
@@ -185,15 +186,29 @@ def _report_arguments(rep, formats: list | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command is None:
-        _parser().print_help()
-        return EXIT_USAGE
+    from . import workers
+
+    previous = workers.handle_sigterm()  # SIGTERM takes Ctrl-C's clean-up path; exit 143 instead of 130
     try:
-        return {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            _parser().print_help()
+            return EXIT_USAGE
+        if getattr(args, "jobs", None):
+            args.jobs, note = workers.cap_jobs(args.jobs)
+            if note:
+                print(f"readiness: {note}", file=sys.stderr)
+        code = {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
                 "report": _report, "export": _export, "targets": _targets}[args.command](args)
+        return workers.exit_code() if code == EXIT_INTERRUPTED else code
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a run (loading, printing): nothing half-written
+        what = "terminated" if workers.stop_signal() else "interrupted"
+        print(f"readiness: {what}; no results were written", file=sys.stderr)
+        return workers.exit_code()
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    finally:
+        workers.restore_sigterm(previous)
 
 
 def _print_problems(error) -> None:
@@ -235,8 +250,15 @@ def _run(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
-    if out.exists() and not out.is_dir():
-        print(f"readiness: --out: '{out}' is a file; expected a directory to write results into", file=sys.stderr)
+    from .results import OutError, check_out
+
+    try:  # before a run of minutes, not after it; never replaces a folder this program did not write
+        check_out(out)
+    except OutError as exc:
+        print(f"readiness: --out: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"readiness: --out: cannot write results to '{out}': {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.lhs and args.precision is not None:
         print("readiness: --lhs needs a fixed number of replications; use it without --precision", file=sys.stderr)
@@ -269,7 +291,8 @@ def _run(args) -> int:
         print("readiness: interrupted while writing; no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:
-        print(f"readiness: cannot write results to '{out}': {exc}", file=sys.stderr)
+        print(f"readiness: cannot write results to '{out}': {exc if isinstance(exc, OutError) else exc.strerror or exc}",
+              file=sys.stderr)
         return EXIT_USAGE
     from .tables import run_table
 
@@ -318,7 +341,7 @@ def _norm(section: str) -> str:
 
 
 def _list(args) -> int:
-    import yaml
+    from .load import read_yaml
 
     from .shipped import scenarios_dir
 
@@ -333,13 +356,9 @@ def _list(args) -> int:
     shown = [str(p) for p in paths]
     width = max([len(s) for s in shown] + [20])
     for path, text in zip(paths, shown):
-        try:
-            with path.open(encoding="utf-8") as fh:
-                data = yaml.safe_load(fh)
-            title = data.get("title", "") if isinstance(data, dict) else ""
-        except (yaml.YAMLError, OSError):
-            title = "(unreadable)"
-        print(f"{text:<{width}}  {title}")
+        data, problems = read_yaml(path)  # the loader's limits: a hostile file in the folder cannot hang this
+        title = data.get("title", "") if isinstance(data, dict) and not problems else "(unreadable)"
+        print(f"{text:<{width}}  {title if isinstance(title, str) else '(unreadable)'}")
     return 0
 
 

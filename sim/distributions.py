@@ -393,12 +393,31 @@ def from_spec(spec: object, number: Callable[[object, str | None], float], durat
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 
 
+# The one range check for every number a scenario gives, however it is written (plain, text such as 1.6e6,
+# or with a unit): finite and at most 1e15 in size. The largest real quantity is money in euros (~1e12);
+# anything beyond is a typo, and 1e308 overflowed to inf inside the engine and censored silently.
+MAX_MAGNITUDE = 1e15
+
+
 def _plain(value: object) -> float:
-    """A plain number (no unit). ``1.6e6`` is accepted although YAML 1.1 reads it as text."""
+    """A plain number (no unit). ``1.6e6`` is accepted although YAML 1.1 reads it as text.
+
+    Raises
+    ------
+    ValueError
+        For anything that is not a finite number of at most :data:`MAX_MAGNITUDE` in size.
+    """
     if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
         value = float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"found {value!r}; expected a number")
-    if not math.isfinite(value):
-        raise ValueError(f"found {value!r}; expected a finite number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"found {value!r}; expected a finite number" if isinstance(value, float)
+                         else f"found a number with {len(str(abs(value)))} digits; expected at most {MAX_MAGNITUDE:.0e}")
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValueError(f"found {number:g}; expected a number between {-MAX_MAGNITUDE:.0e} and {MAX_MAGNITUDE:.0e}")
+    return number

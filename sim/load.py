@@ -49,6 +49,8 @@ _DRIVER_KEYS = ("title", "factor", "applies_to", "source")
 _RISK_KEYS = ("title", "probability", "window", "delay", "affects", "freeze", "cut", "capacity_cut", "source")
 _TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "indicator", "at_least", "holds", "deadline", "section",
                 "roadmap_id", "constraint")
+# Years a scenario may span (the roadmap runs 2025–2030; anything far outside is a typo or an attack).
+MIN_YEAR, MAX_YEAR, MAX_YEARS = 1900, 2200, 100
 _SECTIONS = ("drivers", "milestones", "risks", "targets", "funds", "indicators", "lines", "capabilities")
 
 
@@ -57,6 +59,118 @@ _SECTIONS = ("drivers", "milestones", "risks", "targets", "funds", "indicators",
 
 
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+
+# Limits that make a hostile file cheap to refuse. The shipped baseline is ~130 kB, 5,600 values nested 6 deep, with
+# no aliases; these leave room for scenarios many times larger while refusing an alias bomb or a
+# 100,000-deep nesting in milliseconds instead of running out of memory or stack.
+MAX_FILE_BYTES = 4_000_000
+MAX_ALIASES = 1_000
+MAX_DEPTH = 50
+MAX_NODES = 250_000  # values after aliases are expanded (the baseline has 5,600)
+MAX_EXTENDS = 20  # files in an `extends` chain (the shipped ones: 2)
+
+# Characters YAML forbids anywhere in a stream (PyYAML's reader check, done here to name the line).
+_FORBIDDEN = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+class _Limit(yaml.YAMLError):
+    """A file refused by one of the size limits above; ``line`` is 1-based (0: the whole file)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 scalars and the size limits above.
+
+    * Only ``true``/``false`` are booleans: YAML 1.1 also reads ``on``, ``off``, ``yes``, ``no``, ``y``, ``n``
+      as booleans, which turned a milestone ``on:`` into the id ``True``.
+    * Only ``YYYY-MM-DD`` is a date: YAML 1.1 also accepts ``2025-3-1`` and times of day, which the calendar
+      grammar does not; such text stays text and the calendar check says what is accepted.
+    * No ``<<`` merge keys and ``=`` value keys: they stay plain text (and are reported as unknown keys).
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers
+                if tag.rsplit(":", 1)[-1] not in ("bool", "timestamp", "merge", "value")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.aliases = 0
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _Limit(f"more than {MAX_ALIASES} aliases (*name); scenario files are plain data",
+                             event.start_mark.line + 1)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _Limit(f"nested more than {MAX_DEPTH} levels deep", event.start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:timestamp", re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+                              list("0123456789"))
+
+
+class Unreadable(ValueError):
+    """A file that is too large or not UTF-8 text; ``line`` is where the problem is (0: the whole file)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
+def read_text(path: Path, what: str = "scenario file") -> str:
+    """The text of ``path``, refused (:class:`Unreadable`) when it is too large or not UTF-8 text."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise Unreadable(f"is {size / 1e6:.1f} MB; a {what} may be at most {MAX_FILE_BYTES / 1e6:.0f} MB")
+    with path.open("rb") as fh:
+        raw = fh.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+    if len(raw) > MAX_FILE_BYTES:
+        raise Unreadable(f"is larger than {MAX_FILE_BYTES / 1e6:.0f} MB; a {what} may be at most that")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise Unreadable(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line) from None
+
+
+def _expanded_size(node, sizes: dict) -> int:
+    """How many values ``node`` stands for once every alias is expanded; counted once per distinct node.
+
+    Raises
+    ------
+    _Limit
+        Beyond :data:`MAX_NODES`, or for an alias inside its own anchor (an endless value).
+    """
+    key = id(node)
+    if key in sizes:
+        if sizes[key] is None:
+            raise _Limit("an alias (*name) refers to the value it is part of", node.start_mark.line + 1)
+        return sizes[key]
+    sizes[key] = None  # in progress
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        total += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total += sum(_expanded_size(item, sizes) for item in node.value)
+    if total > MAX_NODES:
+        raise _Limit(f"more than {MAX_NODES:,} values once aliases are expanded", node.start_mark.line + 1)
+    sizes[key] = total
+    return total
 
 
 class _Reader:
@@ -67,41 +181,64 @@ class _Reader:
         self.name = str(path)
         self.locs: dict[Path_, tuple[str, int]] = {}
         self.problems: list[Problem] = []
+        self.nodes = 0
 
     def read(self) -> object:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_text(self.path)
         except FileNotFoundError:
             self.problems.append(Problem(self.name, 0, "", "file not found"))
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(self.name, 0, "", f"cannot be read: {exc}"))
+        except IsADirectoryError:
+            self.problems.append(Problem(self.name, 0, "", "is a folder; expected a scenario file (.yaml)"))
             return None
-        loader = yaml.SafeLoader(text)
+        except OSError as exc:
+            self.problems.append(Problem(self.name, 0, "", f"cannot be read: {exc.strerror or exc}"))
+            return None
+        except Unreadable as exc:
+            self.problems.append(Problem(self.name, exc.line, "", str(exc)))
+            return None
+        if bad := _FORBIDDEN.search(text):
+            line = text.count("\n", 0, bad.start()) + 1
+            self.problems.append(Problem(self.name, line, "", f"contains the control character U+{ord(bad[0]):04X}; "
+                                                              "scenario files are plain text"))
+            return None
+        loader = None
         try:
+            loader = _Loader(text)
             node = loader.get_single_node()
+            if node is not None:
+                _expanded_size(node, {})  # refuses an alias bomb before anything is expanded
             return None if node is None else self._walk(loader, node, ())
+        except _Limit as exc:
+            self.problems.append(Problem(self.name, exc.line, "", f"refused: {exc.message}"))
+            return None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             what = getattr(exc, "problem", None) or str(exc)
             self.problems.append(Problem(self.name, mark.line + 1 if mark else 0, "", f"not valid YAML: {what}"))
             return None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
 
     def _walk(self, loader, node, path: Path_):
-        self.locs.setdefault(path, (self.name, node.start_mark.line + 1))
+        self.nodes += 1
+        line = node.start_mark.line + 1
+        if self.nodes > MAX_NODES:
+            raise _Limit(f"more than {MAX_NODES:,} values once aliases are expanded", line)
+        if len(path) > MAX_DEPTH:  # also stops an alias that refers to its own anchor
+            raise _Limit(f"nested more than {MAX_DEPTH} levels deep (or an alias refers to itself)", line)
+        self.locs.setdefault(path, (self.name, line))
         if node.tag not in _PLAIN_TAGS:
             self._problem(node, path, f"found the YAML tag '{node.tag}'; scenario files are plain data, tags are not allowed")
             return None
         if isinstance(node, yaml.MappingNode):
             out = {}
             for key_node, value_node in node.value:
-                key = loader.construct_object(key_node, deep=True)
-                if not isinstance(key, (str, int, float, bool, dt.date)) or key is None:
-                    self._problem(key_node, path, f"found a key of type {type(key).__name__}; keys must be text")
+                key = self._key(loader, key_node, path)
+                if key is None:
                     continue
-                key = str(key) if not isinstance(key, str) else key
                 if key in out:
                     self._problem(key_node, path + (key,), f"duplicate key '{key}'; each key may appear once")
                     continue
@@ -110,10 +247,37 @@ class _Reader:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self._walk(loader, item, path + (i,)) for i, item in enumerate(node.value)]
-        return loader.construct_object(node, deep=True)
+        return self._scalar(loader, node)
+
+    def _key(self, loader, node, path: Path_) -> str | None:
+        """A mapping key as text: the key exactly as written (``2026`` stays ``'2026'``), never a list or null."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in _PLAIN_TAGS:
+            what = {"MappingNode": "mapping", "SequenceNode": "list"}.get(type(node).__name__, f"tag '{node.tag}'")
+            self._problem(node, path, f"found a key that is a {what}; keys must be text")
+            return None
+        if node.tag.endswith(":null"):
+            self._problem(node, path, f"found the key '{node.value}', which YAML reads as empty (null); keys must be "
+                                      "text (quote it if it is meant as text)")
+            return None
+        return node.value
+
+    @staticmethod
+    def _scalar(loader, node):
+        try:
+            return loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError):
+            # e.g. the unquoted date 2026-02-31: keep the text, which the calendar check then reports as
+            # "not a real date" with its key path, instead of PyYAML failing inside its constructor.
+            return node.value
 
     def _problem(self, node, path, message):
         self.problems.append(Problem(self.name, node.start_mark.line + 1, format_path(path), message))
+
+
+def read_yaml(path: str | Path) -> tuple[object, list[Problem]]:
+    """One YAML file as plain data, with the problems found, under the same limits as :func:`load`."""
+    reader = _Reader(Path(path))
+    return reader.read(), reader.problems
 
 
 def _read_with_extends(path: Path, chain: tuple[Path, ...], problems: list[Problem]):
@@ -132,21 +296,31 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...], problems: list[Probl
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data, reader.locs
+    # A broken `extends` is a file-level problem: the file's own checks would only add follow-on errors
+    # (missing start, unknown milestones …) for what the parent was meant to supply, so they are skipped.
     file, line = reader.locs.get(("extends",), (reader.name, 0))
-    if not isinstance(parent_ref, str):
-        problems.append(Problem(file, line, "extends", f"found {parent_ref!r}; expected a file path"))
-        return data, reader.locs
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        problems.append(Problem(file, line, "extends", f"found {parent_ref!r}; expected the path of a scenario file"))
+        return None, reader.locs
     parent_path = (path.parent / parent_ref).resolve()
     if parent_path in chain or parent_path == path.resolve():
         loop = " → ".join(p.name for p in chain + (path.resolve(), parent_path))
         problems.append(Problem(file, line, "extends", f"extends loops back: {loop}"))
-        return data, reader.locs
+        return None, reader.locs
+    if len(chain) >= MAX_EXTENDS:
+        problems.append(Problem(file, line, "extends", f"more than {MAX_EXTENDS} files extend each other in a chain; "
+                                                       "a delay scenario usually extends the baseline directly"))
+        return None, reader.locs
+    if parent_path.is_dir():
+        problems.append(Problem(file, line, "extends", f"found '{parent_ref}', which is the folder {parent_path}; "
+                                                       "expected a scenario file such as ../baseline.yaml"))
+        return None, reader.locs
     if not parent_path.is_file():
         problems.append(Problem(file, line, "extends", f"found '{parent_ref}', but {parent_path} does not exist"))
-        return data, reader.locs
+        return None, reader.locs
     parent, parent_locs = _read_with_extends(parent_path, chain + (path.resolve(),), problems)
     if parent is None:
-        return data, reader.locs
+        return None, reader.locs
     return _merge(parent, parent_locs, data, reader.locs)
 
 
@@ -234,6 +408,37 @@ def load_with_warnings(path: str | Path) -> tuple[Scenario, list[Problem]]:
     return scenario, check.warnings
 
 
+def _shape(data: dict, check: Checker) -> bool:
+    """Whether every section has its shape (a mapping of id → element; a list for shocks and correlations)."""
+    ok = True
+    for key in _SECTIONS + ("shocks", "correlations"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if key in ("shocks", "correlations"):
+            if not isinstance(value, list):
+                check.add((key,), f"found {_kind(value)}; expected a list")
+                ok = False
+        elif not isinstance(value, dict):
+            hint = (" or a list of elements each with an 'id'" if isinstance(value, list) else "")
+            missing = next((i for i, x in enumerate(value) if not (isinstance(x, dict) and "id" in x)), None) \
+                if isinstance(value, list) else None
+            where = (key, missing) if missing is not None else (key,)
+            found = (f"found a list whose element {missing} has no 'id'" if missing is not None
+                     else f"found {_kind(value)}")
+            check.add(where, f"{found}; expected a mapping of id → {key[:-1]}{hint}")
+            ok = False
+    return ok
+
+
+def _kind(value) -> str:
+    """How a wrong value is named in a message: its type and, when short, the value itself."""
+    names = {"str": "text", "list": "a list", "dict": "a mapping", "int": "a number", "float": "a number",
+             "bool": "true/false"}
+    name = names.get(type(value).__name__, type(value).__name__)
+    return f"{name} {value!r}" if isinstance(value, (str, int, float, bool)) else name
+
+
 def _section(data: dict, key: str, check: Checker) -> dict:
     value = data.get(key)
     if value is None:
@@ -254,6 +459,10 @@ def _section(data: dict, key: str, check: Checker) -> dict:
 
 def _build(data: dict, check: Checker, path: Path) -> Scenario:
     check.unknown_keys(data, tuple(_TOP), (), "the scenario")
+    if not _shape(data, check):
+        # A section of the wrong shape would make every reference into it look unknown (a list of funds gave
+        # 57 follow-on lines); report the shape alone, and the rest once it is fixed.
+        raise ScenarioError(check.problems)
     title = check.text(data.get("title"), ("title",), required=True)
     description = check.text(data.get("description"), ("description",)) if data.get("description") else ""
     start = horizon = None
@@ -267,8 +476,16 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
         check.add(("start",), f"found {data['start']!r}; expected an ISO date such as 2025-10-16")
     p = check.period(data.get("horizon"), ("horizon",))
     horizon = p.last if p else None
+    if start and not MIN_YEAR <= start.year <= MAX_YEAR:
+        check.add(("start",), f"found {start}; expected a start between {MIN_YEAR} and {MAX_YEAR}")
+        start = None
     if start and horizon and horizon <= start:
         check.add(("horizon",), f"found {horizon}, which is not after start {start}")
+        horizon = None
+    elif start and horizon and horizon.year - start.year > MAX_YEARS:
+        # Dates beyond the horizon are still computed (P-dates, grids); end-9999 overflowed them after validation.
+        check.add(("horizon",), f"found {data.get('horizon')}, {horizon.year - start.year} years after the start; "
+                                f"expected a horizon at most {MAX_YEARS} years after it")
         horizon = None
     seed = data.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
@@ -280,7 +497,8 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     raw_milestones = _section(data, "milestones", check)
     if "milestones" not in data or (not raw_milestones and not check.problems):
         check.add(("milestones",), "missing; a scenario needs at least one milestone")
-    tags_in_use = {t for m in raw_milestones.values() for t in (m.get("tags") or []) if isinstance(t, str)}
+    tags_in_use = {t for m in raw_milestones.values()
+                   for t in (m["tags"] if isinstance(m.get("tags"), list) else [m.get("tags")]) if isinstance(t, str)}
 
     drivers = [_driver(i, d, check, tags_in_use) for i, d in _section(data, "drivers", check).items()]
     fund_list = money.funds(_section(data, "funds", check), check, start, list(raw_milestones))
@@ -416,7 +634,10 @@ def _milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) ->
         if not m:
             check.add(path + ("status",), f"found {status!r}; expected 'done on YYYY-MM-DD'")
         else:
+            # Only YYYY-MM-DD: date.fromisoformat also takes 20250319 and 2025-W12-3, which the grammar does not.
             try:
+                if not re.match(r"^\d{4}-\d{2}-\d{2}$", m[1]):
+                    raise ValueError
                 done_on = dt.date.fromisoformat(m[1])
             except ValueError:
                 check.add(path + ("status",), f"found '{m[1]}'; expected an ISO date such as 2025-10-16 after 'done on'")
@@ -515,7 +736,10 @@ def _risk(risk_id, raw, check, start, horizon_days, milestones, tags_in_use, fun
         else:
             first = check.period(w["from"], path + ("window", "from"))
             last = check.period(w["to"], path + ("window", "to"))
-            if first and last:
+            if first and last and first.first > last.last:
+                check.add(path + ("window",), f"found from {first} to {last}: 'from' is after 'to'; expected from ≤ to")
+                ok = False
+            elif first and last:
                 lo = max(cal.day_offset(first.first, start), 0.0)
                 hi = min(cal.deadline_time(last.last, start), horizon_days)
                 if lo >= hi:

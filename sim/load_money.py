@@ -216,7 +216,9 @@ def resolve_pools(raw, path, check: Checker, fund_list: list[Fund]) -> list[str]
     out = []
     for i, name in enumerate(names):
         where = path + (i,) if not isinstance(raw, str) else path
-        if name in by_fund:
+        if not isinstance(name, str):  # e.g. [[safe/HU]]: a list is not a name (and not hashable)
+            check.add(where, f"found {name!r}; expected a fund or pool name")
+        elif name in by_fund:
             out += [p for p in by_fund[name] if p not in out]
         elif name in all_pools:
             out += [name] if name not in out else []

@@ -84,7 +84,7 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
         source = needs_source(shock, path, check, "shock")
         if kind == "risk":
             rid, occurs = shock["risk"], shock.get("occurs")
-            if rid not in risk_by_id:
+            if not isinstance(rid, str) or rid not in risk_by_id:
                 check.add(path + ("risk",), f"unknown risk {rid!r}{did_you_mean(rid, risk_by_id)}")
             elif not isinstance(occurs, bool):
                 check.add(path + ("occurs",), f"found {occurs!r}; expected true (force it to occur) or false (rule it out)")
@@ -94,7 +94,7 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
             continue
         if kind == "capacity":
             line = shock["capacity"]
-            if line not in line_ids:
+            if not isinstance(line, str) or line not in line_ids:
                 check.add(path + ("capacity",), f"unknown line {line!r}{did_you_mean(line, line_ids)}")
                 continue
             factor = _factor(shock, path, check, "a capacity factor")
@@ -106,6 +106,9 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
                 last = check.period(shock.get("to"), path + ("to",))
                 if not (first and last):
                     continue
+                if first.first > last.last:  # was a silent no-op; freeze and risk windows are refused too
+                    check.add(path, f"found from {first} to {last}: 'from' is after 'to'; expected from ≤ to")
+                    continue
                 lo, hi = max(cal.day_offset(first.first, start), 0.0), cal.deadline_time(last.last, start)
             capacity.append((line, factor, lo, hi))
             when = "" if hi == float("inf") else f" from {shock['from']} to {shock['to']}"
@@ -116,6 +119,9 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
             first = check.period(shock.get("from"), path + ("from",))
             last = check.period(shock.get("to"), path + ("to",))
             if pools and first and last:
+                if first.first > last.last:
+                    check.add(path, f"found from {first} to {last}: 'from' is after 'to'; expected from ≤ to")
+                    continue
                 lo, hi = max(cal.day_offset(first.first, start), 0.0), min(cal.deadline_time(last.last, start), horizon_days)
                 if lo >= hi:
                     check.add(path, f"found {first} to {last}, which leaves no time between the start and the horizon")

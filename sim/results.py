@@ -9,6 +9,7 @@ that quantile lies beyond the horizon.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import math
 import os
@@ -386,13 +387,22 @@ class Results:
         ``extra(directory)`` may add more files (charts) before the directory is moved into place.
 
         The directory appears complete or not at all: files go to a temporary sibling directory that is
-        renamed into place (an existing directory is replaced only once the new one is complete).
+        renamed into place (an existing directory is replaced only once the new one is complete). Only a
+        results folder this program wrote (see :func:`check_out`) is ever replaced.
+
+        Raises
+        ------
+        OutError
+            When ``out`` exists and is not a results folder written by this program, or is the current folder.
         """
         out = Path(out)
+        check_out(out, probe=False)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        clean_stale(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".partial", dir=out.parent))
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; results are meant to be shared
         try:
+            _write_marker(tmp, [])  # first, so that a stale temporary folder is recognisably ours
             self.targets.to_csv(tmp / "targets.csv", index=False, float_format="%.6g")
             self.milestones.to_csv(tmp / "milestones.csv", index=False, float_format="%.6g")
             self.outcomes.to_csv(tmp / "outcomes.csv.gz", float_format="%.6f")
@@ -407,6 +417,8 @@ class Results:
             (tmp / "run.json").write_text(json.dumps(self.meta, indent=2, default=str) + "\n")
             if extra is not None:
                 extra(tmp)
+            _write_marker(tmp, sorted(p.name for p in tmp.iterdir() if p.name != MARKER))
+            check_out(out, probe=False)  # again: the folder may have changed during a long run
             _replace_dir(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -415,23 +427,52 @@ class Results:
 
     @classmethod
     def load(cls, directory: str | Path) -> "Results":
-        """Read results written by :meth:`save`."""
+        """Read results written by :meth:`save`.
+
+        Raises
+        ------
+        ResultsError
+            Naming the file that is missing, truncated or not what :meth:`save` writes.
+        """
         d = Path(directory)
+        if not d.is_dir():
+            raise ResultsError(f"{d}: not a folder; expected a results folder written by `readiness run`")
+        meta = _read_meta(d / "run.json")
         keep = {"deadline": str, "p10": str, "p50": str, "p80": str, "p90": str, "roadmap_id": str, "observable": str,
                 "section": str, "constraint": str}
-        targets, milestones = (pd.read_csv(d / name, dtype=keep, keep_default_na=False, na_values=[""])
-                               for name in ("targets.csv", "milestones.csv"))
+        targets = _read_table(d / "targets.csv", TARGET_COLUMNS, dtype=keep, keep_default_na=False, na_values=[""])
+        milestones = _read_table(d / "milestones.csv", MILESTONE_COLUMNS, dtype=keep, keep_default_na=False,
+                                 na_values=[""])
         for table in (targets, milestones):
             for col in keep:
                 if col in table:
                     table[col] = table[col].fillna("")
-        outcomes = pd.read_csv(d / "outcomes.csv.gz", index_col="replication")
-        inputs = pd.read_csv(d / "inputs.csv.gz", index_col="replication")
-        critical = pd.read_csv(d / "criticality.csv", index_col="milestone")
-        meta = json.loads((d / "run.json").read_text())
-        series = pd.read_csv(d / "series.csv") if (d / "series.csv").exists() else pd.DataFrame(columns=SERIES_COLUMNS)
-        funding = pd.read_csv(d / "funding.csv") if (d / "funding.csv").exists() else pd.DataFrame(columns=FUNDING_COLUMNS)
-        bottlenecks = pd.read_csv(d / "bottlenecks.csv", index_col="line") if (d / "bottlenecks.csv").exists() else pd.DataFrame()
+        _check_values(d / "targets.csv", targets, ("target", "title", "kind", "deadline"), ("p_met", "ci_low", "ci_high"),
+                      ("deadline", "p10", "p50", "p80", "p90"))
+        _check_values(d / "milestones.csv", milestones, ("milestone", "title"), (), ("deadline", "p10", "p50", "p80", "p90"))
+        outcomes = _read_table(d / "outcomes.csv.gz", ["replication"], index_col="replication")
+        inputs = _read_table(d / "inputs.csv.gz", ["replication"], index_col="replication")
+        for name, table in (("outcomes.csv.gz", outcomes), ("inputs.csv.gz", inputs)):
+            numeric = table.apply(pd.to_numeric, errors="coerce")
+            if len(table) != meta["iterations"] or numeric.isna().to_numpy().any():
+                raise ResultsError(f"{d / name}: found {len(table)} rows{' with missing or non-numeric values' if len(table) == meta['iterations'] else ''}; "
+                                   f"expected {meta['iterations']} complete rows (run.json: iterations); the file is "
+                                   "truncated or was changed — run the scenario again")
+        missing = [t for t in targets["target"] if f"target:{t}" not in outcomes and f"milestone:{t}" not in outcomes]
+        if missing:
+            raise ResultsError(f"{d / 'outcomes.csv.gz'}: no outcome column for target '{missing[0]}'; the files do "
+                               "not belong to the same run")
+        critical = _read_table(d / "criticality.csv", ["milestone"], index_col="milestone")
+        # criticality.csv has one row per milestone and one column per target: rows lost from a truncated
+        # targets.csv or milestones.csv show up as a mismatch.
+        for name, ids, expected in (("targets.csv", list(targets["target"]), [str(c) for c in critical.columns]),
+                                    ("milestones.csv", list(milestones["milestone"]), [str(i) for i in critical.index])):
+            if ids != expected:
+                raise ResultsError(f"{d / name}: found {len(ids)} rows; criticality.csv lists {len(expected)} "
+                                   f"({name[:-5]} ids differ); the file is truncated or was changed")
+        series = _read_table(d / "series.csv", SERIES_COLUMNS) if (d / "series.csv").exists() else pd.DataFrame(columns=SERIES_COLUMNS)
+        funding = _read_table(d / "funding.csv", FUNDING_COLUMNS) if (d / "funding.csv").exists() else pd.DataFrame(columns=FUNDING_COLUMNS)
+        bottlenecks = _read_table(d / "bottlenecks.csv", ["line"], index_col="line") if (d / "bottlenecks.csv").exists() else pd.DataFrame()
         return cls(targets, milestones, outcomes, inputs, critical, meta, series, funding, bottlenecks)
 
     # ------------------------------------------------------------------------------------------ display
@@ -479,12 +520,226 @@ class Results:
         return head + shown.to_html(index=False, float_format=lambda x: f"{x:.0%}")
 
 
+class ResultsError(ValueError):
+    """A results folder that cannot be read; the message names the broken file and what is wrong with it."""
+
+
+class OutError(FileExistsError):
+    """A results folder that may not be written: it holds files this program did not write, or is in use."""
+
+
+# Every results folder this program writes holds this file: JSON naming the program and every entry it wrote.
+# A folder is replaced only when it has the marker and nothing beyond the listed entries, so a mistyped --out
+# (a home folder, a project folder, `.`) is refused instead of deleted.
+MARKER = ".readiness-results"
+
+
+def _write_marker(directory: Path, entries: list[str]) -> None:
+    from . import __version__
+
+    (directory / MARKER).write_text(json.dumps({"written_by": "readiness-sim", "version": __version__,
+                                                "entries": entries}, indent=1) + "\n")
+
+
+# What results folders held before the marker existed: such a folder, with these files only and a run.json
+# written by this program, is still recognised (and replaced) as a results folder.
+_LEGACY = {"targets.csv", "milestones.csv", "outcomes.csv.gz", "inputs.csv.gz", "criticality.csv", "series.csv",
+           "funding.csv", "bottlenecks.csv", "drivers.csv", "run.json"}
+
+
+def _marker_entries(directory: Path) -> list[str] | None:
+    """The entries a results folder's marker lists, or None if it has no valid marker."""
+    if not (directory / MARKER).exists():
+        present = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
+        try:
+            meta = json.loads((directory / "run.json").read_text())
+        except (OSError, ValueError):
+            return None
+        legacy = isinstance(meta, dict) and "package_version" in meta and "scenario_sha256" in meta
+        return sorted(present) if legacy and present <= _LEGACY else None
+    try:
+        marker = json.loads((directory / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(marker, dict) or marker.get("written_by") != "readiness-sim" or \
+            not isinstance(marker.get("entries"), list):
+        return None
+    return [e for e in marker["entries"] if isinstance(e, str)]
+
+
+def check_out(out: str | Path, probe: bool = True) -> Path:
+    """Check, before a run of minutes, that results can be written to ``out``.
+
+    ``out`` may not exist yet (its parent is created), may be an empty folder, or a results folder written
+    by this program with nothing added to it. With ``probe``, a temporary folder is created and removed
+    beside ``out`` to prove that the parent is writable.
+
+    Raises
+    ------
+    OutError
+        ``out`` is a file, the current folder (or holds it), a folder this program did not write, or a
+        results folder with files added by someone else — nothing is deleted.
+    OSError
+        The parent cannot be created or written.
+    """
+    out = Path(out)
+    full = out.resolve()
+    here = Path.cwd().resolve()
+    if full == here or full in here.parents:
+        raise OutError(f"'{out}' is the current folder or contains it; expected a new or results folder, e.g. "
+                       f"results/{here.name}")
+    if full.is_file() or (full.exists() and not full.is_dir()):
+        raise OutError(f"'{out}' is a file; expected a folder to write results into")
+    if full.is_dir():
+        present = sorted(p.name for p in full.iterdir())
+        entries = _marker_entries(full)
+        if present and entries is None:
+            raise OutError(f"'{out}' exists and is not a results folder written by readiness (no {MARKER} file); "
+                           "it is left as it is — choose another --out, or empty or remove it yourself")
+        foreign = [name for name in present if name != MARKER and name not in (entries or [])]
+        if present and foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise OutError(f"'{out}' is a results folder, but holds files readiness did not write ({shown}); it is "
+                           "left as it is — move them away, or choose another --out")
+    if probe:
+        full.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tempfile.mkdtemp(prefix=f".{full.name}.{os.getpid()}.", suffix=".partial", dir=full.parent))
+    return out
+
+
+def clean_stale(out: str | Path) -> list[Path]:
+    """Remove the temporary folders that runs writing ``out`` left behind when they were killed.
+
+    Only folders named as :meth:`Results.save` names them, marked as ours (or still empty), and whose
+    process is gone are touched. If a run was killed between moving the previous results aside and moving
+    the new ones in, the previous results are moved back. Returns what was removed.
+    """
+    out = Path(out)
+    parent, name = out.parent, out.name
+    removed = []
+    if not parent.is_dir():
+        return removed
+    for path in sorted(parent.glob(f".{glob.escape(name)}.*")):
+        rest = path.name[len(name) + 2:]
+        pid_text = rest.split(".")[0] if rest.endswith(".partial") else rest[4:] if rest.startswith("old-") else ""
+        if not pid_text.isdigit() or not path.is_dir() or _process_alive(int(pid_text)):
+            continue
+        if rest.startswith("old-") and not out.exists() and _marker_entries(path) is not None:
+            os.replace(path, out)  # the previous results, moved aside by a run killed before the swap ended
+            continue
+        # Ours: marked, empty, or (a previous folder whose removal was cut short) result files only.
+        if _marker_entries(path) is not None or {p.name for p in path.iterdir()} <= _LEGACY:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process: leave its folder alone
+    return True
+
+
+_META_TYPES = {
+    "title": (lambda v: isinstance(v, str), "text"),
+    "scenario": (lambda v: isinstance(v, str), "a file path"),
+    "scenario_sha256": (lambda v: isinstance(v, str), "text"),
+    "conventions": (lambda v: isinstance(v, str), "text"),
+    "engine": (lambda v: isinstance(v, str), "text"),
+    "sampling": (lambda v: isinstance(v, str), "text"),
+    "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number ≥ 0"),
+    "labels": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()), "a mapping of text"),
+    "shocks": (lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v), "a list of objects"),
+    "wall_time_s": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    "max_half_width": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+}
+
+
+def _read_meta(path: Path) -> dict:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing; a results folder written by `readiness run` has run.json") from None
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{path}: not valid JSON ({exc}); the file is truncated or was changed") from None
+    if not isinstance(meta, dict):
+        raise ResultsError(f"{path}: found {type(meta).__name__}; expected a JSON object with the run's metadata")
+    problems = []
+    if isinstance(meta.get("iterations"), bool) or not isinstance(meta.get("iterations"), int) or meta["iterations"] < 1:
+        problems.append(f"iterations {meta.get('iterations')!r} (expected a whole number ≥ 1)")
+    for key in ("start", "horizon"):
+        try:
+            dt.date.fromisoformat(str(meta.get(key)))
+        except ValueError:
+            problems.append(f"{key} {meta.get(key)!r} (expected an ISO date)")
+    # Optional keys the report reads: absent is fine, another type is a changed file.
+    for key, (ok, expected) in _META_TYPES.items():
+        if key in meta and meta[key] is not None and not ok(meta[key]):
+            problems.append(f"{key} {meta[key]!r} (expected {expected})")
+    if problems:
+        raise ResultsError(f"{path}: found " + ", ".join(problems) + "; the file is truncated or was changed")
+    return meta
+
+
+def _read_table(path: Path, columns, **options) -> pd.DataFrame:
+    """A CSV (optionally gzip) file with the given ``columns`` at least, or a ResultsError naming it."""
+    import zlib
+
+    try:
+        table = pd.read_csv(path, **options)
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing; run the scenario again to write a complete results folder") from None
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, pd.errors.ParserError) as exc:  # pandas raises all these
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ResultsError(f"{path}: cannot be read ({message}); the file is truncated or was changed") from None
+    names = list(table.columns) + ([table.index.name] if table.index.name else [])
+    absent = [c for c in columns if c not in names]
+    if absent:
+        raise ResultsError(f"{path}: no column {', '.join(absent)}; expected a file written by `readiness run`")
+    return table
+
+
+def _check_values(path: Path, table: pd.DataFrame, text_columns, probability_columns, date_columns) -> None:
+    """Rows cut short (a file truncated mid-row) leave empty, non-numeric or half dates in required columns."""
+    for col in date_columns:
+        for row, value in enumerate(table[col]):
+            try:
+                if value != "":
+                    dt.date.fromisoformat(value)
+            except (TypeError, ValueError):
+                raise ResultsError(f"{path}:{row + 2}: {col}: found {value!r}; expected an ISO date or nothing "
+                                   "(the file is truncated or was changed)") from None
+    for col in text_columns:
+        if (table[col].astype(str).str.len() == 0).any():
+            row = int(np.flatnonzero(table[col].astype(str).str.len().to_numpy() == 0)[0]) + 2
+            raise ResultsError(f"{path}:{row}: empty {col}; the file is truncated or was changed")
+    for col in probability_columns:
+        values = pd.to_numeric(table[col], errors="coerce")
+        bad = values.isna() | (values < 0) | (values > 1)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ResultsError(f"{path}:{row + 2}: {col}: found {table[col].iloc[row]!r}; expected a probability "
+                               "from 0 to 1 (the file is truncated or was changed)")
+        table[col] = values
+
+
 def _replace_dir(new: Path, out: Path) -> None:
     """Move the complete directory ``new`` to ``out``, replacing an existing ``out`` as late as possible."""
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, old)
-        os.replace(new, out)
+        try:
+            os.replace(new, out)
+        except BaseException:  # incl. a signal between the two renames: the previous results go back
+            if not out.exists():
+                os.replace(old, out)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(new, out)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, workers
 from . import calendar as cal
 from .engine import ENGINES, BatchOutcome, Network, simulate_batch
 from .labels import input_labels
@@ -109,7 +109,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
 
     started = time.perf_counter()
     outcome_parts, input_parts = [], []
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint) if jobs > 1 else None
+    pool = workers.pool(jobs) if jobs > 1 else None  # workers die with this process, at most one per CPU
     bar = _progress_bar(n, progress)
     try:
         first = 0
@@ -128,7 +128,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
                 break
     except KeyboardInterrupt:
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            workers.stop(pool)
             pool = None
         raise RunInterrupted("interrupted by the user; no results were written") from None
     finally:

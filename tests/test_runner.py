@@ -125,7 +125,7 @@ def test_cli_run_writes_results_atomically(write, tmp_path, capsys):
     assert main(["run", str(path), "-n", "300", "--seed", "7", "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "P(met)" in printed and "All" in printed
-    assert sorted(p.name for p in out.iterdir()) == ["assumptions.csv", "criticality.csv", "drivers.csv", "inputs.csv.gz", "milestones.csv", "outcomes.csv.gz", "run.json", "targets.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".readiness-results", "assumptions.csv", "criticality.csv", "drivers.csv", "inputs.csv.gz", "milestones.csv", "outcomes.csv.gz", "run.json", "targets.csv"]
     meta = json.loads((out / "run.json").read_text())
     assert meta["seed"] == 7 and meta["iterations"] == 300 and len(meta["scenario_sha256"]) == 64
     targets = pd.read_csv(out / "targets.csv")

@@ -1,0 +1,162 @@
+"""Worker processes that die with their parent, and SIGTERM handled like Ctrl-C.
+
+A run with ``jobs > 1`` hands chunks of replications to a process pool. Three faults used to leave processes
+or files behind (issue 11):
+
+* the main process killed (SIGTERM, SIGKILL): the workers were orphaned and kept computing;
+* SIGTERM: Python's default action ends the process at once, skipping the clean-up that Ctrl-C gets;
+* ``--jobs 999``: 999 processes on a 2-core machine.
+
+Here each worker asks the kernel to kill it when its parent dies (Linux ``PR_SET_PDEATHSIG``) and, on every
+platform, a watchdog thread ends it when the parent is gone; :func:`handle_sigterm` turns SIGTERM into
+:class:`Terminated`, a ``KeyboardInterrupt``, so every path that cleans up after Ctrl-C (no partial results,
+temporary folders removed, pool stopped) also runs for it; :func:`cap_jobs` limits workers to the CPUs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_SECONDS = 0.5
+_stop_signal: int | None = None
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM; raised in the main thread like Ctrl-C's ``KeyboardInterrupt``."""
+
+
+def handle_sigterm():
+    """From now on, SIGTERM raises :class:`Terminated` in the main thread.
+
+    Returns the previous handler for :func:`restore_sigterm` (None outside the main thread, where Python
+    does not allow signal handlers; SIGTERM then keeps its default action).
+    """
+    global _stop_signal
+    _stop_signal = None
+
+    owner = os.getpid()
+
+    def on_sigterm(signum, frame):
+        global _stop_signal
+        if os.getpid() != owner:  # a forked worker that has not yet reset the handler it inherited: just end
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        _stop_signal = signum
+        raise Terminated(f"terminated by signal {signum}")
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def restore_sigterm(previous) -> None:
+    """Put back the SIGTERM handler :func:`handle_sigterm` replaced (so that library callers keep theirs)."""
+    if previous is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_signal() -> int | None:
+    """The signal that stopped this process (``signal.SIGTERM``), or None (Ctrl-C or not stopped)."""
+    return _stop_signal
+
+
+def exit_code() -> int:
+    """Shell convention for a run stopped by a signal: 128 + its number (130 for Ctrl-C, 143 for SIGTERM)."""
+    return 128 + (_stop_signal or signal.SIGINT)
+
+
+def cpu_count() -> int:
+    """CPUs this process may use (its affinity mask where the platform has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_jobs(jobs: int) -> tuple[int, str]:
+    """``jobs`` capped at the number of CPUs, and a note saying so (empty when not capped).
+
+    More processes than CPUs only add memory and start-up time: the work is CPU-bound.
+    """
+    cpus = cpu_count()
+    if jobs <= cpus:
+        return jobs, ""
+    return cpus, f"note: --jobs {jobs} is more than the {cpus} CPUs available; using {cpus} worker processes"
+
+
+def pool(jobs: int) -> ProcessPoolExecutor:
+    """A process pool of at most :func:`cpu_count` workers that die with this process."""
+    return ProcessPoolExecutor(max_workers=min(jobs, cpu_count()), initializer=_init_worker,
+                               initargs=(os.getpid(),))
+
+
+def stop(executor: ProcessPoolExecutor) -> None:
+    """Stop ``executor`` now: cancel what is queued and end the workers in the middle of their chunk.
+
+    ``shutdown(cancel_futures=True)`` alone lets running chunks finish, and the interpreter waits for them
+    at exit, so Ctrl-C or SIGTERM took as long as a chunk.
+    """
+    # Private attributes, stable since Python 3.8: the pool keeps no public handle on its processes.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    call_queue = getattr(executor, "_call_queue", None)
+    if call_queue is not None:
+        # Chunks still in the pipe to dead workers would block the queue's feeder thread, and exit waits for it.
+        call_queue.cancel_join_thread()
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def _init_worker(parent: int) -> None:
+    # A forked worker inherits the parent's SIGTERM handler; terminate() must simply end it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The parent stops the pool on Ctrl-C; the worker must not raise KeyboardInterrupt mid-chunk itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` ends, even by SIGKILL."""
+    direct = os.getppid() == parent
+    if direct and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still applies
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+    threading.Thread(target=_watch, args=(parent, direct), name="die-with-parent", daemon=True).start()
+
+
+def _watch(parent: int, direct: bool) -> None:
+    while True:
+        time.sleep(_WATCH_SECONDS)
+        if (os.getppid() != parent) if direct else not _alive(parent):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else (pid reused): treat the parent as gone
+        return False
+    return True
+
+
+__all__ = ["Terminated", "cap_jobs", "cpu_count", "exit_code", "handle_sigterm", "pool", "restore_sigterm", "stop",
+           "stop_signal"]
