@@ -311,7 +311,7 @@ def _run(args) -> int:
               f"{results.meta['max_half_width']:.4f} (asked ≤ {args.precision}).")
     money = "".join(f", {name}" for name, table in (("series.csv", results.series), ("funding.csv", results.funding),
                                                     ("bottlenecks.csv", results.bottlenecks)) if not table.empty)
-    print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv{money}, run.json, "
+    print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv, assumptions.csv{money}, run.json, "
           f"outcomes.csv.gz, inputs.csv.gz{', charts' if args.charts else ''}) in {results.meta['wall_time_s']:.1f} s.")
     return 0
 

@@ -556,9 +556,22 @@ def _page_one(b: Briefing) -> Figure:
         w.text(x, y, head, 8, "bold", colour="#444444")
     y += 0.08
     fig.add_artist(_rule(w, left, y, col_w))
-    for row in b.headline.itertuples(index=False):
+    foot = ("Chance: share of replications meeting the deadline (any time on that day); small print: its 95 % "
+            "interval (Monte Carlo noise only). P50: the date by which half the replications are done. Lever: "
+            "moving that input from its worst to its best 10 % of replications changes the chance by up to this "
+            "many percentage points.")
+    foot_lines = _wrap(foot, col_w, 7.5, lines=4)
+    # the table ends where the foot note (under it) still fits above the page footer
+    table_end = A4[1] - 0.5 - 0.3 - 0.14 * len(foot_lines)
+    rows = list(b.headline.itertuples(index=False))
+    for shown_rows, row in enumerate(rows):
         lines = _wrap(row.title, x_by - x_title - 0.1, 8.5, 2)
         height = 0.155 * len(lines) + 0.11
+        if y + height > table_end:  # no room: say how many more there are instead of overprinting the foot
+            w.text(x_title, y + 0.2, f"+ {len(rows) - shown_rows} more headline target"
+                   f"{'s' if len(rows) - shown_rows > 1 else ''}: see the dashboard pages", 8, colour="#555555")
+            y += 0.3
+            break
         status = rag_status(float(row.p_met), b.thresholds)
         w.box(x_status, y + 0.06, 0.64, height - 0.08, charts.RAG_COLOURS[status])
         w.text(x_status + 0.32, y + 0.06 + (height - 0.08) / 2, status, 7, "bold",
@@ -623,13 +636,9 @@ def _page_one(b: Briefing) -> Figure:
             change = f": {_pct(then)} → {_pct(now)}"  # the numbers are what matters: only the title is cut
             w.text(x0, y, shorten(title, _chars(right_w, 7.5) - len(change)) + change, 7.5)
 
-    # Foot: how to read.
-    foot = ("Chance: share of replications meeting the deadline (any time on that day); small print: its 95 % "
-            "interval (Monte Carlo noise only). P50: the date by which half the replications are done. Lever: "
-            "moving that input from its worst to its best 10 % of replications changes the chance by up to this "
-            "many percentage points.")
-    y = min(bottom_left + 0.3, A4[1] - 0.75)
-    for line in _wrap(foot, col_w, 7.5, lines=4):  # under the left column: the right one may run lower
+    # Foot: how to read (under the left column: the right one may run lower).
+    y = bottom_left + 0.3
+    for line in foot_lines:
         w.text(left, y, line, 7.5, colour="#555555")
         y += 0.14
     charts._add_footer(fig, r)

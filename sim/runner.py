@@ -12,7 +12,6 @@ import platform
 import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,7 @@ def _ignore_sigint() -> None:
 
 
 def _simulate_chunk(net: Network, inputs: Inputs, engine: str = "fast") -> BatchOutcome:
-    return simulate_batch(net, inputs, engine=engine)
+    return simulate_batch(net, inputs, engine=engine, threads=1)  # one thread per worker process
 
 
 def _split(inputs: Inputs, parts: int) -> list[Inputs]:

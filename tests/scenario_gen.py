@@ -84,7 +84,7 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
                 extra += f", ramp: {{after: [{rng.randint(60, 200)} days, {rng.randint(250, 600)} days], share: [0.4, 1.0]}}"
                 if rng.random() < 0.6:
                     extra += f", trigger: {rng.choice(plain)}"
-                    extra += f", first_output: {{uniform: {{min: 10, max: 120}}, unit: days}}"
+                    extra += ", first_output: {uniform: {min: 10, max: 120}, unit: days}"
                 if k > 0 and rng.random() < 0.5:
                     extra += f", workforce: {{line: l0, workers: {rng.randint(20, 200)}}}"
             if rng.random() < 0.5:

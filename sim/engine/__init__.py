@@ -73,9 +73,15 @@ class Observer:
         self.net = net
         self.money, self.production = money, production
         self.money_names = money.names() if money else set()
+        self._memo: dict = {}
 
     def value(self, name: str, t) -> np.ndarray:
-        return (self.money if name in self.money_names else self.production).value(name, t)
+        """``name`` at times ``t`` (remembered: targets, gates and series ask for the same grids again)."""
+        t = np.asarray(t, dtype=float)
+        key = (name, t.shape, t.tobytes())
+        if key not in self._memo:
+            self._memo[key] = (self.money if name in self.money_names else self.production).value(name, t)
+        return self._memo[key]
 
     def held_since(self, name: str, threshold: float, deadline: float) -> np.ndarray:
         """For "at least the value on the deadline" targets: when the value last rose to the threshold and then
@@ -84,9 +90,14 @@ class Observer:
         Where the value is below the threshold on the deadline, the time it first reaches it afterwards
         (``inf``: not by the horizon) — so the target is met exactly when the value holds on the deadline.
         """
-        grid = np.union1d(self.net.weekly, [min(deadline, self.net.horizon)])
-        values = np.nan_to_num(self.value(name, grid), nan=-np.inf)
-        d = int(np.searchsorted(grid, min(deadline, self.net.horizon)))
+        at = min(deadline, self.net.horizon)
+        grid = np.union1d(self.net.weekly, [at])
+        d = int(np.searchsorted(grid, at))
+        # the weekly values (shared with other targets) with the deadline's inserted: the same as evaluating
+        # on the union grid, since every observable is evaluated point by point
+        weekly = self.value(name, self.net.weekly)
+        values = weekly if len(grid) == len(self.net.weekly) else np.insert(weekly, d, self.value(name, [at])[:, 0], axis=1)
+        values = np.nan_to_num(values, nan=-np.inf)
         ok = values >= threshold
         holds = ok[:, d]
         # the last grid point before the deadline where it was below: the stretch starts right after it
@@ -109,7 +120,7 @@ ENGINES = ("fast", "simpy")
 
 
 def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
-                   trace: TraceSink | None = None, engine: str = "fast") -> BatchOutcome:
+                   trace: TraceSink | None = None, engine: str = "fast", threads: int | None = None) -> BatchOutcome:
     """Simulate every replication of ``inputs`` (or replay ``trace_row`` of them with ``trace``).
 
     Parameters
@@ -117,6 +128,8 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     engine : {"fast", "simpy"}, default "fast"
         The compiled batch engine or the SimPy reference engine; both give the same outcome. A trace
         always replays with SimPy (the reference, event by event).
+    threads : int, optional
+        Threads the fast engine may use (default: one per CPU); the outcome does not depend on it.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -124,7 +137,6 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
         inputs = Inputs(inputs.names, inputs.values[[trace_row]], inputs.first + trace_row)
     if trace is not None:
         engine = "simpy"
-    count = inputs.values.shape[0]
     durations = net.durations(inputs)
     shift = net.shift(inputs)
     occurs, delay, time = _risk_columns(net, inputs)
@@ -138,7 +150,7 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
         initial = lnet.curves(inputs, untriggered, occurs, time, delay)
     if engine == "fast":
         raw = fast.simulate(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts,
-                            first_output, quantity, initial)
+                            first_output, quantity, initial, threads=threads)
     else:
         raw = _simulate_simpy(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts,
                               first_output, quantity, initial, trace)

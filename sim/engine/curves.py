@@ -117,11 +117,13 @@ def sort_events(x, h):
 
 @njit(cache=True)
 def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
-    """``(count, grid)`` values at times ``t`` (``(count, grid)``) of jumps and ramps sorted by :func:`sort_events`."""
+    """``(count, grid)`` values at times ``t`` (``(count, grid)``, or ``(1, grid)`` shared by every replication) of
+    jumps and ramps sorted by :func:`sort_events`."""
     count = jump_x.shape[0]
     out = np.zeros((count, t.shape[1]))
+    shared = t.shape[0] == 1  # one grid for every replication
     for c in range(count):
-        _sweep_row(t[c], jump_x[c], jump_h[c], ramp_x[c], ramp_m[c], out[c])
+        _sweep_row(t[0] if shared else t[c], jump_x[c], jump_h[c], ramp_x[c], ramp_m[c], out[c])
     return out
 
 
@@ -129,12 +131,13 @@ def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
 def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
     """Capacity (units per day, ``output=False``) or cumulative output (units) of a line at times ``t``.
 
-    ``t`` is ``(count, grid)``; ``b``, ``right``, ``left``, ``cum`` are the curve's breakpoints, right and
+    ``t`` is ``(count, grid)`` or ``(1, grid)`` (shared); ``b``, ``right``, ``left``, ``cum`` are the curve's breakpoints, right and
     left rates there and cumulative output ``(count, breaks)``; the rest as
     :class:`~sim.engine.production.CapacityCurves` (windows ``(count, windows)``). Between breakpoints the
     rate is linear, so output is the trapezoid from the last breakpoint.
     """
-    count, grid = t.shape
+    count, grid = base.shape[0], t.shape[1]
+    shared = t.shape[0] == 1  # one grid for every replication
     n_ramp = len(ramp_t)
     n_win = lo.shape[1]
     m = b.shape[1]
@@ -143,7 +146,7 @@ def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, 
         j = 0
         previous = -np.inf
         for g in range(grid):
-            x = t[c, g]
+            x = t[0, g] if shared else t[c, g]
             if not output:
                 out[c, g] = capacity_rate(x, False, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp,
                                           lo[c], hi[c], factor[c], n_win)
@@ -161,3 +164,16 @@ def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, 
                                           lo[c], hi[c], factor[c], n_win)
             out[c, g] = cum[c, j] + (x - b[c, j]) * (right[c, j] + rate_left) / 2
     return out
+
+
+@njit(cache=True)
+def add_delivered(total, output, at_start, began, quantity):
+    """Add to ``total`` ``(count, grid)`` an order's deliveries: the line's output since the order started,
+    clipped to [0, quantity], where it started (``output`` is the line's cumulative output ``(count, grid)``)."""
+    count, grid = total.shape
+    for c in range(count):
+        if not began[c]:
+            continue
+        for g in range(grid):
+            since = output[c, g] - at_start[c]
+            total[c, g] += min(max(since, 0.0), quantity[c])

@@ -7,7 +7,9 @@ SimPy engine.
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -175,13 +177,33 @@ def _windows(curves, count: int) -> tuple[np.ndarray, ...]:
     return lo, hi, factor, np.array([len(c.windows) for c in curves], dtype=np.int64)
 
 
+MIN_PER_THREAD = 500  # replications: below this a thread costs more than it saves
+
+
+def default_threads() -> int:
+    """Threads for the kernel: the CPUs this process may use (at most 8)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+def _chunks(count: int, threads: int | None) -> list[tuple[int, int]]:
+    threads = default_threads() if threads is None else max(1, threads)
+    threads = max(1, min(threads, count // MIN_PER_THREAD))
+    bounds = np.linspace(0, count, threads + 1).astype(int)
+    return [(int(a), int(b)) for a, b in zip(bounds, bounds[1:])]
+
+
 def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=None, amounts=None, cut_share=None,
-             first_output=None, quantity=None, curves=None) -> dict:
+             first_output=None, quantity=None, curves=None, threads: int | None = None) -> dict:
     """Simulate a batch with the compiled kernel.
 
     Parameters are the batch's sampled arrays as :func:`sim.engine.simulate_batch` prepares them
     (``(count, ...)``; money and production ones ``None`` when the scenario has none; ``curves`` are the
-    lines' initial capacity curves).
+    lines' initial capacity curves). ``threads``: how many threads share the batch (default: one per CPU
+    this process may use, at most 8, and none for small batches); results do not depend on it.
 
     Returns
     -------
@@ -194,7 +216,7 @@ def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=
     static = static_arrays(net)
     count = durations.shape[0]
     n, parts, orders = static["n_ms"], static["n_parts"], static["n_orders"]
-    pools, lines, risks = static["n_pools"], static["n_lines"], len(net.risks)
+    lines, risks = static["n_lines"], len(net.risks)
     f = np.ascontiguousarray
     if curves is not None:
         lo, hi, factor, n_win = _windows(curves, count)
@@ -209,7 +231,6 @@ def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=
     if pool_envelope is None:
         pool_envelope, amounts = np.zeros((count, 0)), np.zeros((count, 0))
         cut_share = np.zeros((count, risks))
-    st = _state(static, n_win)
     out = dict(
         done=np.full((count, n), np.inf), requested=np.full((count, parts), np.inf),
         committed=np.full((count, parts), np.inf), committed_amount=np.zeros((count, parts)),
@@ -217,11 +238,23 @@ def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=
         ramp_start=np.zeros((count, lines)),
         hits=np.full((count, n, risks) if static["with_money"] else (count, 0, 0), np.inf),
     )
-    hits = out["hits"]
-    kernel.run_batch(st, f(durations, float), f(shift, float), f(occurs, float), f(delay, float), f(time, float),
-                     f(pool_envelope, float), f(amounts, float), f(cut_share, float), f(first_output, float),
-                     f(quantity, float), f(ramp0, float), f(base, float), f(added, float), f(lo), f(hi), f(factor),
-                     out["done"], out["requested"], out["committed"], out["committed_amount"], out["started"],
-                     out["delivered"], out["ramp_start"], hits)
-    out["events"] = int(st.ctr[3])
+    columns = [f(a, float) for a in (durations, shift, occurs, delay, time, pool_envelope, amounts, cut_share,
+                                     first_output, quantity, ramp0, base, added, lo, hi, factor)]
+    results = [out[k] for k in ("done", "requested", "committed", "committed_amount", "started", "delivered",
+                                "ramp_start", "hits")]
+
+    def chunk(bounds: tuple[int, int]) -> int:
+        a, b = bounds
+        st = _state(static, n_win)  # each thread its own scratch state
+        kernel.run_batch(st, *(c[a:b] for c in columns), *(r[a:b] for r in results))
+        return int(st.ctr[3])
+
+    # Replications are independent and each writes only its own rows, so threads (the kernel runs without
+    # the GIL) change nothing in the results; only the wall time.
+    parts_ = _chunks(count, threads)
+    if len(parts_) == 1:
+        out["events"] = chunk(parts_[0])
+    else:
+        with ThreadPoolExecutor(len(parts_)) as pool:
+            out["events"] = sum(pool.map(chunk, parts_))
     return out

@@ -637,7 +637,7 @@ def _open(st, p, now, rep, amounts, committed, committed_amount):
     end_process(st)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, nogil=True)
 def run_batch(st, durations, shift, occurs, delay, rtime, pool_env, amounts, cut_share, first_output, quantity,
               ramp0, base, added, win_lo, win_hi, win_f,
               done, requested, committed, committed_amount, started, delivered, ramp_start, hits):

@@ -314,7 +314,7 @@ class Curves:
         fund = self.mnet.funds[k]
         if fund.is_flow:
             return flow_spent(t, fund.spending_rate, self._growth(fund))
-        grid = np.ascontiguousarray(np.broadcast_to(t, (self.count, t.shape[-1])), dtype=float)
+        grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
         value = curves.sum_of_events(grid, *self._events(k, "committed" if kind.startswith("committed") else "disbursed"))
         if kind.endswith("_share"):
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -347,28 +347,34 @@ class Curves:
         return self.inputs.draws(dist, f"indicator:{ind.id}:{role}:{name}")[:, None]
 
     def value(self, name: str, t) -> np.ndarray:
-        """An observable or indicator at times ``t``; ``(count, grid)``."""
+        """An observable or indicator at times ``t``; ``(count, grid)`` (indicators remembered per grid)."""
         if name in self.indicator:
-            ind = self.indicator[name]
             t = np.asarray(t, dtype=float)
-
-            def total(weights, role):
-                out = 0.0
-                for obs, dist in weights:
-                    x = self.value(obs, t)
-                    if ind.trailing:
-                        # Flows spent before the start too; envelope funds paid nothing before it.
-                        x = x - self.value(obs, t - ind.trailing)
-                    out = out + self._weight(ind, role, obs, dist) * x
-                return out
-
-            numerator = total(ind.numerator, "numerator")
-            if not ind.denominator:
-                return np.broadcast_to(numerator, (self.count, t.shape[-1])).copy()
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return numerator / total(ind.denominator, "denominator")
+            key = ("indicator", name, t.shape, t.tobytes())
+            if key not in self._memo:
+                self._memo[key] = self._indicator(name, t)
+            return self._memo[key]
         fund, kind = name.rsplit(".", 1)
         return self.fund_value(self.fund_index[fund], kind, t)
+
+    def _indicator(self, name: str, t: np.ndarray) -> np.ndarray:
+        ind = self.indicator[name]
+
+        def total(weights, role):
+            out = 0.0
+            for obs, dist in weights:
+                x = self.value(obs, t)
+                if ind.trailing:
+                    # Flows spent before the start too; envelope funds paid nothing before it.
+                    x = x - self.value(obs, t - ind.trailing)
+                out = out + self._weight(ind, role, obs, dist) * x
+            return out
+
+        numerator = total(ind.numerator, "numerator")
+        if not ind.denominator:
+            return np.broadcast_to(numerator, (self.count, t.shape[-1])).copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return numerator / total(ind.denominator, "denominator")
 
     def first_reach(self, name: str, threshold: float, weekly: np.ndarray) -> np.ndarray:
         """When ``name`` first reaches ``threshold`` (days; ``inf``: not by the horizon).

@@ -61,7 +61,8 @@ class CapacityCurves:
         hi = np.column_stack([w[1] for w in self.windows]) if self.windows else np.zeros((n, 0))
         factor = np.column_stack([w[2] for w in self.windows]) if self.windows else np.zeros((n, 0))
         c = np.ascontiguousarray
-        t = c(np.broadcast_to(np.asarray(t, dtype=float), (n, np.shape(t)[-1])))
+        t = np.asarray(t, dtype=float)
+        t = c(t[None, :] if t.ndim == 1 else t)  # one shared row, or one per replication
         return curves.capacity_values(t, output, c(b), c(right), c(left), c(cum), c(self.base), c(self.added),
                                       c(self.ramp_start), c(self.ramp_t, dtype=float), c(self.ramp_s, dtype=float),
                                       c(lo, dtype=float), c(hi, dtype=float), c(factor, dtype=float))
@@ -216,6 +217,7 @@ class ProductionCurves:
         self.line_index = {line.id: k for k, line in enumerate(lnet.lines)}
         self.milestone_index = {m: i for i, m in enumerate(lnet.milestone_ids)}
         self.capability = {c.id: c for c in lnet.capabilities}
+        self._memo: dict = {}
 
     def names(self) -> set[str]:
         out = {f"{line.id}.{k}" for line in self.lnet.lines for k in ("capacity", "output", "delivered")}
@@ -224,20 +226,28 @@ class ProductionCurves:
 
     def _delivered(self, orders: list[int], t) -> np.ndarray:
         t = np.asarray(t, dtype=float)
-        total = 0.0
+        n = len(self.started)
+        total = np.zeros((n, t.shape[-1]))
         for j in orders:
             k = self.lnet.orders[j][1]
             curve = self.curves[k]
             s = self.started[:, j]
             began = np.isfinite(s)
-            since = curve.output(t) - curve.output(np.where(began, s, 0.0)[:, None])
-            total = total + np.where(began[:, None], np.clip(since, 0.0, self.quantity[:, j][:, None]), 0.0)
-        n = len(self.started)
-        return np.broadcast_to(total, (n, t.shape[-1])).astype(float)
+            at_start = curve.output(np.where(began, s, 0.0)[:, None])[:, 0]
+            # output since the order started, at most its quantity, added in place (one pass, no temporaries)
+            curves.add_delivered(total, np.ascontiguousarray(curve.output(t)), at_start, began, self.quantity[:, j])
+        return total
 
     def value(self, name: str, t) -> np.ndarray:
-        ident, kind = name.rsplit(".", 1)
+        """``name`` at times ``t`` (remembered per grid: areas and lines ask for the same deliveries)."""
         t = np.asarray(t, dtype=float)
+        key = (name, t.shape, t.tobytes())
+        if key not in self._memo:
+            self._memo[key] = self._value(name, t)
+        return self._memo[key]
+
+    def _value(self, name: str, t: np.ndarray) -> np.ndarray:
+        ident, kind = name.rsplit(".", 1)
         if ident in self.line_index:
             k = self.line_index[ident]
             if kind == "capacity":
