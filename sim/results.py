@@ -46,8 +46,23 @@ def wilson_interval(successes: np.ndarray | int, n: int, z: float = Z95) -> tupl
 
 
 def quantile_times(times: np.ndarray, qs=QUANTILES) -> np.ndarray:
-    """Quantiles ``(len(qs), columns)`` of event times, ``inf`` where censored (no interpolation)."""
-    return np.quantile(times, qs, axis=0, method="inverted_cdf")
+    """Quantiles ``(len(qs), columns)`` of event times, ``inf`` where censored (no interpolation).
+
+    numpy's ``inverted_cdf``: the smallest time t with at least a share q of replications done by t, read from
+    one sort of each column (as contiguous rows; faster than numpy's partition per column and quantile).
+    """
+    times = np.asarray(times, dtype=float)
+    if times.size == 0:
+        return np.quantile(times, qs, axis=0, method="inverted_cdf") if times.ndim == 2 else np.empty((len(qs), 0))
+    ordered = np.sort(np.ascontiguousarray(times.T), axis=1)
+    n = times.shape[0]
+    index = np.array([_inverted_cdf_index(n, q) for q in qs])
+    return ordered[:, index].T
+
+
+def _inverted_cdf_index(n: int, q: float) -> int:
+    """Position in the sorted sample of numpy's ``inverted_cdf`` quantile q (its own arithmetic)."""
+    return int(np.quantile(np.arange(n, dtype=float), q, method="inverted_cdf"))
 
 
 def target_times(scenario: Scenario, done: np.ndarray, indicator_times: np.ndarray | None = None) -> np.ndarray:

@@ -63,7 +63,11 @@ def simulate(net: Network, durations: np.ndarray, shift: np.ndarray, occurs: np.
             ready = np.zeros(count)
         elif len(deps) == 1:
             ready = done[:, deps[0]]
-        else:
+        elif net.need[i] == len(deps):  # all of them
+            ready = done[:, list(deps)].max(axis=1)
+        elif net.need[i] == 1:  # any of them
+            ready = done[:, list(deps)].min(axis=1)
+        else:  # the k-th to be done
             k = net.need[i] - 1
             ready = np.partition(done[:, list(deps)], k, axis=1)[:, k]
         d = durations[:, i]
