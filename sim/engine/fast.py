@@ -8,7 +8,10 @@ SimPy engine.
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from collections import namedtuple
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -177,6 +180,25 @@ def _windows(curves, count: int) -> tuple[np.ndarray, ...]:
     return lo, hi, factor, np.array([len(c.windows) for c in curves], dtype=np.int64)
 
 
+@contextmanager
+def compiling_notice(after: float = 3.0):
+    """Say on a terminal what a long first call is doing: compiling the engine (once; then cached on disk)."""
+    timer = None
+    if sys.stderr.isatty() and not _compiled:
+        timer = threading.Timer(after, lambda: print(
+            "readiness: compiling the fast engine (first run after installing; about 30 s, then cached) ...",
+            file=sys.stderr, flush=True))
+        timer.daemon = True
+        timer.start()
+    try:
+        yield
+    finally:
+        if timer is not None:
+            timer.cancel()
+        _compiled.add(True)
+
+
+_compiled: set = set()  # not empty once the kernel has run in this process
 MIN_PER_THREAD = 500  # replications: below this a thread costs more than it saves
 
 
@@ -252,9 +274,13 @@ def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=
     # Replications are independent and each writes only its own rows, so threads (the kernel runs without
     # the GIL) change nothing in the results; only the wall time.
     parts_ = _chunks(count, threads)
-    if len(parts_) == 1:
-        out["events"] = chunk(parts_[0])
-    else:
-        with ThreadPoolExecutor(len(parts_)) as pool:
-            out["events"] = sum(pool.map(chunk, parts_))
+    with compiling_notice():
+        if len(parts_) == 1:
+            out["events"] = chunk(parts_[0])
+        else:
+            first = parts_[0]
+            out["events"] = chunk((first[0], first[0] + 1))  # compiles (once) before the threads start
+            rest = [(first[0] + 1, first[1])] + parts_[1:]
+            with ThreadPoolExecutor(len(rest)) as pool:
+                out["events"] += sum(pool.map(chunk, rest))
     return out

@@ -18,7 +18,7 @@ from simpy.events import Condition
 
 from ..calendar import DAYS_PER_YEAR
 from .money import MoneyNetwork, Pool
-from .production import LineNetwork
+from .production import LineNetwork, LineQueue
 from .network import Network
 
 TraceSink = Callable[[float, str, str, str], None]  # (time in days, event, milestone or risk id, detail)
@@ -58,18 +58,6 @@ class Production:
 
 
 SAME_MOMENT = 1e-9  # days: orders placed within this of each other are served by priority
-
-
-class _LineState:
-    __slots__ = ("queue", "busy", "start", "version", "seq", "picking")
-
-    def __init__(self):
-        self.picking = False
-        self.queue: list = []  # (-priority, seq, order, quantity, event)
-        self.busy = None  # (order, quantity, event) in delivery
-        self.start = 0.0
-        self.version = 0
-        self.seq = 0
 
 
 def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_delay: np.ndarray,
@@ -118,7 +106,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     n_orders = len(lnet.orders) if lnet else 0
     started = np.full(n_orders, math.inf)
     delivered = np.full(n_orders, math.inf)
-    line_states = [_LineState() for _ in (lnet.lines if lnet else ())]
+    line_states = [LineQueue() for _ in (lnet.lines if lnet else ())]
     # when each line's added capacity could start (trigger + first output) and when it does (also workforce)
     ramp_ready = [production.first_output[k] if t < 0 else math.inf for k, t in enumerate(lnet.trigger)] if lnet else []
     ramp_start = np.array([float(c.ramp_start[0]) for c in production.curves]) if lnet else np.zeros(0)
@@ -139,10 +127,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         state = line_states[k]
         if state.busy is not None or not state.queue:
             return
-        state.queue.sort(key=lambda q: (q[0], q[1]))
-        _, _, order, quantity, event = state.queue.pop(0)
-        state.busy, state.start = (order, quantity, event), env.now
-        started[order] = env.now
+        state.busy, state.start = state.take_next(), env.now
+        started[state.busy[0]] = env.now
         schedule_delivery(k)
 
     def schedule_delivery(k: int) -> None:
@@ -200,22 +186,13 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         blocking them. An empty pool serves nothing.
         """
         now = env.now
-        if pool.can_commit(now):
-            for entry in list(pool.waiting):
-                part, amount, event = entry
-                available = pool.available(now)
-                remaining = pool.envelope - pool.committed  # all it will ever hold from now on
-                take = amount if amount <= available + 1e-9 else (
-                    remaining if available >= remaining - 1e-9 and remaining > 1e-9 else 0.0)
-                if take > 0:
-                    pool.committed += take
-                    committed[part] = now
-                    committed_amount[part] = take
-                    pool.waiting.remove(entry)
-                    if trace:
-                        short = "" if take >= amount - 1e-9 else f" (of {amount:.2f} asked: the pool is exhausted)"
-                        emit(now, "money", net.ids[mnet.parts[part][0]], f"{take:.2f} bn committed from {mnet.pools[pool.index]}{short}")
-                    event.succeed()
+        for part, amount, event, take in pool.commit_fitting(now):
+            committed[part] = now
+            committed_amount[part] = take
+            if trace:
+                short = "" if take >= amount - 1e-9 else f" (of {amount:.2f} asked: the pool is exhausted)"
+                emit(now, "money", net.ids[mnet.parts[part][0]], f"{take:.2f} bn committed from {mnet.pools[pool.index]}{short}")
+            event.succeed()
         later = pool.next_change(now)
         if pool.waiting and later < pool.wake_at:
             pool.wake_at = later
@@ -279,9 +256,7 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
             for order in orders:
                 k = lnet.orders[order][1]
                 waits.append(env.event())
-                state = line_states[k]
-                state.seq += 1
-                state.queue.append((-lnet.priority[order], state.seq, order, production.quantity[order], waits[-1]))
+                line_states[k].add(order, lnet.priority[order], production.quantity[order], waits[-1])
                 if trace:
                     emit(env.now, "ordered", net.ids[i], f"{production.quantity[order]:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
                 place(k)

@@ -139,6 +139,34 @@ class Pool:
         cap = self.envelope if self.rate is None else min(self.envelope, self.rate * (now - self.open_at))
         return cap - self.committed
 
+    def commit_fitting(self, now: float) -> list[tuple]:
+        """Commit every waiting request that fits now, first fit in request order.
+
+        A request that can never be met in full (everything the pool will ever hold is there and it is not
+        enough) takes what is left: an envelope cut shrinks programmes rather than blocking them. An empty,
+        closed, frozen or expired pool commits nothing. The same rule is compiled in
+        :func:`sim.engine.kernel.serve`.
+
+        Returns
+        -------
+        list of tuple
+            ``(part, amount asked, event, amount committed)`` per commitment, in order; they leave ``waiting``.
+        """
+        out = []
+        if not self.can_commit(now):
+            return out
+        for entry in list(self.waiting):
+            part, amount, event = entry
+            available = self.available(now)
+            remaining = self.envelope - self.committed  # all it will ever hold from now on
+            take = amount if amount <= available + 1e-9 else (
+                remaining if available >= remaining - 1e-9 and remaining > 1e-9 else 0.0)
+            if take > 0:
+                self.committed += take
+                self.waiting.remove(entry)
+                out.append((part, amount, event, take))
+        return out
+
     def can_commit(self, now: float) -> bool:
         return now >= self.open_at and now <= self.commit_by and not any(a <= now < b for a, b in self.frozen)
 

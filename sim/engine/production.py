@@ -123,6 +123,35 @@ class CapacityCurves:
                               self.ramp_t, self.ramp_s)
 
 
+class LineQueue:
+    """One line's orders within one replication: one in delivery at a time, the rest waiting.
+
+    The next order is the waiting one with the highest priority, then the first placed (``take_next``). The
+    same rule is compiled in :func:`sim.engine.kernel.next_order`.
+    """
+
+    __slots__ = ("queue", "busy", "start", "version", "seq", "picking")
+
+    def __init__(self):
+        self.picking = False  # a pick is scheduled: same-moment orders compete by priority
+        self.queue: list = []  # (-priority, seq, order, quantity, event)
+        self.busy = None  # (order, quantity, event) in delivery
+        self.start = 0.0  # when the order in delivery started (days)
+        self.version = 0  # bumped whenever its delivery time is recomputed
+        self.seq = 0
+
+    def add(self, order: int, priority: float, quantity: float, event=None) -> None:
+        """Queue an order (``event`` is what its delivery will trigger)."""
+        self.seq += 1
+        self.queue.append((-priority, self.seq, order, quantity, event))
+
+    def take_next(self) -> tuple:
+        """Remove and return ``(order, quantity, event)`` of the order to serve next."""
+        best = min(range(len(self.queue)), key=lambda q: self.queue[q][:2])
+        _, _, order, quantity, event = self.queue.pop(best)
+        return order, quantity, event
+
+
 @dataclass(frozen=True)
 class LineNetwork:
     """Lines, orders and capability areas of a scenario, by index."""

@@ -1,0 +1,182 @@
+"""The rules both engines rest on, unit by unit: a pool's first fit, a line's queue, the event heap's tie
+order, capacity curves and payment curves (compiled vs the reference implementation), quantiles."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from sim.engine import curves, kernel
+from sim.engine.money import FAR_PAUSE, Pool, paid_by
+from sim.engine.production import CapacityCurves, LineQueue
+from sim.results import nan_quantiles, quantile_times, QUANTILES
+
+
+def pool(envelope=10.0, rate=None, open_at=0.0, commit_by=math.inf):
+    p = Pool(0, envelope, commit_by, rate)
+    p.open_at = open_at
+    return p
+
+
+# ---------------------------------------------------------------------------------------------- pools
+
+
+def test_pool_commits_first_fit_in_request_order():
+    p = pool(envelope=10.0)
+    p.waiting = [[0, 6.0, "a"], [1, 5.0, "b"], [2, 3.0, "c"]]
+    # a fits (6 of 10); b (5) does not fit in the 4 left but could if... no: everything is there, so b can
+    # never be met in full and takes what is left (4); c then finds nothing
+    assert p.commit_fitting(0.0) == [(0, 6.0, "a", 6.0), (1, 5.0, "b", 4.0)]
+    assert [w[0] for w in p.waiting] == [2] and p.committed == pytest.approx(10.0)
+
+
+def test_pool_with_inflow_lets_a_later_smaller_request_pass():
+    p = pool(envelope=30.0, rate=10.0 / 365.25)
+    p.waiting = [[0, 8.0, "big"], [1, 2.0, "small"]]
+    # after 100 days 2.74 have accrued: the small request fits, the big one waits (first fit)
+    assert [c[0] for c in p.commit_fitting(100.0)] == [1]
+    # the next look: when 2 + 8 have accrued (10 bn at 10 bn/yr: one year)
+    assert p.next_change(100.0) == pytest.approx(365.25)
+
+
+@pytest.mark.parametrize("state", ["closed", "frozen", "expired"])
+def test_pool_commits_nothing_when_closed_frozen_or_past_its_deadline(state):
+    p = pool(envelope=10.0, open_at=50.0 if state == "closed" else 0.0, commit_by=5.0 if state == "expired" else math.inf)
+    if state == "frozen":
+        p.frozen.append((0.0, 20.0))
+    p.waiting = [[0, 1.0, "a"]]
+    assert p.commit_fitting(10.0) == []
+    expected = {"closed": 50.0, "frozen": 20.0, "expired": math.inf}[state]
+    assert p.next_change(10.0) == expected
+
+
+# ---------------------------------------------------------------------------------------------- lines
+
+
+def test_line_queue_serves_priority_then_placement_order():
+    q = LineQueue()
+    q.add(0, priority=0, quantity=10)
+    q.add(1, priority=2, quantity=20)
+    q.add(2, priority=2, quantity=30)
+    q.add(3, priority=1, quantity=40)
+    assert [q.take_next()[0] for _ in range(4)] == [1, 2, 3, 0]
+
+
+# ---------------------------------------------------------------------------------------------- event heap
+
+
+def test_event_heap_orders_by_time_then_priority_then_insertion():
+    rng = np.random.default_rng(3)
+    hf, hi, ctr = np.zeros((200, 2)), np.zeros((200, 5), dtype=np.int64), np.zeros(4, dtype=np.int64)
+    entries = []
+    for k in range(150):
+        time, prio = float(rng.integers(0, 5)), int(rng.integers(0, 2))  # many exact ties
+        kernel.push(hf, hi, ctr, time, prio, 0, k, 0, 0.0)
+        entries.append((time, prio, k))
+    popped = []
+    while ctr[kernel.C_HEAP] > 0:
+        j = kernel.pop(hf, hi, ctr)
+        popped.append((hf[j, 0], int(hi[j, 0]), int(hi[j, 3])))
+    assert popped == sorted(entries)  # the id (third) is the insertion order, as SimPy's event id
+
+
+# ---------------------------------------------------------------------------------------------- capacity curves
+
+
+def random_curve(rng, n=1):
+    windows = []
+    for _ in range(rng.integers(0, 3)):
+        lo = rng.uniform(0, 400, n)
+        windows.append((lo, lo + rng.uniform(1, 200, n), rng.uniform(0.2, 0.9, n)))
+    return CapacityCurves(rng.uniform(0, 500, n), rng.uniform(0, 800, n), rng.uniform(0, 300, n),
+                          [(120.0, 0.3), (400.0, 1.0)], windows)
+
+
+def kernel_arrays(curve):
+    lines, width = 1, 1 + 3 + 2 * len(curve.windows)
+    b, right, left, cum = (np.zeros((lines, width)) for _ in range(4))
+    nb = np.zeros(lines, dtype=np.int64)
+    lo = np.array([w[0][0] for w in curve.windows] or [np.inf])
+    hi = np.array([w[1][0] for w in curve.windows] or [np.inf])
+    factor = np.array([w[2][0] for w in curve.windows] or [1.0])
+    args = (curve.base[0], curve.added[0], curve.ramp_start[0], np.asarray(curve.ramp_t, float),
+            np.asarray(curve.ramp_s, float), len(curve.ramp_t), lo, hi, factor, len(curve.windows))
+    kernel.rebuild_curve(0, b, right, left, cum, nb, *args)
+    return (b, right, left, cum, nb), args
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_compiled_capacity_curve_matches_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    curve = random_curve(rng)
+    arrays, args = kernel_arrays(curve)
+    for start, quantity in zip(rng.uniform(0, 600, 5), rng.uniform(1, 400, 5)):
+        assert kernel.solve_curve(0, *arrays, start, quantity) == pytest.approx(curve.solve(start, quantity), rel=1e-12)
+    t = np.sort(rng.uniform(0, 900, 40))
+    for left in (False, True):
+        reference = curve.rate(t[None, :], left=left)[0]
+        compiled = [kernel.capacity_rate(x, left, *args) for x in t]
+        np.testing.assert_allclose(compiled, reference, rtol=1e-12)
+    # cumulative output: the compiled sweep (shared grid) against the trapezoids of the reference
+    b, right, left_rates, cum = curve._cumulative()
+    n = len(curve.base)
+    out = curves.capacity_values(t[None, :], True, b, right, left_rates, cum, curve.base, curve.added,
+                                 curve.ramp_start, np.asarray(curve.ramp_t, float), np.asarray(curve.ramp_s, float),
+                                 *(np.column_stack([w[i] for w in curve.windows]) if curve.windows else np.zeros((n, 0))
+                                   for i in range(3)))
+    j = (b[:, :, None] <= t[None, None, :]).sum(axis=1) - 1
+    rows = np.arange(n)[:, None]
+    expected = cum[rows, j] + (t - b[rows, j]) * (right[rows, j] + curve.rate(t[None, :], left=True)) / 2
+    np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------- payments
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_compiled_payment_curves_match_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    count, parts, pauses = 30, 4, 2
+    amount = rng.uniform(1, 10, (count, parts))
+    commit = np.where(rng.random((count, parts)) < 0.8, rng.uniform(0, 500, (count, parts)), np.inf)
+    lag = rng.uniform(0, 60, (count, parts))
+    span = np.where(rng.random((count, parts)) < 0.9, rng.uniform(50, 700, (count, parts)), 0.0)
+    pre = rng.choice([0.0, 0.15], parts)
+    # sequential, non-overlapping pauses from the commitment on (as Curves builds them); some never happen
+    start1 = commit + rng.uniform(0, 300, (count, parts))
+    length1 = rng.uniform(0, 100, (count, parts))
+    start2 = start1 + length1 + rng.uniform(0, 200, (count, parts))
+    length2 = rng.uniform(0, 100, (count, parts))
+    never = rng.random((count, parts)) < 0.3
+    start2 = np.where(never, FAR_PAUSE, start2)
+    start1, start2 = np.where(np.isfinite(commit), start1, FAR_PAUSE), np.where(np.isfinite(commit), start2, FAR_PAUSE)
+    t = np.linspace(-10, 1500, 301)
+    reference = paid_by(t, amount, commit, lag, span, np.broadcast_to(pre, amount.shape),
+                        [(start1, length1), (start2, length2)]).sum(axis=1)
+    events = curves.payment_events(amount, commit, lag, span, pre, np.stack([start1, start2], axis=2),
+                                   np.stack([length1, length2], axis=2))
+    np.testing.assert_allclose(curves.sum_of_events(t[None, :], *events), reference, rtol=1e-9, atol=1e-9)
+    shuffled = rng.permutation(t)  # times in any order, one row per replication
+    expected = paid_by(shuffled, amount, commit, lag, span, np.broadcast_to(pre, amount.shape),
+                       [(start1, length1), (start2, length2)]).sum(axis=1)
+    np.testing.assert_allclose(curves.sum_of_events(np.tile(shuffled, (count, 1)), *events), expected,
+                               rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------- quantiles
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 999])
+def test_fast_quantiles_equal_numpys(n):
+    rng = np.random.default_rng(n)
+    times = np.where(rng.random((n, 6)) < 0.3, np.inf, rng.uniform(0, 900, (n, 6)))
+    assert np.array_equal(quantile_times(times), np.quantile(times, QUANTILES, axis=0, method="inverted_cdf"))
+    values = np.where(rng.random((n, 4, 5)) < 0.3, np.nan, rng.normal(size=(n, 4, 5)))
+    values[:, 1, 2] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanquantile(values, [0.1, 0.5, 0.9], axis=0)
+    assert np.array_equal(nan_quantiles(values, [0.1, 0.5, 0.9]), expected, equal_nan=True)
