@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -223,7 +224,7 @@ def _run(args) -> int:
     from .runner import RunInterrupted, run, trace
 
     try:
-        scenario = load(args.scenario)
+        scenario = load(_shipped_or_given(args.scenario))
     except ScenarioError as exc:
         _print_problems(exc)
         return EXIT_USAGE
@@ -264,6 +265,13 @@ def _run(args) -> int:
         print("readiness: --lhs needs a fixed number of replications; use it without --precision", file=sys.stderr)
         return EXIT_USAGE
     n = args.iterations or (100_000 if args.precision else 2000)
+    began = time.perf_counter()
+
+    def stage(what: str) -> None:  # on a terminal, say what is going on and since when
+        if sys.stderr.isatty() and not args.no_progress:
+            _stage(f"[{time.perf_counter() - began:6.1f} s] {what}")
+
+    stage(f"sampling and simulating up to {n:,} replications ({args.engine} engine)")
     try:
         results = run(scenario, n=n, seed=args.seed, jobs=args.jobs, precision=args.precision, lhs=args.lhs,
                       engine=args.engine,
@@ -273,18 +281,13 @@ def _run(args) -> int:
         return EXIT_INTERRUPTED
 
     def extra(directory: Path) -> None:
-        from .analysis import all_drivers
-        from .assumptions import assumption_register
-
-        table = all_drivers(results, top=10_000)  # every input once: the register needs them all
-        table.groupby("target", sort=False).head(10).to_csv(directory / "drivers.csv", index=False, float_format="%.6g")
-        assumption_register(scenario, results, drivers_table=table).to_csv(
-            directory / "assumptions.csv", index=False, float_format="%.6g")
         if args.charts:
+            stage("charts")
             from .charts import write_charts
 
             write_charts(results, directory)
 
+    stage("analysis: drivers of every target and the assumption register; writing the results")
     try:
         results.save(out, extra=extra)
     except KeyboardInterrupt:
@@ -296,6 +299,7 @@ def _run(args) -> int:
         return EXIT_USAGE
     from .tables import run_table
 
+    stage("done")
     print(run_table(results, rows=args.rows, section=args.section, sort=args.sort))
     if not results.funding.empty:
         print("\n" + results.funding_summary())
@@ -322,7 +326,7 @@ def _validate(args) -> int:
     status = 0
     for path in args.scenarios:
         try:
-            scenario, warnings = load_with_warnings(path)
+            scenario, warnings = load_with_warnings(_shipped_or_given(path))
         except ScenarioError as exc:
             _print_problems(exc)
             status = EXIT_USAGE
@@ -377,9 +381,9 @@ def _load_all(paths):
     from .load import ScenarioError, load
 
     loaded, ok = [], True
-    for path in paths:
+    for path in _expand_shipped(paths):
         try:
-            loaded.append(load(path))
+            loaded.append(load(_shipped_or_given(str(path))))
         except ScenarioError as exc:
             _print_problems(exc)
             ok = False
@@ -512,6 +516,25 @@ def _read_results(directory: Path, what: str):
     except (OSError, ValueError, KeyError) as exc:
         print(f"readiness: cannot read results from '{directory}': {exc}", file=sys.stderr)
         return None
+
+
+def _expand_shipped(paths) -> list[str]:
+    """A pattern the shell left unexpanded (``scenarios/delays/*.yaml`` typed in another folder) matched among
+    the shipped scenarios; every other path as given."""
+    from .shipped import scenarios_dir
+
+    out = []
+    folder = scenarios_dir()
+    for path in map(str, paths):
+        parts = Path(path).parts
+        if any(c in path for c in "*?[") and not Path(path).exists() and folder is not None and "scenarios" in parts:
+            matched = sorted(folder.glob(str(Path(*parts[parts.index("scenarios") + 1:]))))
+            if matched:
+                print(f"readiness: '{path}' matched {len(matched)} shipped scenarios", file=sys.stderr)
+                out += [str(m) for m in matched]
+                continue
+        out.append(path)
+    return out
 
 
 def _shipped_or_given(path: str) -> str:

@@ -309,6 +309,7 @@ class Results:
     series: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SERIES_COLUMNS))
     funding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FUNDING_COLUMNS))
     bottlenecks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenario: Scenario | None = field(default=None, repr=False, compare=False)  # what was run (None when loaded)
 
     @property
     def n(self) -> int:
@@ -381,7 +382,7 @@ class Results:
                                    columns=[t.id for t in scenario.targets])
         return cls(targets, milestones, outcomes, inputs, critical, meta,
                    series_bands(net, outcome), funding_waits(scenario, net, outcome, Inputs(tuple(input_names), input_values, 0)),
-                   bottlenecks)
+                   bottlenecks, scenario)
 
     def met(self, target: str) -> np.ndarray:
         """Per replication, whether ``target`` is met by its deadline (bool array)."""
@@ -396,10 +397,13 @@ class Results:
 
     # ------------------------------------------------------------------------------------------ persistence
 
-    def save(self, out: str | Path, extra: Callable[[Path], None] | None = None) -> Path:
-        """Write ``targets.csv``, ``milestones.csv``, ``run.json``, ``outcomes.csv.gz`` and ``inputs.csv.gz``.
+    def save(self, out: str | Path, extra: Callable[[Path], None] | None = None, analysis: bool = True) -> Path:
+        """Write ``targets.csv``, ``milestones.csv``, ``run.json``, ``outcomes.csv.gz`` and ``inputs.csv.gz`` (and
+        the money and production tables), as ``readiness run`` does.
 
-        ``extra(directory)`` may add more files (charts) before the directory is moved into place.
+        With ``analysis`` (default) and the scenario at hand (results of a run), also ``drivers.csv`` (the top
+        ten inputs of each target) and ``assumptions.csv`` (the assumption register). ``extra(directory)`` may
+        add more files (charts) before the directory is moved into place.
 
         The directory appears complete or not at all: files go to a temporary sibling directory that is
         renamed into place (an existing directory is replaced only once the new one is complete). Only a
@@ -418,6 +422,16 @@ class Results:
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; results are meant to be shared
         try:
             _write_marker(tmp, [])  # first, so that a stale temporary folder is recognisably ours
+            if analysis and self.scenario is not None:
+                # imported here: the analysis layer sits above this one and reads these results
+                from .analysis import all_drivers
+                from .assumptions import assumption_register
+
+                table = all_drivers(self, top=10_000)  # every input once: the register needs them all
+                table.groupby("target", sort=False).head(10).to_csv(tmp / "drivers.csv", index=False,
+                                                                    float_format="%.6g")
+                assumption_register(self.scenario, self, drivers_table=table).to_csv(
+                    tmp / "assumptions.csv", index=False, float_format="%.6g")
             self.targets.to_csv(tmp / "targets.csv", index=False, float_format="%.6g")
             self.milestones.to_csv(tmp / "milestones.csv", index=False, float_format="%.6g")
             self.outcomes.to_csv(tmp / "outcomes.csv.gz", float_format="%.6f")
@@ -530,9 +544,11 @@ class Results:
         return f"<Results {self.meta.get('title', '')!r}: {len(self.targets)} targets, {self.n} replications>"
 
     def _repr_html_(self) -> str:
+        """In Jupyter: the targets with RAG status chips, by section (display code lives with the tables)."""
+        from .tables import TargetsView  # imported here: the display layer sits above this one
+
         head = f"<p><b>{self.meta.get('title', '')}</b> — {self.n} replications, seed {self.meta.get('seed')}</p>"
-        shown = self.targets[["title", "deadline", "p_met", "ci_low", "ci_high", "p50", "p80"]]
-        return head + shown.to_html(index=False, float_format=lambda x: f"{x:.0%}")
+        return head + TargetsView(self)._repr_html_()
 
 
 class ResultsError(ValueError):
