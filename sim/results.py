@@ -575,7 +575,7 @@ def _write_marker(directory: Path, entries: list[str]) -> None:
 # What results folders held before the marker existed: such a folder, with these files only and a run.json
 # written by this program, is still recognised (and replaced) as a results folder.
 _LEGACY = {"targets.csv", "milestones.csv", "outcomes.csv.gz", "inputs.csv.gz", "criticality.csv", "series.csv",
-           "funding.csv", "bottlenecks.csv", "drivers.csv", "run.json"}
+           "funding.csv", "bottlenecks.csv", "drivers.csv", "assumptions.csv", "run.json"}
 
 
 def _marker_entries(directory: Path) -> list[str] | None:

@@ -98,6 +98,7 @@ def _check(path):
     return "ran"
 
 
+@pytest.mark.slow
 @FUZZ
 @given(mutations=st.lists(st.tuples(st.sampled_from(["delete", "replace", "replace", "copy", "wrap", "unwrap",
                                                      "rename", "duplicate"]),
@@ -121,6 +122,7 @@ BYTES = st.one_of(st.binary(min_size=1, max_size=8),
                                    b"<<: ", b"\xef\xbb\xbf", b"\xe2\x80\xae", b"9" * 400]))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(edits=st.lists(st.tuples(st.sampled_from(["insert", "delete", "overwrite", "repeat"]),
                                 st.integers(0, len(RAW) - 1), st.integers(1, 64), BYTES), min_size=1, max_size=4))
@@ -149,6 +151,7 @@ DELAYS = {path.name: yaml.safe_load(path.read_text()) for path in sorted((ROOT /
 DELAY_PATHS = [(name, path) for name, tree in DELAYS.items() for path in _paths(tree)]
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(EXAMPLES // 2, 1))
 @given(mutations=st.lists(st.tuples(st.sampled_from(["delete", "replace", "replace", "wrap", "unwrap", "rename",
                                                      "duplicate"]),

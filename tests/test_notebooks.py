@@ -32,6 +32,7 @@ def test_notebook_is_committed_clean(path):
     assert not any("sys.path" in c.source or "find_root" in c.source for c in code)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_without_error(path, monkeypatch):
     monkeypatch.setenv("READINESS_NOTEBOOK_N", "200")
