@@ -18,7 +18,7 @@ from numba import njit
 from .kernel import capacity_rate
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def payment_events(amount, commit, lag, span, pre, pause_start, pause_len):
     """Jumps and slope changes of the payments of every part ``(count, parts)``.
 
@@ -106,7 +106,7 @@ def _sweep_row(t, jx, jh, rx, rm, out):
         out[g] = total_h + (slope * x - moment)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sort_events(x, h):
     """Sort each row's events by position (stable), in place."""
     for c in range(x.shape[0]):
@@ -115,7 +115,7 @@ def sort_events(x, h):
         h[c] = h[c][order]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     """``(count, grid)`` values at times ``t`` (``(count, grid)``, or ``(1, grid)`` shared by every replication) of
     jumps and ramps sorted by :func:`sort_events`."""
@@ -127,7 +127,7 @@ def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
     """Capacity (units per day, ``output=False``) or cumulative output (units) of a line at times ``t``.
 
@@ -166,7 +166,7 @@ def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, 
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def add_delivered(total, output, at_start, began, quantity):
     """Add to ``total`` ``(count, grid)`` an order's deliveries: the line's output since the order started,
     clipped to [0, quantity], where it started (``output`` is the line's cumulative output ``(count, grid)``)."""
