@@ -100,16 +100,23 @@ def target_times(scenario: Scenario, done: np.ndarray, indicator_times: np.ndarr
 def driving_predecessor(net: Network, done: np.ndarray) -> np.ndarray:
     """Per replication and milestone, the dependency whose completion released it (−1: none).
 
-    For all-of that is the last dependency done, for any-of the first, for k-of-n the k-th; ties go to the
-    dependency listed first. Observed milestones have none.
+    For all-of that is the last dependency done, for any-of the first, for k-of-n the k-th, in the order of a
+    stable sort of their times (among equal times the one listed first comes first: all-of then picks the tied
+    one listed last, any-of the one listed first). Observed milestones have none.
     """
     driver = np.full(done.shape, -1, dtype=np.int32)
     for i, deps in enumerate(net.deps):
         if not deps or not math.isnan(net.observed[i]):
             continue
         dep_times = done[:, list(deps)]
-        order = np.argsort(dep_times, axis=1, kind="stable")
-        driver[:, i] = np.asarray(deps)[order[:, net.need[i] - 1]]
+        need = net.need[i]
+        if need == len(deps):  # all-of: the last done (among ties, the one a stable sort puts last)
+            pick = len(deps) - 1 - np.argmax(dep_times[:, ::-1], axis=1)
+        elif need == 1:  # any-of: the first done (among ties, the first listed)
+            pick = np.argmin(dep_times, axis=1)
+        else:
+            pick = np.argsort(dep_times, axis=1, kind="stable")[:, need - 1]
+        driver[:, i] = np.asarray(deps)[pick]
     return driver
 
 
