@@ -180,3 +180,25 @@ def test_fast_quantiles_equal_numpys(n):
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanquantile(values, [0.1, 0.5, 0.9], axis=0)
     assert np.array_equal(nan_quantiles(values, [0.1, 0.5, 0.9]), expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_bisection_finds_what_the_grid_scan_finds_for_non_decreasing_values(seed):
+    from sim.engine import first_reach_monotone
+    from sim.engine.money import first_reach_on_grid
+
+    rng = np.random.default_rng(seed)
+    grid = np.append(np.arange(0.0, 700.0, 7.0), 700.0)
+    steps = np.where(rng.random((40, len(grid))) < 0.3, rng.uniform(0, 2, (40, len(grid))), 0.0)
+    values = np.cumsum(steps, axis=1)  # non-decreasing per replication, with flat stretches and ties
+    rows = np.arange(len(values))
+
+    def value(t):
+        t = np.asarray(t)
+        if t.ndim == 1:
+            return values[:, np.searchsorted(grid, t)]
+        return values[rows[:, None], np.searchsorted(grid, t[:, 0])[:, None]]
+
+    for threshold in (0.0, 0.5, 3.0, 10.0, 1e9):
+        expected = first_reach_on_grid(grid, values, threshold)
+        np.testing.assert_array_equal(first_reach_monotone(grid, value, threshold), expected)

@@ -113,8 +113,45 @@ class Observer:
         """Exact for fund observables; on the weekly grid with linear interpolation otherwise."""
         if name in self.money_names:
             return self.money.first_reach(name, threshold, self.net.weekly)
-        t = first_reach_on_grid(self.net.weekly, self.production.value(name, self.net.weekly), threshold)
+        if name.rsplit(".", 1)[1] in MONOTONE:
+            t = first_reach_monotone(self.net.weekly, lambda at: self.production.value(name, at), threshold)
+        else:
+            t = first_reach_on_grid(self.net.weekly, self.production.value(name, self.net.weekly), threshold)
         return np.where(t <= self.net.horizon, t, np.inf)
+
+
+MONOTONE = ("delivered", "output", "closed")  # production observables that never decrease
+
+
+def first_reach_monotone(grid: np.ndarray, value, threshold: float) -> np.ndarray:
+    """:func:`first_reach_on_grid` for a non-decreasing observable, by bisection over the grid.
+
+    ``value(t)`` evaluates the observable at per-replication times ``t`` ``(count, 1)``. The first grid point
+    reaching the threshold is the same as a scan finds, and the interpolation uses the same two values, so the
+    result is the scan's — with about log2(len(grid)) evaluations instead of len(grid).
+    """
+    def at(index: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(value(grid[index][:, None])[:, 0], nan=-np.inf)
+
+    last = len(grid) - 1
+    count = value(grid[:1]).shape[0]  # one shared time: sizes the batch
+    hi = np.full(count, last)
+    ok = at(hi) >= threshold
+    lo = np.full(count, -1)  # invariant: grid[lo] (if any) below, grid[hi] reached
+    while True:
+        open_ = ok & (hi - lo > 1)
+        if not open_.any():
+            break
+        mid = np.where(open_, (lo + hi) // 2, hi)
+        reached = at(mid) >= threshold
+        hi = np.where(open_ & reached, mid, hi)
+        lo = np.where(open_ & ~reached, mid, lo)
+    prev = np.maximum(hi - 1, 0)
+    v0, v1 = at(prev), at(hi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where((hi > 0) & np.isfinite(v0) & (v1 > v0), (threshold - v0) / (v1 - v0), 1.0)
+    t = np.where(hi > 0, grid[prev] + np.clip(frac, 0, 1) * (grid[hi] - grid[prev]), grid[hi])
+    return np.where(ok, t, np.inf)
 
 
 ENGINES = ("fast", "simpy")
