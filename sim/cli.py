@@ -778,7 +778,9 @@ def _sensitivity(args) -> int:
     from .labels import input_labels
     from .sensitivity_chart import plot_total_indices
 
-    chosen = [t for t in (args.target or headline(scenario)) if t in set(table["target"])]
+    chosen = [t for t in (args.target or headline(scenario, limit=len(scenario.targets))) if t in set(table["target"])]
+    varies = set(table.loc[table["ST" if args.method == "sobol" else "mu_star"].notna(), "target"])
+    chosen = ([t for t in chosen if t in varies] or chosen)[:8]  # a target every run meets has nothing to show
     ax = plot_total_indices(table, chosen, labels=input_labels(scenario))
     ax.figure.savefig(out / "sensitivity.png.partial.png", dpi=130, bbox_inches="tight")
     plt.close(ax.figure)

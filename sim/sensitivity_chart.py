@@ -57,12 +57,19 @@ def plot_total_indices(table: pd.DataFrame, targets: Sequence[str] | None = None
     names = labels or {}
     ax.set_yticks(range(len(wide)), [_cut(names.get(f, f), 48) for f in wide.index], fontsize=8)
     titles = rows.drop_duplicates("target").set_index("target")["title"] if "title" in rows else {}
-    ax.set_xticks(range(len(wide.columns)), [_cut(titles.get(t, t), 22) for t in wide.columns], fontsize=8,
-                  rotation=30, ha="right")
+    ax.set_xticks(range(len(wide.columns)), [_wrap(titles.get(t, t)) for t in wide.columns], fontsize=7)
+    ax.xaxis.tick_top()
     what = "total Sobol' index" if sobol else "Morris μ* (elementary effect)"
-    ax.set_title(f"What decides each target ({'met by its deadline' if outcome == 'met' else 'its date'}): {what}",
-                 fontsize=9, loc="left")
+    ax.set_xlabel(f"What decides each target ({'met by its deadline' if outcome == 'met' else 'its date'}): {what}"
+                  f"{'; – = the outcome never varies' if np.isnan(data).any() else ''}", fontsize=9)
     return ax
+
+
+def _wrap(text: str, width: int = 16, lines: int = 3) -> str:
+    import textwrap
+
+    parts = textwrap.wrap(str(text), width) or [""]
+    return "\n".join(parts[:lines - 1] + [_cut(" ".join(parts[lines - 1:]), width)] if len(parts) >= lines else parts)
 
 
 def _cut(text: str, width: int) -> str:

@@ -137,3 +137,16 @@ def test_cli_writes_table_and_chart(write, tmp_path, capsys):
     assert (out / "sensitivity.png").stat().st_size > 1000
     assert "durations:two" in capsys.readouterr().out
     assert main(["sensitivity", str(write(CHAIN)), "--groups", "bogus", "--out", str(out)]) == 2
+
+
+def test_chart_of_total_indices(chain):
+    import matplotlib
+    matplotlib.use("Agg")
+    from sim.sensitivity_chart import plot_total_indices
+
+    table = sensitivity(chain, n=256, seed=1)
+    ax = plot_total_indices(table, ["c"], outcome="date")
+    cells = [t.get_text() for t in ax.texts]
+    assert len(cells) == 3  # one cell per factor, largest total index first
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "milestone:c:duration"
+    assert float(cells[0]) == pytest.approx(_rows(table).loc["milestone:c:duration", "ST"], abs=0.005)
