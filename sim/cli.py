@@ -154,10 +154,10 @@ def _parser() -> argparse.ArgumentParser:
     tg.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
 
     sens = sub.add_parser("sensitivity", help="global sensitivity (Sobol' or Morris): what decides each target",
-                          description="Sobol' first-order and total indices (or Morris elementary effects), with 95%% "
-                                      "bootstrap intervals, of every uncertain input or group of inputs on each "
-                                      "target's met indicator and on its date, by SALib on the batch engine. Writes "
-                                      "sensitivity.csv and sensitivity.png (total indices of the headline targets) "
+                          description="Sobol' first-order and total indices (or Morris elementary effects), with 95 % "
+                                      "bootstrap\nintervals, of every uncertain input or group of inputs on each "
+                                      "target's met indicator\nand on its date, by SALib on the batch engine. Writes "
+                                      "sensitivity.csv and sensitivity.png\n(total indices of the headline targets) "
                                       "into --out. Examples:\n"
                                       "  readiness sensitivity scenarios/baseline.yaml -n 64 --groups drivers,risks\n"
                                       "  readiness sensitivity scenarios/baseline.yaml --method morris -n 20",
