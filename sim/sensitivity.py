@@ -116,34 +116,61 @@ def _unique(seq: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(seq))
 
 
-def _sobol_design(names: Sequence[str], factor: Sequence[str], n: int, seed: int) -> np.ndarray:
-    """Saltelli's design without second order, in SALib's row order: per base row A, AB_1 … AB_D, B."""
+def _base(names: Sequence[str], n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Saltelli's base matrices: A = replications 0 .. n-1 and B = n .. 2n-1 of every input's named stream."""
     a = np.column_stack([uniforms(seed, name, 0, n) for name in names])
     b = np.column_stack([uniforms(seed, name, n, n) for name in names])
+    return a, b
+
+
+def _saltelli_rows(a: np.ndarray, b: np.ndarray, factor: Sequence[str]) -> np.ndarray:
+    """Saltelli's design without second order, in SALib's row order: per base row A, AB_1 … AB_D, B."""
     levels = _unique(factor)
     design = np.repeat(a[:, None, :], len(levels) + 2, axis=1)
     design[:, -1, :] = b
     for g, level in enumerate(levels):
         cols = [j for j, f in enumerate(factor) if f == level]
         design[:, g + 1, cols] = b[:, cols]
-    return design.reshape(-1, len(names))
+    return design.reshape(-1, a.shape[1])
 
 
-def _targets_chunk(scenario: Scenario, net: Network, inputs: Inputs, engine: str) -> np.ndarray:
-    """Event time of every target for a chunk of design rows; only these leave the worker (not the series)."""
-    outcome = simulate_batch(net, inputs, engine=engine, threads=1)
+def _sobol_design(names: Sequence[str], factor: Sequence[str], n: int, seed: int) -> np.ndarray:
+    """The whole Saltelli design on uniforms (``n·(D + 2)`` rows)."""
+    return _saltelli_rows(*_base(names, n, seed), factor)
+
+
+def _targets_chunk(scenario: Scenario, net: Network, u: np.ndarray, first: int, engine: str) -> np.ndarray:
+    """Event time of every target for a chunk of design rows given as uniforms.
+
+    Runs where the chunk is sent (a worker): the copula and inverse CDFs, then the engine; only the target times
+    come back (an outcome's monthly series would be most of the memory and of the traffic).
+    """
+    names, values = _to_values(scenario, u)
+    outcome = simulate_batch(net, Inputs(names, values, first), engine=engine, threads=1)
     return target_times(scenario, outcome.done, outcome.indicator_times)
 
 
-def _evaluate(scenario: Scenario, net: Network, names: tuple[str, ...], values: np.ndarray, engine: str,
-              executor) -> np.ndarray:
-    bounds = list(range(0, len(values), CHUNK)) + [len(values)]
-    chunks = [Inputs(names, values[a:b], a) for a, b in zip(bounds, bounds[1:])]
-    if executor is None:
-        parts = [_targets_chunk(scenario, net, c, engine) for c in chunks]
-    else:
-        k = len(chunks)
-        parts = list(executor.map(_targets_chunk, [scenario] * k, [net] * k, chunks, [engine] * k))
+def _evaluate(scenario: Scenario, net: Network, chunks, engine: str, executor) -> np.ndarray:
+    """Target times of every design row; ``chunks`` yields uniform blocks in order (built as they are needed,
+    so the client holds at most a wave of them: a large ungrouped design does not fit in memory at once)."""
+    parts, wave, first = [], [], 0
+    size = 4 * max(1, int(getattr(executor, "workers", None) or getattr(executor, "_max_workers", 2)))
+
+    def flush() -> None:
+        if executor is None:
+            parts.extend(_targets_chunk(scenario, net, u, f, engine) for u, f in wave)
+        else:
+            k = len(wave)
+            parts.extend(executor.map(_targets_chunk, [scenario] * k, [net] * k, [u for u, _ in wave],
+                                      [f for _, f in wave], [engine] * k))
+        wave.clear()
+
+    for u in chunks:
+        wave.append((u, first))
+        first += len(u)
+        if len(wave) >= size:
+            flush()
+    flush()
     return np.concatenate(parts) if parts else np.empty((0, len(scenario.targets)))
 
 
@@ -216,14 +243,19 @@ def sensitivity(scenario: Scenario, method: str = "sobol", n: int = 256, seed: i
         raise ValueError(f"unknown target(s): {', '.join(missing)}")
 
     if method == "sobol":
-        grid = _sobol_design(names, factor, n, seed)
+        grid = None  # SALib's Sobol' analysis needs only the outputs
+        a, b = _base(names, n, seed)
+        per = max(1, CHUNK // (len(levels) + 2))  # base rows per chunk
+        chunks = (_saltelli_rows(a[i:i + per], b[i:i + per], factor) for i in range(0, n, per))
+        runs = n * (len(levels) + 2)
     else:
         from SALib.sample import morris as morris_sample
 
         grid = morris_sample.sample(problem, n, num_levels=LEVELS, seed=_derived_seed(seed, "morris"))
-    u = grid if method == "sobol" else 1 / (2 * LEVELS) + grid * (LEVELS - 1) / LEVELS
-    names_t, values = _to_values(scenario, u)
-    times = _evaluate(scenario, Network.of(scenario), names_t, values, engine, executor)
+        u = 1 / (2 * LEVELS) + grid * (LEVELS - 1) / LEVELS
+        chunks = (u[i:i + CHUNK] for i in range(0, len(u), CHUNK))
+        runs = len(u)
+    times = _evaluate(scenario, Network.of(scenario), chunks, engine, executor)
 
     net_horizon = cal.deadline_time(scenario.horizon, scenario.start)
     column = {t.id: k for k, t in enumerate(scenario.targets)}
@@ -242,7 +274,7 @@ def sensitivity(scenario: Scenario, method: str = "sobol", n: int = 256, seed: i
                 row.update({k: v[g] for k, v in stats.items()})
                 rows.append(row)
     table = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    table.attrs.update(method=method, n=n, seed=seed, runs=int(len(values)), factors=len(levels),
+    table.attrs.update(method=method, n=n, seed=seed, runs=int(runs), factors=len(levels),
                        wall_time_s=round(time.perf_counter() - started, 3))
     return table
 

@@ -150,3 +150,17 @@ def test_chart_of_total_indices(chain):
     assert len(cells) == 3  # one cell per factor, largest total index first
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "milestone:c:duration"
     assert float(cells[0]) == pytest.approx(_rows(table).loc["milestone:c:duration", "ST"], abs=0.005)
+
+
+def test_table_does_not_depend_on_chunking_or_workers(chain, monkeypatch):
+    import sim.sensitivity as sens
+    from sim import workers
+
+    whole = sensitivity(chain, n=300, seed=8)
+    monkeypatch.setattr(sens, "CHUNK", 7)  # base rows split across many chunks and waves
+    pd.testing.assert_frame_equal(whole, sensitivity(chain, n=300, seed=8), check_exact=True)
+    pool = workers.pool(2)
+    try:
+        pd.testing.assert_frame_equal(whole, sensitivity(chain, n=300, seed=8, executor=pool), check_exact=True)
+    finally:
+        pool.shutdown()
