@@ -17,6 +17,7 @@ import re
 __all__ = ["DaskExecutor", "DaskUnavailable", "dask_executor", "parse_dask"]
 
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
+_KEEP_SCATTERED = 4  # objects kept on the workers between map calls (a run's network and its scenario)
 
 
 class DaskUnavailable(RuntimeError):
@@ -67,8 +68,12 @@ class DaskExecutor:
 
     def _shared(self, obj):
         # A scenario network repeated for every chunk is sent to the workers once, not once per chunk.
+        # Keyed by id: the entry holds the object itself, so its id cannot be reused while the entry exists;
+        # the oldest entries go (a sweep makes a network per step), releasing their data on the workers.
         key = id(obj)
         if key not in self._scattered:
+            while len(self._scattered) >= _KEEP_SCATTERED:
+                self._scattered.pop(next(iter(self._scattered)))
             self._scattered[key] = (obj, self.client.scatter(obj, broadcast=True, hash=False))
         return self._scattered[key][1]
 
