@@ -153,7 +153,7 @@ def compare_results(base: Results, others: dict[str, Results]) -> Comparison:
 
 
 def compare(base: Scenario, others: Sequence[Scenario], n: int = 2000, seed: int | None = None, jobs: int = 1,
-            progress: bool | None = None, engine: str = "fast") -> Comparison:
+            progress: bool | None = None, engine: str = "fast", executor=None) -> Comparison:
     """Run ``base`` and ``others`` with common random numbers and compare every shared target.
 
     Parameters
@@ -166,15 +166,17 @@ def compare(base: Scenario, others: Sequence[Scenario], n: int = 2000, seed: int
         One seed for all (default: the base scenario's).
     engine : {"fast", "simpy"}, default "fast"
         The engine (results are identical).
+    executor : optional
+        Where chunks run instead of ``jobs`` processes (a :class:`sim.executors.DaskExecutor`); results are identical.
     """
     seed = base.seed if seed is None else seed
-    base_results = run(base, n=n, seed=seed, jobs=jobs, progress=progress, engine=engine)
+    base_results = run(base, n=n, seed=seed, jobs=jobs, progress=progress, engine=engine, executor=executor)
     seed = base_results.meta["seed"]
     named = {}
     for s in others:
         name = Path(s.path).stem if s.path else s.title
         named[name if name not in named else f"{name}-{len(named)}"] = run(s, n=n, seed=seed, jobs=jobs, progress=progress,
-                                                                                     engine=engine)
+                                                                                     engine=engine, executor=executor)
     return compare_results(base_results, named)
 
 
@@ -251,7 +253,8 @@ def select_milestones(scenario: Scenario, subject: str) -> list[str]:
 
 
 def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], n: int = 1000,
-          seed: int | None = None, jobs: int = 1, progress: bool | None = None, engine: str = "fast") -> pd.DataFrame:
+          seed: int | None = None, jobs: int = 1, progress: bool | None = None, engine: str = "fast",
+          executor=None) -> pd.DataFrame:
     """Target probabilities as a function of a shock's size, with common random numbers across steps.
 
     Parameters
@@ -263,6 +266,8 @@ def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], 
         A milestone id or a tag (delay, scale), a fund or pool (cut), a line (capacity).
     values : sequence of float
         Shock sizes (days for delays, factors for scales and capacities, shares for cuts).
+    executor : optional
+        Where chunks run instead of ``jobs`` processes (a :class:`sim.executors.DaskExecutor`); results are identical.
 
     Returns
     -------
@@ -273,7 +278,8 @@ def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], 
     ids = select(scenario, subject)
     frames = []
     for value in values:
-        res = run(change(scenario, ids, value), n=n, seed=seed, jobs=jobs, progress=progress, engine=engine)
+        res = run(change(scenario, ids, value), n=n, seed=seed, jobs=jobs, progress=progress, engine=engine,
+                  executor=executor)
         frame = res.targets[["target", "title", "deadline", "p_met", "ci_low", "ci_high", "p50"]].copy()
         frame.insert(0, "value", value)
         frames.append(frame)

@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="worker processes (default 1); results are identical for any number")
     run.add_argument("--engine", choices=ENGINES, default="fast",
                      help="fast (compiled, default) or simpy (the reference engine); results are identical")
+    _dask_argument(run)
     run.add_argument("--out", metavar="DIR", default=None,
                      help="results directory (default results/<scenario name>); replaced atomically, and only if "
                           "readiness wrote it (other folders are refused, never deleted)")
@@ -98,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1)")
     comp.add_argument("--engine", choices=ENGINES, default="fast",
                      help="fast (compiled, default) or simpy (the reference engine); results are identical")
+    _dask_argument(comp)
     comp.add_argument("--out", metavar="DIR", default="results/compare", help="where compare.csv goes (default results/compare)")
     comp.add_argument("--rows", type=_positive_int, default=15, help="targets shown per scenario (default 15; all in the CSV)")
     comp.add_argument("--no-progress", action="store_true", help="never show the progress bar")
@@ -122,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--jobs", "-j", type=_positive_int, default=1)
     sw.add_argument("--engine", choices=ENGINES, default="fast",
                      help="fast (compiled, default) or simpy (the reference engine); results are identical")
+    _dask_argument(sw)
     sw.add_argument("--out", metavar="DIR", default="results/sweep", help="where sweep.csv goes (default results/sweep)")
     sw.add_argument("--no-progress", action="store_true", help="never show the progress bar")
 
@@ -150,10 +153,44 @@ def _parser() -> argparse.ArgumentParser:
                                     "and report commands take.")
     tg.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
 
+    sens = sub.add_parser("sensitivity", help="global sensitivity (Sobol' or Morris): what decides each target",
+                          description="Sobol' first-order and total indices (or Morris elementary effects), with 95 % "
+                                      "bootstrap\nintervals, of every uncertain input or group of inputs on each "
+                                      "target's met indicator\nand on its date, by SALib on the batch engine. Writes "
+                                      "sensitivity.csv and sensitivity.png\n(total indices of the headline targets) "
+                                      "into --out. Examples:\n"
+                                      "  readiness sensitivity scenarios/baseline.yaml -n 64 --groups drivers,risks\n"
+                                      "  readiness sensitivity scenarios/baseline.yaml --method morris -n 20",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    sens.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
+    sens.add_argument("--method", choices=["sobol", "morris"], default="sobol",
+                      help="sobol (default; N·(D+2) runs for D factors) or morris (N·(D+1) runs, a screening)")
+    sens.add_argument("-n", "--iterations", type=_positive_int, default=None,
+                      help="Sobol' base sample size N (default 256) or Morris trajectories (default 20)")
+    sens.add_argument("--groups", default=None, metavar="KIND,…",
+                      help="analyse inputs of these kinds as one factor each: drivers, risks, durations-by-section, "
+                           "funds, lines (others stay single inputs)")
+    sens.add_argument("--target", action="append", default=None, metavar="TARGET",
+                      help="only this target (repeatable; default all)")
+    sens.add_argument("--seed", type=_seed, default=None, help="root seed (default: the scenario's, else 20251016)")
+    sens.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1)")
+    sens.add_argument("--engine", choices=ENGINES, default="fast",
+                      help="fast (compiled, default) or simpy (the reference engine); results are identical")
+    _dask_argument(sens)
+    sens.add_argument("--out", metavar="DIR", default="results/sensitivity",
+                      help="where sensitivity.csv and sensitivity.png go (default results/sensitivity)")
+
     lister = sub.add_parser("list", help="list the shipped scenarios with their titles")
     lister.add_argument("--dir", default=None,
                         help="folder to search (default: the scenarios shipped with readiness-sim, from any folder)")
     return parser
+
+
+def _dask_argument(parser) -> None:
+    parser.add_argument("--dask", metavar="local[:WORKERS]|tcp://HOST:PORT", default=None,
+                        help="run chunks of replications on Dask instead of --jobs: local starts a LocalCluster (one "
+                             "worker per CPU, or WORKERS), an address uses a running scheduler; results are identical "
+                             "(needs the 'dask' extra)")
 
 
 REPORT_FORMATS = {".pdf": "pdf", ".png": "png", ".md": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
@@ -190,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import workers
 
     previous = workers.handle_sigterm()  # SIGTERM takes Ctrl-C's clean-up path; exit 143 instead of 130
+    executor = None
     try:
         args = _parser().parse_args(argv)
         if args.command is None:
@@ -199,8 +237,18 @@ def main(argv: list[str] | None = None) -> int:
             args.jobs, note = workers.cap_jobs(args.jobs)
             if note:
                 print(f"readiness: {note}", file=sys.stderr)
+        if getattr(args, "dask", None):  # one cluster for every run of the command (compare, sweep: several)
+            from .executors import DaskUnavailable, dask_executor
+
+            try:
+                executor = dask_executor(args.dask)
+            except (ValueError, DaskUnavailable) as exc:
+                print(f"readiness: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+        args.executor = executor
         code = {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
-                "report": _report, "export": _export, "targets": _targets}[args.command](args)
+                "report": _report, "export": _export, "targets": _targets,
+                "sensitivity": _sensitivity}[args.command](args)
         return workers.exit_code() if code == EXIT_INTERRUPTED else code
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a run (loading, printing): nothing half-written
         what = "terminated" if workers.stop_signal() else "interrupted"
@@ -209,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
     finally:
+        if executor is not None:
+            executor.shutdown()
         workers.restore_sigterm(previous)
 
 
@@ -274,7 +324,7 @@ def _run(args) -> int:
     stage(f"sampling and simulating up to {n:,} replications ({args.engine} engine)")
     try:
         results = run(scenario, n=n, seed=args.seed, jobs=args.jobs, precision=args.precision, lhs=args.lhs,
-                      engine=args.engine,
+                      engine=args.engine, executor=args.executor,
                       progress=False if args.no_progress else None)
     except RunInterrupted as exc:
         print(f"readiness: {exc}", file=sys.stderr)
@@ -399,7 +449,7 @@ def _compare(args) -> int:
         return EXIT_USAGE
     try:
         comparison = compare(scenarios[0], scenarios[1:], n=args.iterations, seed=args.seed, jobs=args.jobs,
-                             engine=args.engine,
+                             engine=args.engine, executor=args.executor,
                              progress=False if args.no_progress else None)
     except RunInterrupted as exc:
         print(f"readiness: {exc}", file=sys.stderr)
@@ -470,7 +520,7 @@ def _sweep(args) -> int:
     values = list(np.linspace(low, high, args.steps))
     try:
         table = sweep(scenario, kind, subject, values, n=args.iterations, seed=args.seed, jobs=args.jobs,
-                      engine=args.engine,
+                      engine=args.engine, executor=args.executor,
                       progress=False if args.no_progress else None)
     except RunInterrupted as exc:
         print(f"readiness: {exc}", file=sys.stderr)
@@ -677,4 +727,79 @@ def _report(args) -> int:
     shown = f"{written[0]} … {written[-1].name}" if len(written) > 1 else str(written[0])
     print(f"Briefing written to {shown}{pages}: {results.meta.get('title', '')}, {results.n} replications, "
           f"seed {results.meta.get('seed')}.")
+    return 0
+
+
+def _sensitivity(args) -> int:
+    from .sensitivity import GROUP_KINDS, headline, sensitivity
+
+    scenarios = _load_all([args.scenario])
+    if scenarios is None:
+        return EXIT_USAGE
+    scenario = scenarios[0]
+    groups = [g.strip() for g in (args.groups or "").split(",") if g.strip()]
+    unknown = [g for g in groups if g not in GROUP_KINDS]
+    if unknown:
+        print(f"readiness: --groups: found '{', '.join(unknown)}'; expected some of {', '.join(GROUP_KINDS)}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    known = {t.id for t in scenario.targets}
+    for target in args.target or []:
+        if target not in known:
+            from .checks import did_you_mean
+            print(f"readiness: --target: unknown target '{target}'{did_you_mean(target, known)}", file=sys.stderr)
+            return EXIT_USAGE
+    n = args.iterations or (256 if args.method == "sobol" else 20)
+    executor = args.executor
+    from . import workers
+
+    pool = workers.pool(args.jobs) if executor is None and args.jobs > 1 else None
+    try:
+        table = sensitivity(scenario, method=args.method, n=n, seed=args.seed, groups=groups or None,
+                            targets=args.target, engine=args.engine, executor=executor or pool)
+    except KeyboardInterrupt:
+        if pool is not None:
+            workers.stop(pool)
+            pool = None
+        print("readiness: interrupted; no results were written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "sensitivity.csv.partial", index=False, float_format="%.6g")
+    (out / "sensitivity.csv.partial").replace(out / "sensitivity.csv")
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .labels import input_labels
+    from .sensitivity_chart import plot_total_indices
+
+    chosen = [t for t in (args.target or headline(scenario, limit=len(scenario.targets))) if t in set(table["target"])]
+    varies = set(table.loc[table["ST" if args.method == "sobol" else "mu_star"].notna(), "target"])
+    chosen = ([t for t in chosen if t in varies] or chosen)[:8]  # a target every run meets has nothing to show
+    ax = plot_total_indices(table, chosen, labels=input_labels(scenario))
+    ax.figure.savefig(out / "sensitivity.png.partial.png", dpi=130, bbox_inches="tight")
+    plt.close(ax.figure)
+    (out / "sensitivity.png.partial.png").replace(out / "sensitivity.png")
+
+    value = "ST" if args.method == "sobol" else "mu_star"
+    print(f"{'Sobol' if args.method == 'sobol' else 'Morris'} sensitivity of {scenario.title}: "
+          f"{table.attrs['factors']} factors, {table.attrs['runs']:,} runs (N = {n}, seed {table.attrs['seed']}) "
+          f"in {table.attrs['wall_time_s']:.1f} s\n")
+    for target in chosen:
+        rows = table[(table["target"] == target) & (table["outcome"] == "met")].sort_values(value, ascending=False)
+        title = rows["title"].iloc[0] if len(rows) else target
+        print(f"{title} (met by its deadline) — largest {'total indices' if value == 'ST' else 'μ*'}:")
+        if rows[value].isna().all():
+            print("  (the outcome does not vary: every run gives the same answer)")
+        for r in rows.head(5).itertuples():
+            ci = (f"[{r.ST_low:.2f}, {r.ST_high:.2f}]" if value == "ST" else f"[{r.mu_star_low:.3g}, {r.mu_star_high:.3g}]")
+            print(f"  {getattr(r, value):6.3f} {ci:>16}  {r.factor}")
+        print()
+    print(f"All targets, both outcomes (met, date), with intervals: {out / 'sensitivity.csv'}; chart: "
+          f"{out / 'sensitivity.png'}")
     return 0

@@ -59,7 +59,7 @@ def half_width(scenario: Scenario, outcome: BatchOutcome) -> float:
 
 def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None, jobs: int = 1,
         precision: float | None = None, lhs: bool = False, progress: bool | None = None,
-        batch: int = BATCH, engine: str = "fast") -> Results:
+        batch: int = BATCH, engine: str = "fast", executor=None) -> Results:
     """Run a scenario as a Monte Carlo experiment.
 
     Parameters
@@ -82,6 +82,9 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         Replications per batch (affects only memory and how often precision is checked).
     engine : {"fast", "simpy"}, default "fast"
         The compiled batch engine or the SimPy reference engine; results are identical.
+    executor : optional
+        Where chunks run instead of ``jobs`` worker processes, e.g. a :class:`sim.executors.DaskExecutor`;
+        left open for the caller. Results do not depend on it.
 
     Returns
     -------
@@ -108,7 +111,8 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
 
     started = time.perf_counter()
     outcome_parts, input_parts = [], []
-    pool = workers.pool(jobs) if jobs > 1 else None  # workers die with this process, at most one per CPU
+    owned = executor is None  # a caller's executor (Dask) stays open for its next run
+    pool = executor if not owned else workers.pool(jobs) if jobs > 1 else None  # workers die with this process
     bar = _progress_bar(n, progress)
     try:
         first = 0
@@ -118,7 +122,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
             if pool is None:
                 outcome_parts.append(simulate_batch(net, inputs, engine=engine))
             else:
-                chunks = _split(inputs, jobs * 4)
+                chunks = _split(inputs, getattr(pool, "workers", jobs) * 4)
                 outcome_parts.extend(pool.map(_simulate_chunk, [net] * len(chunks), chunks, [engine] * len(chunks)))
             input_parts.append(inputs.values)
             first += count
@@ -126,13 +130,13 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
             if precision is not None and half_width(scenario, BatchOutcome.concat(outcome_parts)) <= precision:
                 break
     except KeyboardInterrupt:
-        if pool is not None:
+        if pool is not None and owned:
             workers.stop(pool)
             pool = None
         raise RunInterrupted("interrupted by the user; no results were written") from None
     finally:
         bar.close()
-        if pool is not None:
+        if pool is not None and owned:
             pool.shutdown()
 
     outcome = BatchOutcome.concat(outcome_parts)
