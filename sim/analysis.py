@@ -289,6 +289,57 @@ def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], 
 # ---------------------------------------------------------------------------------------------- drivers
 
 
+@dataclass(frozen=True)
+class _InputGroups:
+    """Per sampled input (that varies), what every target's driver analysis needs: its ranks as z-scores and
+    its lower and upper groups of replications. Computed once per results and decile."""
+
+    names: list
+    rank_z: np.ndarray  # (n, inputs)
+    low: np.ndarray  # (n, inputs) bool
+    high: np.ndarray
+
+
+_GROUPS: dict = {}  # id(results.inputs), decile → _InputGroups (results are immutable)
+
+
+def _input_groups(results: Results, decile: float) -> _InputGroups:
+    key = (id(results.inputs), decile)
+    cached = _GROUPS.get(key)
+    if cached is not None and cached[0] is results.inputs:
+        return cached[1]
+    x = results.inputs.to_numpy(dtype=float)
+    keep = np.ptp(x, axis=0) > 0 if x.size else np.zeros(x.shape[1], bool)
+    names = [c for c, k in zip(results.inputs.columns, keep) if k]
+    x = x[:, keep]
+    ranks = stats.rankdata(x, axis=0)
+    rank_z = (ranks - ranks.mean(axis=0)) / ranks.std(axis=0)
+    occurs = np.array([n.endswith(":occurs") for n in names], dtype=bool)
+    cuts = np.quantile(x, [decile, 1 - decile], axis=0) if len(names) else np.zeros((2, 0))
+    low = np.where(occurs, x == 0, x <= cuts[0])
+    high = np.where(occurs, x == 1, x >= cuts[1])
+    groups = _InputGroups(names, rank_z, low, high)
+    _GROUPS.clear()  # one results object at a time is enough: drivers of every target of a run
+    _GROUPS[key] = (results.inputs, groups)
+    return groups
+
+
+def _group_medians(times: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Per column of ``masks``, the median (inverted CDF, as :func:`quantile_times`) of ``times`` in that group."""
+    order = np.argsort(times, kind="stable")
+    sorted_times = times[order]
+    counts = masks.sum(axis=0)
+    cum = np.cumsum(masks[order], axis=0)  # how many of the group are among the i smallest times
+    out = np.full(masks.shape[1], np.nan)
+    for count in np.unique(counts):
+        if count == 0:
+            continue
+        cols = np.flatnonzero(counts == count)
+        k = int(np.quantile(np.arange(count, dtype=float), 0.5, method="inverted_cdf"))  # numpy's position
+        out[cols] = sorted_times[np.argmax(cum[:, cols] >= k + 1, axis=0)]
+    return out
+
+
 def drivers(results: Results, target: str, decile: float = 0.1) -> pd.DataFrame:
     """What drives ``target``: every sampled input ranked by its effect on the target.
 
@@ -297,34 +348,34 @@ def drivers(results: Results, target: str, decile: float = 0.1) -> pd.DataFrame:
     decile minus lower decile, in percentage points; for a risk's ``occurs`` input: occurring minus not),
     ``p50_low``/``p50_high`` (median event day in the lower/upper group; ``inf`` = beyond the horizon) and
     ``impact_days`` (their difference; NaN when either is beyond the horizon). Sorted by |impact_pp|.
+    All inputs at once: ranks, groups and medians are array operations (the ranks and groups are computed once
+    per run and shared by every target).
     """
     times = target_times(results, target)
-    met = results.met(target)
-    t_rank = stats.rankdata(times)
+    met = results.met(target).astype(float)
     labels = results.meta.get("labels", {})
-    rows = []
-    for name in results.inputs.columns:
-        x = results.inputs[name].to_numpy()
-        if np.ptp(x) == 0:
-            continue
-        rho = float(np.corrcoef(stats.rankdata(x), t_rank)[0, 1]) if np.ptp(t_rank) > 0 else 0.0
-        if name.endswith(":occurs"):
-            low, high = x == 0, x == 1
-        else:
-            lo_cut, hi_cut = np.quantile(x, [decile, 1 - decile])
-            low, high = x <= lo_cut, x >= hi_cut
-        if not low.any() or not high.any():
-            continue
-        p50_low = float(quantile_times(times[low][:, None], [0.5])[0, 0])
-        p50_high = float(quantile_times(times[high][:, None], [0.5])[0, 0])
-        days = p50_high - p50_low if np.isfinite(p50_low) and np.isfinite(p50_high) else np.nan
-        rows.append({"input": name, "label": labels.get(name, name), "spearman": rho,
-                     "impact_pp": 100 * (met[high].mean() - met[low].mean()),
-                     "p50_low": p50_low, "p50_high": p50_high, "impact_days": days})
-    table = pd.DataFrame(rows, columns=["input", "label", "spearman", "impact_pp", "p50_low", "p50_high", "impact_days"])
+    g = _input_groups(results, decile)
+    columns = ["input", "label", "spearman", "impact_pp", "p50_low", "p50_high", "impact_days"]
+    usable = g.low.any(axis=0) & g.high.any(axis=0)
+    if not usable.any():
+        return pd.DataFrame(columns=columns)
+    t_rank = stats.rankdata(times)
+    if np.ptp(t_rank) > 0:
+        t_z = (t_rank - t_rank.mean()) / t_rank.std()
+        rho = (g.rank_z[:, usable] * t_z[:, None]).mean(axis=0)
+    else:
+        rho = np.zeros(int(usable.sum()))
+    low, high = g.low[:, usable], g.high[:, usable]
+    impact = 100 * (met @ high / high.sum(axis=0) - met @ low / low.sum(axis=0))
+    p50_low, p50_high = _group_medians(times, low), _group_medians(times, high)
+    with np.errstate(invalid="ignore"):
+        days = np.where(np.isfinite(p50_low) & np.isfinite(p50_high), p50_high - p50_low, np.nan)
+    names = [n for n, u in zip(g.names, usable) if u]
+    table = pd.DataFrame({"input": names, "label": [labels.get(n, n) for n in names], "spearman": rho,
+                          "impact_pp": impact, "p50_low": p50_low, "p50_high": p50_high, "impact_days": days},
+                         columns=columns)
     order = table["impact_pp"].abs().fillna(0) * 1000 + table["spearman"].abs().fillna(0)
     return table.loc[order.sort_values(ascending=False).index].reset_index(drop=True)
-
 
 
 def all_drivers(results: Results, top: int = 10) -> pd.DataFrame:
