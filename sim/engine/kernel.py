@@ -527,8 +527,11 @@ def advance_ms(st, i, now, durations, shift, amounts, quantity, done, requested,
                     return
         pc = PC_MONEY
     if pc == PC_MONEY:
-        if durations[i] > 0:
-            _timeout(st, i, now, durations[i], PC_PREORDER)
+        wait = durations[i]
+        if st.net_floor[i] - now > wait:  # not done by the status date: its work ends after it (as milestones.py)
+            wait = st.net_floor[i] - now
+        if wait > 0:
+            _timeout(st, i, now, wait, PC_PREORDER)
             return
         pc = PC_PREORDER
     if pc == PC_PREORDER:

@@ -243,8 +243,11 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                 yield env.all_of(asks)
         if trace:
             emit(env.now, "ready", net.ids[i], f"duration {durations[i]:.1f} days")
-        if durations[i] > 0:
-            yield env.timeout(durations[i])
+        wait = durations[i]
+        if net.floor[i] - env.now > wait:  # not done by the status date: its work ends after it (floor)
+            wait = net.floor[i] - env.now
+        if wait > 0:
+            yield env.timeout(wait)
         orders = lnet.milestone_orders[i] if lnet else ()
         while orders and pending_delay[i] > 0:  # e.g. contracting slips: the order is placed later
             delay, pending_delay[i] = pending_delay[i], 0.0

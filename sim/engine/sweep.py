@@ -71,6 +71,9 @@ def simulate(net: Network, durations: np.ndarray, shift: np.ndarray, occurs: np.
             k = net.need[i] - 1
             ready = np.partition(done[:, list(deps)], k, axis=1)[:, k]
         d = durations[:, i]
+        # not done by the status date: the work ends no earlier than the floor (as in milestones.py)
+        early = net.floor[i] - ready
+        d = np.where(early > d, early, d)
         t = np.where(d > 0, ready + d, ready)
         risks = hitting[i]
         if risks:

@@ -1,0 +1,224 @@
+"""Validation of a ``status:`` section: what was known on a status date (docs/status-date.md).
+
+A status section states ``as_of`` and facts, each with a ``source``: milestones done on a date (or known not
+done), risks that occurred on a date (or had not occurred by ``as_of``). Every milestone not reported done is
+not done by the end of ``as_of`` — the scheduling convention. Facts that contradict the model (a done date
+after ``as_of`` or before a predecessor's done date, an ``as_of`` outside the simulated span, a risk occurring
+outside its window) are errors naming the file, line and key path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+from .calendar import day_offset
+from .checks import Checker, did_you_mean
+from .scenario import Fact, Milestone, Status
+
+STATUS_KEYS = ("as_of", "milestones", "risks", "source")
+_MILESTONE_FACT_KEYS = ("done", "source")
+_RISK_FACT_KEYS = ("occurred", "source")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date(value, path, check: Checker, what: str, allow_false: bool = False):
+    """An ISO date (or ``False`` when allowed); None after recording a problem."""
+    if allow_false and value is False:
+        return False
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            check.add(path, f"found '{value}', which is not a real date; expected an ISO date such as 2025-11-30")
+            return None
+    alt = " or false" if allow_false else ""
+    check.add(path, f"found {value!r}; expected {what}: an ISO date such as 2025-11-30{alt}")
+    return None
+
+
+def status_raw_ok(raw, check: Checker) -> bool:
+    """Whether ``status`` has its shape (a mapping); reported alone otherwise."""
+    if raw is None:
+        return True
+    if not isinstance(raw, dict):
+        check.add(("status",), f"found {type(raw).__name__}; expected a mapping with as_of, milestones and risks")
+        return False
+    return True
+
+
+def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, milestones: list[Milestone],
+                 raw_risks: dict, gated: frozenset = frozenset()) -> tuple[list[Milestone], Status | None]:
+    """Validate the status section and mark milestones reported done.
+
+    Parameters
+    ----------
+    raw : dict or None
+        The merged ``status`` mapping.
+    check : Checker
+    start : datetime.date
+    horizon_days : float
+        End of the simulated span (days).
+    milestones : list of Milestone
+        As built from the scenario (before risks are built: a milestone done is never delayed by a risk).
+    raw_risks : dict
+        The risk register as written (id → mapping), for the risk facts.
+    gated : frozenset of str
+        Milestones that are metric gates (done when an observable reaches a value).
+
+    Returns
+    -------
+    milestones : list of Milestone
+        With ``done_on`` set for milestones reported done.
+    status : Status or None
+    """
+    if not raw:
+        _check_done_order(milestones, check, None)
+        return milestones, None
+    check.unknown_keys(raw, STATUS_KEYS, ("status",), "the status section")
+    as_of = _date(raw.get("as_of"), ("status", "as_of"), check, "the status date") if "as_of" in raw else None
+    if "as_of" not in raw:
+        check.add(("status",), "missing as_of; expected the status date, e.g. as_of: 2025-11-30")
+    if as_of:
+        t = day_offset(as_of, start) + 1
+        if as_of < start:
+            check.add(("status", "as_of"), f"found {as_of}, before the scenario's start {start}; expected a date "
+                                           "from the start to the horizon")
+            as_of = None
+        elif t > horizon_days:
+            last = start + dt.timedelta(days=int(horizon_days) - 1)
+            check.add(("status", "as_of"), f"found {as_of}, after the horizon {last}; expected a date from the start "
+                                           "to the horizon")
+            as_of = None
+    as_of_days = day_offset(as_of, start) + 1 if as_of else None
+    facts: list[Fact] = []
+    by_id = {m.id: k for k, m in enumerate(milestones)}
+    ms = raw.get("milestones") or {}
+    if not isinstance(ms, dict):
+        check.add(("status", "milestones"), f"found {type(ms).__name__}; expected a mapping of milestone id → "
+                                            "{done: DATE or false, source: ...}")
+        ms = {}
+    for mid, fact in ms.items():
+        path = ("status", "milestones", mid)
+        if mid not in by_id:
+            check.add(path, f"unknown milestone '{mid}'{did_you_mean(mid, by_id)}")
+            continue
+        if not isinstance(fact, dict):
+            check.add(path, f"found {fact!r}; expected a mapping {{done: DATE or false, source: ...}}")
+            continue
+        check.unknown_keys(fact, _MILESTONE_FACT_KEYS, path, "a milestone fact")
+        source = check.text(fact.get("source"), path + ("source",), required=True)
+        if "done" not in fact:
+            check.add(path, "missing done; expected done: DATE (done on that date) or done: false")
+            continue
+        done = _date(fact["done"], path + ("done",), check, "the date it was done", allow_false=True)
+        m = milestones[by_id[mid]]
+        if done is None:
+            continue
+        line = check.where(path)[1]
+        if done is False:
+            if m.done_on is not None:
+                check.add(path + ("done",), f"found false, but the scenario has it done on {m.done_on}; "
+                                            "remove one of the two")
+            facts.append(Fact("not-done", mid, None, source, line))
+            continue
+        if as_of and done > as_of:
+            check.add(path + ("done",), f"found {done}, after the status date {as_of}; expected a date on or "
+                                        "before as_of (a milestone done later is not a fact yet)")
+            continue
+        if m.funding or m.orders or mid in gated:
+            what = "draws money" if m.funding else "places orders" if m.orders else "is a metric gate"
+            check.add(path + ("done",), f"found a done date for a milestone that {what}; observed money and "
+                                        "deliveries are not modelled yet, so it cannot be reported done")
+            continue
+        milestones[by_id[mid]] = dataclasses.replace(m, done_on=done, source=m.source or source)
+        facts.append(Fact("done", mid, done, source, line))
+    risks_occurred, not_occurred = [], []
+    rs = raw.get("risks") or {}
+    if not isinstance(rs, dict):
+        check.add(("status", "risks"), f"found {type(rs).__name__}; expected a mapping of risk id → "
+                                       "{occurred: DATE or false, source: ...}")
+        rs = {}
+    for rid, fact in rs.items():
+        path = ("status", "risks", rid)
+        if rid not in raw_risks:
+            check.add(path, f"unknown risk '{rid}'{did_you_mean(rid, raw_risks)}")
+            continue
+        if not isinstance(fact, dict):
+            check.add(path, f"found {fact!r}; expected a mapping {{occurred: DATE or false, source: ...}}")
+            continue
+        check.unknown_keys(fact, _RISK_FACT_KEYS, path, "a risk fact")
+        source = check.text(fact.get("source"), path + ("source",), required=True)
+        if "occurred" not in fact:
+            check.add(path, "missing occurred; expected occurred: DATE or occurred: false (not by as_of)")
+            continue
+        when = _date(fact["occurred"], path + ("occurred",), check, "the date it occurred", allow_false=True)
+        if when is None:
+            continue
+        line = check.where(path)[1]
+        if when is False:
+            not_occurred.append(rid)
+            facts.append(Fact("not-occurred", rid, None, source, line))
+            continue
+        if when < start or (as_of and when > as_of):
+            check.add(path + ("occurred",), f"found {when}; expected a date from the start {start} to the status "
+                                            f"date {as_of or 'as_of'}")
+            continue
+        risks_occurred.append((rid, day_offset(when, start) + 0.5))
+        facts.append(Fact("occurred", rid, when, source, line))
+    _check_done_order(milestones, check, as_of)
+    if as_of is None:
+        return milestones, None
+    return milestones, Status(as_of, as_of_days, tuple(facts), tuple(_elapsed(milestones, start, as_of_days, gated)),
+                              tuple(risks_occurred), tuple(not_occurred))
+
+
+def _check_done_order(milestones: list[Milestone], check: Checker, as_of: dt.date | None) -> None:
+    """A milestone done before the predecessors it waits for were done contradicts the network.
+
+    With a status date, a milestone reported done whose needed predecessors are not all reported done is a
+    contradiction too (they are not done by ``as_of`` by convention).
+    """
+    done = {m.id: m.done_on for m in milestones}
+    for m in milestones:
+        if m.done_on is None or not m.after.ids:
+            continue
+        dates = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
+        path = ("status", "milestones", m.id, "done") if (("status", "milestones", m.id) in check.locs) \
+            else ("milestones", m.id, "status")
+        if len(dates) >= m.after.k:
+            ready = dates[m.after.k - 1]
+            if m.done_on < ready:
+                late = [d for d in m.after.ids if done.get(d) is not None and done[d] > m.done_on]
+                check.add(path, f"found done on {m.done_on}, before its predecessor "
+                                f"{', '.join(repr(x) for x in late)} was done ({ready}); expected a date on or after it")
+        elif as_of is not None:
+            missing = [d for d in m.after.ids if done.get(d) is None]
+            check.add(path, f"found done on {m.done_on}, but it waits for {m.after.k} of {list(m.after.ids)} and "
+                            f"{', '.join(repr(x) for x in missing)} is not reported done by {as_of}; report the "
+                            "predecessors done too")
+
+
+def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float, gated=frozenset()) -> list[tuple[str, float]]:
+    """Milestones under way at ``as_of``: their dependencies were met (by observed milestones) before it.
+
+    Their work started when the needed dependencies were done (the ``k``-th observed done time; day 0 without
+    dependencies; simulated time does not run before the start) and had lasted ``as_of_days − ready`` days
+    without finishing. Programmes and ordering milestones wait for money or deliveries too, so their work's
+    start is not known: they are not conditioned (the floor still keeps them from finishing before ``as_of``).
+    """
+    done = {m.id: (day_offset(m.done_on, start) + 0.5 if m.done_on else None) for m in milestones}
+    out = []
+    for m in milestones:
+        if m.done_on is not None or m.funding or m.orders or m.id in gated:
+            continue
+        times = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
+        if len(times) < m.after.k:
+            continue
+        ready = max(times[m.after.k - 1], 0.0) if m.after.k else 0.0
+        if ready < as_of_days:
+            out.append((m.id, as_of_days - ready))
+    return out
