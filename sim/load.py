@@ -535,7 +535,11 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     # Shock inputs are not offered for correlation: shocks are deliberate changes, not uncertainty.
     scenario_inputs = {name for name, _ in uncertain_inputs(milestones, drivers, risks, (), fund_list, indicator_list,
                                                            line_list)}
-    correlations = _correlations(data.get("correlations"), check, scenario_inputs)
+    # A duration replaced by a status fact is no input any more: correlations with it are dropped, not errors
+    # (docs/status-date.md), so a status file can report any milestone of its parent done.
+    retired = {f"milestone:{f.id}:duration" for f in status.facts if f.kind == "done"} if status else set()
+    correlations = [c for c in _correlations(data.get("correlations"), check, scenario_inputs | retired)
+                    if not set(c.between) & retired]
     observables = (money.observable_names(fund_list) + [i.id for i in indicator_list]
                    + [f"{line}.{k}" for line in line_ids for k in ("capacity", "output", "delivered")]
                    + [f"{m.id}.delivered" for m in milestones if m.orders]

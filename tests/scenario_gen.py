@@ -6,7 +6,9 @@ durations, observed milestones, drivers, windowed and unwindowed risks with dela
 capacity cuts, a rank correlation, funds with beneficiaries, opening milestones, inflow, commit deadlines,
 availability dates, pre-financing and payment lags, programmes drawing from one or two pools, production
 lines with triggers, ramps, realisation, workforce waits, priorities and orders, metric gates, shocks of every
-kind and indicator targets (first reached and held at the deadline).
+kind and indicator targets (first reached and held at the deadline); and, in about a third of them, a status
+section (as_of, milestones done, risks occurred or not by then) drawn from a separate generator, so that the
+rest of a seed's scenario is the same with or without it.
 """
 
 from __future__ import annotations
@@ -30,8 +32,46 @@ def _duration(rng: random.Random) -> str:
     return f", duration: {{{kind}: {{min: {lo}, mode: {mode}, max: {hi}}}, unit: days}}"
 
 
-def random_scenario(seed: int, money: bool | None = None, lines: bool | None = None) -> str:
-    """A random valid scenario (YAML text); ``money``/``lines`` force funds or production on or off."""
+def _status(rng: random.Random, ids, deps_of, kinds, risks) -> list[str]:
+    """A status section: as_of in 2026, some milestones without dependencies (or whose dependencies are reported
+    done earlier) done on whole days before it, risks occurred or not."""
+    month = rng.randint(2, 11)
+    as_of = f"2026-{month:02d}-15"
+    lines = ["status:", f"  as_of: {as_of}"]
+    done: dict[str, int] = {}  # milestone → day of month (in months before as_of)
+    facts = []
+    for mid in ids:
+        if kinds.get(mid) != "plain" or rng.random() < 0.5:
+            continue
+        after = deps_of.get(mid, "")
+        if after and not (after.startswith("after: [") and
+                          all(d in done for d in after[len("after: ["):-1].split(", "))):
+            continue  # only all-of dependencies all reported done
+        earliest = max((done[d] for d in after[len("after: ["):-1].split(", ")), default=1) if after else 1
+        if earliest > month - 1:
+            continue
+        m = rng.randint(earliest, month - 1)
+        done[mid] = m
+        facts.append(f"    {mid}: {{done: 2026-{m:02d}-{rng.randint(10, 28)}, {SOURCE}}}" if m > earliest or not after
+                     else f"    {mid}: {{done: 2026-{m:02d}-28, {SOURCE}}}")
+    if facts:
+        lines += ["  milestones:"] + facts
+    rfacts = []
+    for rid in risks:
+        pick = rng.random()
+        if pick < 0.3:
+            rfacts.append(f"    {rid}: {{occurred: false, {SOURCE}}}")
+        elif pick < 0.45:
+            rfacts.append(f"    {rid}: {{occurred: 2026-{rng.randint(1, month - 1):02d}-0{rng.randint(1, 9)}, {SOURCE}}}")
+    if rfacts:
+        lines += ["  risks:"] + rfacts
+    return lines
+
+
+def random_scenario(seed: int, money: bool | None = None, lines: bool | None = None,
+                    status: bool | None = None) -> str:
+    """A random valid scenario (YAML text); ``money``/``lines``/``status`` force funds, production or a status
+    section on or off."""
     rng = random.Random(seed)
     money = rng.random() < 0.7 if money is None else money
     lines = rng.random() < 0.6 if lines is None else lines
@@ -96,6 +136,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         # a workforce line must not need a workforce itself: l0 never has one
 
     uncertain = []  # milestones with an uncertain duration (inputs a correlation may name)
+    deps_of: dict[str, str] = {}  # `after` text of each milestone not observed
+    observed_ids: list[str] = []
+    kinds: dict[str, str] = {}  # milestone → "plain" (may be reported done) or "programme" (money or orders)
     out.append("milestones:")
     for i, mid in enumerate(ids):
         parts = [f"title: Milestone {i}"]
@@ -112,7 +155,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         if preds and rng.random() < 0.85:
             chosen = rng.sample(preds, rng.randint(1, min(3, len(preds))))
             mode = rng.choice(["all", "all", "any", "k"])
-            if mode == "any" and len(chosen) > 1:
+            if observed:
+                pass  # an observed milestone ignores its dependencies; its date could precede theirs (an error)
+            elif mode == "any" and len(chosen) > 1:
                 parts.append(f"after: {{any: [{', '.join(chosen)}]}}")
             elif mode == "k" and len(chosen) > 2:
                 parts.append(f"after: {{k: 2, of: [{', '.join(chosen)}]}}")
@@ -123,6 +168,10 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
             parts.append(duration[2:])
             if "unit" in duration:
                 uncertain.append(mid)
+        if not observed:
+            deps_of[mid] = next((p for p in parts if p.startswith("after")), "")
+        else:
+            observed_ids.append(mid)
         parts.append(f"tags: [{'t1' if i % 2 == 0 else 't2'}]")
         if observed:
             pass  # an observed milestone draws no money and places no orders
@@ -137,6 +186,8 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
                 parts.append(f"priority: {rng.randint(1, 3)}")
         if rng.random() < 0.4:
             parts.append(f"deadline: {rng.choice(['end-2026', 'mid-2027', 'end-2027', '2028-Q2'])}")
+        if not observed:
+            kinds[mid] = "programme" if any(p.startswith(("funding", "orders")) for p in parts) else "plain"
         out.append(f"  {mid}: {{{', '.join(parts)}, {SOURCE}}}")
 
     if rng.random() < 0.6:
@@ -194,6 +245,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
     if targets:
         out.append("targets:")
         out += targets
+    srng = random.Random(f"status-{seed}")  # its own generator: the rest of the scenario stays as it was
+    if status if status is not None else srng.random() < 0.35:
+        out += _status(srng, ids, deps_of, kinds, risks)
     if len(uncertain) >= 2 and rng.random() < 0.4:
         a, b = rng.sample(uncertain, 2)
         out.append("correlations:")
