@@ -217,3 +217,43 @@ risks:
     da, db = done_of(p, 3000, 9), done_of(c, 3000, 9)
     assert np.array_equal(da["y"], db["y"]) and np.array_equal(da["z"], db["z"])
     assert not np.array_equal(da["x"], db["x"]) and db["x"].min() > 40.0
+
+
+# ---------------------------------------------------------------------------------------------- resolved targets
+
+
+def test_targets_resolved_by_facts_are_flagged_and_read_back(write, tmp_path):
+    parent = write("""
+title: P
+start: 2026-01-01
+horizon: end-2027
+milestones:
+  a: {title: A, duration: {uniform: {min: 20 days, max: 40 days}}, source: x}
+  b: {title: B, after: [a], duration: {uniform: {min: 10 days, max: 50 days}}, source: x}
+  c: {title: C, after: [b], duration: 30 days, source: x}
+targets:
+  t-early: {title: early, milestone: a, deadline: 2026-01-20}
+  t-ontime: {title: ok, milestone: b, deadline: 2026-03-15}
+  t-missed: {title: gone, milestone: c, deadline: 2026-03-01}
+  t-open: {title: open, milestone: c, deadline: 2026-06-01}
+""", "parent.yaml")
+    path = status_file(write, parent, """status:
+  as_of: 2026-03-20
+  milestones:
+    a: {done: 2026-01-25, source: minutes}
+    b: {done: 2026-03-10, source: minutes}
+""")
+    results = sim.run(sim.load(path), n=200, seed=1, progress=False)
+    table = results.targets.set_index("target")
+    assert table.loc["t-early", ["status", "status_date"]].tolist() == ["missed", "2026-01-25"]  # done late
+    assert table.loc["t-ontime", ["status", "status_date"]].tolist() == ["met", "2026-03-10"]
+    assert table.loc["t-missed", ["status", "status_date"]].tolist() == ["missed", ""]  # deadline passed, not done
+    assert table.loc["t-open", ["status", "status_date"]].tolist() == ["open", ""]
+    results.save(tmp_path / "out")
+    back = sim.Results.load(tmp_path / "out").targets.set_index("target")
+    assert back.loc[:, ["status", "status_date"]].equals(table.loc[:, ["status", "status_date"]])
+    # a folder written before the column existed is still read (every target open)
+    csv = tmp_path / "out" / "targets.csv"
+    import pandas as pd
+    pd.read_csv(csv).drop(columns=["status", "status_date"]).to_csv(csv, index=False)
+    assert set(sim.Results.load(tmp_path / "out").targets["status"]) == {"open"}
