@@ -150,6 +150,17 @@ def _parser() -> argparse.ArgumentParser:
                                     "and report commands take.")
     tg.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
 
+    sc = sub.add_parser("score", help="score a past forecast against observed outcomes (Brier, log score, PIT)",
+                        description="Score the forecast in RESULTS (a results directory) against OUTCOMES (a YAML or "
+                                    "CSV file: target, met, date, source; see docs/status-date.md): Brier and log "
+                                    "scores against naive forecasts, a reliability table and, for dated outcomes, "
+                                    "where the date fell in the forecast. Writes score.csv, score-summary.csv and "
+                                    "reliability.csv to --out.")
+    sc.add_argument("results", metavar="RESULTS", help="results directory written by `readiness run`")
+    sc.add_argument("outcomes", metavar="OUTCOMES", help="observed outcomes (.yaml or .csv)")
+    sc.add_argument("--out", metavar="DIR", default=None, help="folder for the score files (default: RESULTS)")
+    sc.add_argument("--chart", action="store_true", help="also draw reliability.png")
+
     lister = sub.add_parser("list", help="list the shipped scenarios with their titles")
     lister.add_argument("--dir", default=None,
                         help="folder to search (default: the scenarios shipped with readiness-sim, from any folder)")
@@ -200,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             if note:
                 print(f"readiness: {note}", file=sys.stderr)
         code = {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
-                "report": _report, "export": _export, "targets": _targets}[args.command](args)
+                "report": _report, "export": _export, "targets": _targets, "score": _score}[args.command](args)
         return workers.exit_code() if code == EXIT_INTERRUPTED else code
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a run (loading, printing): nothing half-written
         what = "terminated" if workers.stop_signal() else "interrupted"
@@ -210,6 +221,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         workers.restore_sigterm(previous)
+
+
+def _score(args) -> int:
+    """``readiness score RESULTS OUTCOMES``."""
+    from . import score
+
+    results = _read_results(Path(args.results), "RESULTS")
+    if results is None:
+        return EXIT_USAGE
+    try:
+        per_target, summary, table = score.score(results, score.read_outcomes(args.outcomes))
+    except score.OutcomesError as exc:
+        print(f"readiness: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    written = score.write(per_target, summary, table, args.out or args.results, chart=args.chart)
+    print(score.format_summary(summary, len(per_target)))
+    print(f"Written: {', '.join(str(p) for p in written)}")
+    return 0
 
 
 def _print_problems(error) -> None:
