@@ -257,3 +257,19 @@ targets:
     import pandas as pd
     pd.read_csv(csv).drop(columns=["status", "status_date"]).to_csv(csv, index=False)
     assert set(sim.Results.load(tmp_path / "out").targets["status"]) == {"open"}
+
+
+# ---------------------------------------------------------------------------------------------- worked example
+
+
+def test_worked_example_runs_and_resolves_its_targets():
+    scenario = sim.load(ROOT / "scenarios/status/2025-11-30.yaml")
+    assert scenario.status.as_of.isoformat() == "2025-11-30"
+    assert all(f.source for f in scenario.status.facts)
+    results = sim.run(scenario, n=200, seed=1, progress=False)
+    table = results.targets.set_index("target")
+    assert table.loc["safe-national-plans-submitted", "status"] == "met"
+    assert table.loc["edip-adopted", ["status", "status_date"]].tolist() == ["missed", ""]  # November 2025 passed
+    done = results.outcomes
+    not_done = [f"milestone:{m.id}" for m in scenario.milestones if m.done_on is None and m.when is None]
+    assert (done[not_done].to_numpy() > scenario.status.as_of_days).all()
