@@ -527,11 +527,8 @@ def advance_ms(st, i, now, durations, shift, amounts, quantity, done, requested,
                     return
         pc = PC_MONEY
     if pc == PC_MONEY:
-        wait = durations[i]
-        if st.net_floor[i] - now > wait:  # not done by the status date: its work ends after it (as milestones.py)
-            wait = st.net_floor[i] - now
-        if wait > 0:
-            _timeout(st, i, now, wait, PC_PREORDER)
+        if durations[i] > 0:
+            _timeout(st, i, now, durations[i], PC_PREORDER)
             return
         pc = PC_PREORDER
     if pc == PC_PREORDER:
@@ -565,6 +562,9 @@ def advance_ms(st, i, now, durations, shift, amounts, quantity, done, requested,
                 return
         pc = PC_ORDERS
     if pc == PC_ORDERS:
+        if st.net_floor[i] - now > 0:  # not done by the status date: done only after it (as milestones.py)
+            _timeout(st, i, now, st.net_floor[i] - now, PC_ORDERS)
+            return
         if st.pending[i] > 0:  # delays from risks that hit before completion
             delay = st.pending[i]
             st.pending[i] = 0.0

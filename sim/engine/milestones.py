@@ -243,11 +243,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                 yield env.all_of(asks)
         if trace:
             emit(env.now, "ready", net.ids[i], f"duration {durations[i]:.1f} days")
-        wait = durations[i]
-        if net.floor[i] - env.now > wait:  # not done by the status date: its work ends after it (floor)
-            wait = net.floor[i] - env.now
-        if wait > 0:
-            yield env.timeout(wait)
+        if durations[i] > 0:
+            yield env.timeout(durations[i])
         orders = lnet.milestone_orders[i] if lnet else ()
         while orders and pending_delay[i] > 0:  # e.g. contracting slips: the order is placed later
             delay, pending_delay[i] = pending_delay[i], 0.0
@@ -264,6 +261,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                     emit(env.now, "ordered", net.ids[i], f"{production.quantity[order]:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
                 place(k)
             yield env.all_of(waits)
+        while net.floor[i] - env.now > 0:  # not done by the status date: done only after it (the floor)
+            yield env.timeout(net.floor[i] - env.now)
         while pending_delay[i] > 0:  # delays from risks that hit before completion
             delay, pending_delay[i] = pending_delay[i], 0.0
             if trace:

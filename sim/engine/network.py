@@ -76,8 +76,9 @@ class Network:
     # deadline time for "holds at the deadline" targets, None for "first reaches")
     gated: tuple[bool, ...] = ()  # milestones done when a metric reaches a value (set after the run)
     gates: tuple[tuple[int, str, float], ...] = ()  # (milestone, observable, threshold)
-    # Earliest time each milestone's work may end (days): just after the end of the status date for a milestone
-    # not reported done (it is not done by as_of), 0 otherwise. Both engines wait until then after the duration.
+    # Earliest time each milestone may be done (days): just after the end of the status date for a milestone not
+    # reported done (it is not done by as_of), 0 otherwise. The engines wait until then after its duration and
+    # deliveries, before consuming its risk delays (so a risk hitting during the wait still delays it).
     floor: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
