@@ -529,6 +529,7 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
              for i, r in _section(data, "risks", check).items()]
     drivers = [d for d in drivers if d]
     risks = [r for r in risks if r]
+    load_status.check_risk_facts(status, risks, check, start)
     indicator_list = money.indicators(_section(data, "indicators", check), check, fund_list)
     milestones, risks, shifts, shocks, fund_list, freezes, capacity_factors = load_shocks.shocks(
         data.get("shocks"), check, milestones, risks, tags_in_use, fund_list, start, horizon_days, line_ids)

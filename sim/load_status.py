@@ -222,3 +222,20 @@ def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float, gat
         if ready < as_of_days:
             out.append((m.id, as_of_days - ready))
     return out
+
+
+def check_risk_facts(status: Status | None, risks, check: Checker, start: dt.date) -> None:
+    """A risk reported occurred outside its window (clipped to the simulated span) contradicts the register."""
+    if status is None:
+        return
+    by_id = {r.id: r for r in risks}
+    for rid, t in status.risks_occurred:
+        r = by_id.get(rid)
+        if r is None or r.window is None:
+            continue
+        lo, hi = r.window
+        if not lo <= t <= hi:
+            when = start + dt.timedelta(days=int(t))
+            check.add(("status", "risks", rid, "occurred"),
+                      f"found {when}, outside the risk's window {r.window_text or f'days {lo:g}–{hi:g}'}; expected "
+                      "a date in it (or widen the window in the register)")

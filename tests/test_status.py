@@ -273,3 +273,25 @@ def test_worked_example_runs_and_resolves_its_targets():
     done = results.outcomes
     not_done = [f"milestone:{m.id}" for m in scenario.milestones if m.done_on is None and m.when is None]
     assert (done[not_done].to_numpy() > scenario.status.as_of_days).all()
+
+
+def test_a_risk_reported_outside_its_window_is_an_error(write):
+    path = status_file(write, ROOT / "scenarios/analytic/windowed-risk.yaml",
+                       "status:\n  as_of: 2026-03-20\n  risks:\n    late: {occurred: 2026-03-01, source: news}\n")
+    with pytest.raises(ScenarioError, match=r"status.yaml:6: status.risks.late.occurred: found 2026-03-01, outside "
+                                            r"the risk's window"):
+        sim.load(path)
+
+
+def test_a_later_status_file_adds_its_facts_to_the_earlier_ones(write):
+    first = status_file(write, ROOT / "scenarios/analytic/serial-chain.yaml",
+                        "status:\n  as_of: 2026-01-31\n  milestones:\n    a: {done: 2026-01-25, source: minutes}\n",
+                        "first.yaml")
+    second = write(f"extends: {first}\ntitle: Later\nstatus:\n  as_of: 2026-03-01\n  milestones:\n"
+                   "    b: {done: 2026-02-27, source: minutes}\n", "second.yaml")
+    scenario = sim.load(second)
+    assert scenario.status.as_of.isoformat() == "2026-03-01"
+    assert [(f.kind, f.id) for f in scenario.status.facts] == [("done", "a"), ("done", "b")]
+    assert scenario.milestone("a").done_on.isoformat() == "2026-01-25"
+    done = done_of(scenario, n=300)
+    assert np.all(done["b"] == 57.5) and done["c"].min() > 60.0
