@@ -295,3 +295,30 @@ def test_a_later_status_file_adds_its_facts_to_the_earlier_ones(write):
     assert scenario.milestone("a").done_on.isoformat() == "2026-01-25"
     done = done_of(scenario, n=300)
     assert np.all(done["b"] == 57.5) and done["c"].min() > 60.0
+
+
+def test_a_duration_scaled_by_a_driver_is_conditioned_on_its_effective_length(write):
+    """a = D·f with D ~ U(20, 80) days and a driver f ~ U(0.5, 1.5): not done by day 40 means D > 40/f, applied
+    per replication given its f (drivers keep their prior: docs/status-date.md, "What is exact").
+    P(a ≤ 60) = ∫ P(D ≤ 60/f | D > 40/f) df over f ~ U(0.5, 1.5); the conditioning, not the floor, keeps every
+    replication past day 40."""
+    parent = write("""
+title: Driver
+start: 2026-01-01
+horizon: end-2026
+drivers:
+  pace: {title: Pace, factor: {uniform: {min: 0.5, max: 1.5}}, applies_to: [t], source: x}
+milestones:
+  a: {title: A, tags: [t], duration: {uniform: {min: 20 days, max: 80 days}}, deadline: 2026-03-01, source: x}
+""", "parent.yaml")
+    path = status_file(write, parent, "status:\n  as_of: 2026-02-09\n")
+
+    def given_f(f):
+        lo = max(20.0, 40.0 / f)
+        return 1.0 if lo >= 80.0 else float(np.clip((60.0 / f - lo) / (80.0 - lo), 0.0, 1.0))
+
+    exact = integrate.quad(given_f, 0.5, 1.5, points=[0.5, 0.75, 1.0, 2.0 / 3.0])[0]
+    scenario = sim.load(path)
+    done = done_of(scenario)["a"]
+    assert np.all(done > 40.0) and not np.any(done == Network.of(scenario).floor[0]), "the floor bound: not exact"
+    within_4se(float(np.mean(done <= 60.0)), exact, N, "driver-scaled uniform conditioned past day 40, P(t ≤ 60)")
