@@ -521,7 +521,8 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     # Status facts mark milestones done before the risks are built: a milestone done is never delayed.
     raw_risks = data.get("risks") if isinstance(data.get("risks"), dict) else {}
     gated = frozenset(i for i, m in raw_milestones.items() if "when" in m)
-    milestones, status = load_status.apply_status(data.get("status"), check, start, horizon_days, milestones, raw_risks,
+    raw_status = {} if "status" in data and data["status"] is None else data.get("status")  # empty: lacks as_of
+    milestones, status = load_status.apply_status(raw_status, check, start, horizon_days, milestones, raw_risks,
                                                   gated)
     capability_list = production.capabilities(_section(data, "capabilities", check), check, line_ids, list(raw_milestones),
                                               [m.id for m in milestones if m.orders])

@@ -75,7 +75,7 @@ def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, miles
         With ``done_on`` set for milestones reported done.
     status : Status or None
     """
-    if not raw:
+    if raw is None:  # no status section (an empty one is reported below: it lacks as_of)
         _check_done_order(milestones, check, None)
         return milestones, None
     check.unknown_keys(raw, STATUS_KEYS, ("status",), "the status section")

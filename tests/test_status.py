@@ -322,3 +322,20 @@ milestones:
     done = done_of(scenario)["a"]
     assert np.all(done > 40.0) and not np.any(done == Network.of(scenario).floor[0]), "the floor bound: not exact"
     within_4se(float(np.mean(done <= 60.0)), exact, N, "driver-scaled uniform conditioned past day 40, P(t ≤ 60)")
+
+
+@pytest.mark.parametrize("body, message", [
+    ("status: [1, 2]", "status: found list; expected a mapping with as_of, milestones and risks"),
+    ("status:", "status: missing as_of"),
+    ("status: {as_of: 2026-02-30}", "status.as_of: found '2026-02-30', which is not a real date"),
+    ("status: {as_of: 2026-02-01, milestones: [during]}", "status.milestones: found list; expected a mapping"),
+    ("status: {as_of: 2026-02-01, milestones: {during: done}}", "status.milestones.during: found 'done'; expected a mapping"),
+    ("status: {as_of: 2026-02-01, milestones: {during: {done: soon, source: x}}}",
+     "status.milestones.during.done: found 'soon'; expected the date it was done"),
+    ("status: {as_of: 2025-12-01}", "status.as_of: found 2025-12-01, before the scenario's start 2026-01-01"),
+])
+def test_malformed_status_sections_are_clear_errors(write, body, message):
+    path = write(f"extends: {ROOT / 'scenarios/analytic/windowed-risk.yaml'}\ntitle: H\n{body}\n")
+    with pytest.raises(ScenarioError) as err:
+        sim.load(path)
+    assert f"s.yaml:3: {message}" in str(err.value)
