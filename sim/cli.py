@@ -157,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "where the date fell in the forecast. Writes score.csv, score-summary.csv and "
                                     "reliability.csv to --out.")
     sc.add_argument("results", metavar="RESULTS", help="results directory written by `readiness run`")
-    sc.add_argument("outcomes", metavar="OUTCOMES", help="observed outcomes (.yaml or .csv)")
+    sc.add_argument("outcomes", metavar="OUTCOMES", help="observed outcomes (.yaml or .csv), or the results directory of a later status run")
     sc.add_argument("--out", metavar="DIR", default=None, help="folder for the score files (default: RESULTS)")
     sc.add_argument("--chart", action="store_true", help="also draw reliability.png")
 
@@ -231,7 +231,18 @@ def _score(args) -> int:
     if results is None:
         return EXIT_USAGE
     try:
-        per_target, summary, table = score.score(results, score.read_outcomes(args.outcomes))
+        if Path(args.outcomes).is_dir():  # a later status run: its resolved targets are the outcomes
+            later = _read_results(Path(args.outcomes), "OUTCOMES")
+            if later is None:
+                return EXIT_USAGE
+            outcomes = score.outcomes_from_results(later, args.outcomes)
+            if not outcomes:
+                print(f"readiness: OUTCOMES: no target of '{args.outcomes}' is resolved (met or missed); run a status "
+                      "file with facts, or give an outcomes file", file=sys.stderr)
+                return EXIT_USAGE
+        else:
+            outcomes = score.read_outcomes(args.outcomes)
+        per_target, summary, table = score.score(results, outcomes)
     except score.OutcomesError as exc:
         print(f"readiness: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -10,7 +10,8 @@ time per replication). Observed outcomes are a small YAML or CSV file::
       safe-50pc: {met: false, source: "..."}
 
 ``met`` says whether the target was met by its deadline; ``date`` (optional) is the day it was done (late or on
-time). Every outcome needs a ``source``.
+time). Every outcome needs a ``source``. A results folder of a later status run may stand in for the file: its
+resolved targets (``status`` met or missed) are the outcomes (:func:`outcomes_from_results`).
 
 Scores, per target and averaged (lower is better for both):
 
@@ -137,6 +138,21 @@ def read_outcomes(path: str | Path) -> list[Outcome]:
     if problems:
         raise OutcomesError("\n".join(problems))
     return out
+
+
+def outcomes_from_results(later: Results, where: str = "") -> list[Outcome]:
+    """Outcomes resolved by a later forecast's status date: its targets with status ``met`` or ``missed``.
+
+    A status run (``readiness run STATUS_FILE``) marks the targets its facts decide (``targets.csv``:
+    ``status``, ``status_date``), so an earlier forecast can be scored against it directly.
+    """
+    table = later.targets
+    if "status" not in table:
+        return []
+    source = f"status run {where or later.meta.get('title', '')}"
+    return [Outcome(str(row.target), row.status == "met",
+                    dt.date.fromisoformat(row.status_date) if row.status_date else None, source, f"{where}/targets.csv")
+            for row in table.itertuples() if row.status in ("met", "missed")]
 
 
 def _log(p: np.ndarray, y: np.ndarray) -> np.ndarray:

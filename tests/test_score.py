@@ -106,3 +106,23 @@ milestones:
     assert table["brier"].iloc[0] == pytest.approx((1 - p) ** 2)
     assert "this forecast" in capsys.readouterr().out
     assert main(["score", str(tmp_path / "run"), str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_a_later_status_run_supplies_the_outcomes(tmp_path, write, capsys):
+    parent = write("""
+title: Two steps
+start: 2026-01-01
+horizon: end-2026
+milestones:
+  a: {title: A, duration: {uniform: {min: 20 days, max: 80 days}}, deadline: 2026-03-01, source: x}
+  b: {title: B, after: [a], duration: {uniform: {min: 20 days, max: 80 days}}, deadline: 2026-12-01, source: x}
+""", "parent.yaml")
+    status = write(f"extends: {parent}\ntitle: Later\nstatus:\n  as_of: 2026-03-10\n  milestones:\n"
+                   "    a: {done: 2026-02-20, source: minutes}\n", "status.yaml")
+    assert main(["run", str(parent), "-n", "200", "--out", str(tmp_path / "before"), "--no-progress"]) == 0
+    assert main(["run", str(status), "-n", "200", "--out", str(tmp_path / "after"), "--no-progress"]) == 0
+    assert main(["score", str(tmp_path / "before"), str(tmp_path / "after"), "--out", str(tmp_path / "s")]) == 0
+    table = pd.read_csv(tmp_path / "s" / "score.csv", keep_default_na=False)
+    assert table["target"].tolist() == ["a"]  # b is still open
+    assert table["met"].tolist() == [True] and table["date"].tolist() == ["2026-02-20"]
+    assert table["brier"].iloc[0] == pytest.approx((1 - table["p_met"].iloc[0]) ** 2)
