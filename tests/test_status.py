@@ -16,8 +16,8 @@ from scipy import integrate, stats
 import sim
 from sim.checks import ScenarioError
 from sim.engine import Network, simulate_batch
-from sim.sampling import conditioned_past, risk_posterior, sample
-from sim.distributions import LogNormal, Uniform
+from sim.sampling import cdf, conditioned_past, risk_posterior, sample
+from sim.distributions import Discrete, LogNormal, Normal, Pert, Triangular, Uniform
 
 from scenario_gen import random_scenario
 
@@ -339,3 +339,39 @@ def test_malformed_status_sections_are_clear_errors(write, body, message):
     with pytest.raises(ScenarioError) as err:
         sim.load(path)
     assert f"s.yaml:3: {message}" in str(err.value)
+
+
+@pytest.mark.parametrize("dist", [
+    Uniform(20.0, 80.0), Triangular(10.0, 20.0, 60.0), Triangular(10.0, 10.0, 60.0), Triangular(10.0, 60.0, 60.0),
+    Pert(10.0, 25.0, 90.0), Normal(50.0, 15.0, lower=0.0), Normal(50.0, 15.0), LogNormal(math.log(30.0), 0.8),
+])
+def test_cdf_inverts_ppf(dist):
+    """The conditioning u' = F(e) + u(1 − F(e)) is exact only if F is the inverse of the ppf used to draw."""
+    u = np.linspace(0.001, 0.999, 999)
+    np.testing.assert_allclose(cdf(dist, dist.ppf(u)), u, atol=1e-9)
+
+
+def test_discrete_durations_are_conditioned_on_the_values_left():
+    d = Discrete((10.0, 30.0, 60.0), (0.5, 0.3, 0.2))
+    u = np.random.default_rng(2).random(100_000)
+    x = conditioned_past(d, u, 30.0)  # only 60 is left
+    assert np.all(x == 60.0)
+    y = conditioned_past(d, u, 15.0)  # 30 or 60 with weights 0.3 : 0.2
+    within_4se(float(np.mean(y == 30.0)), 0.6, len(u), "discrete conditioned past 15: P(30)")
+
+
+def test_lognormal_duration_under_way_end_to_end(write):
+    """a ~ lognormal(median 30 days, p90 90 days), as_of day 40: P(a ≤ 60) = (F(60) − F(40)) / (1 − F(40))."""
+    parent = write("""
+title: Lognormal
+start: 2026-01-01
+horizon: end-2027
+milestones:
+  a: {title: A, duration: {lognormal: {median: 30 days, p90: 90 days}}, deadline: 2026-03-01, source: x}
+""", "parent.yaml")
+    path = status_file(write, parent, "status:\n  as_of: 2026-02-09\n")
+    sigma = (math.log(90.0) - math.log(30.0)) / 1.2816
+    ref = stats.lognorm(sigma, scale=30.0)
+    exact = (ref.cdf(60.0) - ref.cdf(40.0)) / ref.sf(40.0)
+    done = done_of(sim.load(path))["a"]
+    within_4se(float(np.mean(done <= 60.0)), exact, N, "lognormal conditioned past day 40, P(t ≤ 60)")
