@@ -79,7 +79,7 @@ def _static_arrays(net: Network) -> dict:
     out["net_need"] = np.array(net.need, dtype=np.int64)
     out["net_gated"] = np.array(net.gated or [False] * n, dtype=np.int8)
     out["net_observed"] = np.asarray(net.observed, dtype=float)
-    out["net_floor"] = np.asarray(net.floor if len(net.floor) == n else np.zeros(n), dtype=float)
+    out["net_floor"] = np.asarray(net.floor, dtype=float)
     out["net_risk_aff_ptr"], out["net_risk_aff_idx"] = _csr([r[3] for r in net.risks])
     out["net_risk_windowed"] = np.array([r[2] is not None for r in net.risks], dtype=np.int8)
     empty = [()] * len(net.risks)

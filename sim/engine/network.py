@@ -81,6 +81,10 @@ class Network:
     # deliveries, before consuming its risk delays (so a risk hitting during the wait still delays it).
     floor: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
+    def __post_init__(self):
+        if len(self.floor) != len(self.ids):  # built without a status date: no floor (0 changes nothing)
+            object.__setattr__(self, "floor", np.zeros(len(self.ids)))
+
     @classmethod
     def of(cls, scenario: Scenario) -> "Network":
         months = month_starts(scenario.start, scenario.horizon)
