@@ -74,14 +74,21 @@ def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tu
     event time is at or before the end of ``as_of`` in every replication is a fact: ``met`` if that time is by
     its deadline, ``missed`` if later (done late, on the date given). A target whose deadline has passed by
     ``as_of`` without it in any replication is ``missed`` (no date: not done). Everything else is ``open``.
-    Without a status date, the start plays its part (facts observed before it). Indicator targets depend on
-    money and production, which are not observed yet: always ``open``.
+    Without a status date, the start plays its part (facts observed before it). Indicator targets and targets
+    on metric gates depend on money and production, which are not observed yet: always ``open``.
     """
     as_of = scenario.status.as_of_days if scenario.status is not None else 0.0
+    gates = {m.id for m in scenario.milestones if m.when is not None}
+    by_id = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+
+    def modelled(t) -> bool:
+        """Whether money or production (not facts) decide the target: indicators and metric gates in it."""
+        return t.kind == "indicator" or any(m in gates or (m in by_id and modelled(by_id[m])) for m in t.members)
+
     status, dates = [], []
     for k, t in enumerate(scenario.targets):
         col = times[:, k] if times.size else np.zeros(0)
-        if t.kind == "indicator" or not len(col):
+        if modelled(t) or not len(col):
             status.append("open"), dates.append("")
         elif np.all(col <= as_of) and np.all(col == col[0]):
             status.append("met" if col[0] <= deadlines[k] else "missed")

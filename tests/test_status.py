@@ -375,3 +375,23 @@ milestones:
     exact = (ref.cdf(60.0) - ref.cdf(40.0)) / ref.sf(40.0)
     done = done_of(sim.load(path))["a"]
     within_4se(float(np.mean(done <= 60.0)), exact, N, "lognormal conditioned past day 40, P(t ≤ 60)")
+
+
+def test_targets_on_metric_gates_stay_open(write):
+    """A metric gate's date comes from the money curves, not from facts: never resolved by a status date."""
+    parent = write("""
+title: Gate
+start: 2026-01-01
+horizon: end-2027
+funds:
+  pot: {title: Pot, envelope: 10, prefinancing: 1.0, source: x}
+milestones:
+  spend: {title: Spend, funding: {pot: 8}, duration: 30 days, source: x}
+  half: {title: Half committed, when: {indicator: pot.committed_share, at_least: 0.5}, deadline: 2026-06-30}
+  other: {title: Other, duration: {uniform: {min: 10 days, max: 20 days}}, deadline: 2026-03-01, source: x}
+""", "parent.yaml")
+    path = status_file(write, parent, "status:\n  as_of: 2026-03-10\n  milestones:\n"
+                                      "    other: {done: 2026-01-15, source: minutes}\n")
+    table = sim.run(sim.load(path), n=50, seed=1, progress=False).targets.set_index("target")
+    assert table.loc["half", "p_met"] == 1.0 and table.loc["half", "status"] == "open"
+    assert table.loc["other", ["status", "status_date"]].tolist() == ["met", "2026-01-15"]
