@@ -32,7 +32,7 @@ def _duration(rng: random.Random) -> str:
     return f", duration: {{{kind}: {{min: {lo}, mode: {mode}, max: {hi}}}, unit: days}}"
 
 
-def _status(rng: random.Random, ids, deps_of, kinds, risks) -> list[str]:
+def _status(rng: random.Random, ids, deps_of, kinds, risks, windows) -> list[str]:
     """A status section: as_of in 2026, some milestones without dependencies (or whose dependencies are reported
     done earlier) done on whole days before it, risks occurred or not."""
     month = rng.randint(2, 11)
@@ -61,8 +61,9 @@ def _status(rng: random.Random, ids, deps_of, kinds, risks) -> list[str]:
         pick = rng.random()
         if pick < 0.3:
             rfacts.append(f"    {rid}: {{occurred: false, {SOURCE}}}")
-        elif pick < 0.45:
-            rfacts.append(f"    {rid}: {{occurred: 2026-{rng.randint(1, month - 1):02d}-0{rng.randint(1, 9)}, {SOURCE}}}")
+        elif pick < 0.45 and windows.get(rid, 1) <= month - 1:  # in its window and before as_of
+            rfacts.append(f"    {rid}: {{occurred: 2026-{rng.randint(windows.get(rid, 1), month - 1):02d}-0{rng.randint(1, 9)}, "
+                          f"{SOURCE}}}")
     if rfacts:
         lines += ["  risks:"] + rfacts
     return lines
@@ -195,6 +196,7 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         out.append(f"  d0: {{title: Driver, factor: {{pert: {{min: 0.8, mode: 1.0, max: 1.5}}}}, applies_to: [t1], {SOURCE}}}")
 
     risks = []
+    windows: dict[str, int] = {}  # risk → first month of its window (months from Jan 2026 = 1)
     if rng.random() < 0.8:
         out.append("risks:")
         for r in range(rng.randint(1, 3)):
@@ -202,7 +204,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
             risks.append(rid)
             parts = [f"title: Risk {r}", f"probability: {rng.choice([0.3, 0.6, 1.0])}"]
             if rng.random() < 0.6:
-                parts.append(f"window: {{from: {rng.choice(['2026-Q1', '2026-Q3', '2027-01'])}, to: {rng.choice(['end-2027', 'mid-2028'])}}}")
+                first = rng.choice(['2026-Q1', '2026-Q3', '2027-01'])
+                windows[rid] = {"2026-Q1": 1, "2026-Q3": 7, "2027-01": 13}[first]
+                parts.append(f"window: {{from: {first}, to: {rng.choice(['end-2027', 'mid-2028'])}}}")
             parts.append(f"delay: {{uniform: {{min: {rng.randint(5, 60)}, max: {rng.randint(61, 200)}}}, unit: days}}")
             parts.append(f"affects: {{milestones: [{', '.join(rng.sample(plain, rng.randint(1, min(3, len(plain)))))}]}}")
             if money and pools and rng.random() < 0.4:
@@ -247,7 +251,7 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         out += targets
     srng = random.Random(f"status-{seed}")  # its own generator: the rest of the scenario stays as it was
     if status if status is not None else srng.random() < 0.35:
-        out += _status(srng, ids, deps_of, kinds, risks)
+        out += _status(srng, ids, deps_of, kinds, risks, windows)
     if len(uncertain) >= 2 and rng.random() < 0.4:
         a, b = rng.sample(uncertain, 2)
         out.append("correlations:")
