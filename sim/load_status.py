@@ -15,10 +15,10 @@ import re
 
 from .calendar import day_offset
 from .checks import Checker, did_you_mean
-from .scenario import Fact, Milestone, Status
+from .scenario import Dependency, Fact, Milestone, Status
 
 STATUS_KEYS = ("as_of", "milestones", "risks", "source")
-_MILESTONE_FACT_KEYS = ("done", "source")
+_MILESTONE_FACT_KEYS = ("done", "abandoned", "replaced_by", "source")
 _RISK_FACT_KEYS = ("occurred", "source")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -111,8 +111,16 @@ def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, miles
             continue
         check.unknown_keys(fact, _MILESTONE_FACT_KEYS, path, "a milestone fact")
         source = check.text(fact.get("source"), path + ("source",), required=True)
+        if "abandoned" in fact:
+            if "done" in fact:
+                check.add(path, "found both done and abandoned; expected one of them")
+                continue
+            _abandon(mid, fact, path, check, as_of, milestones, by_id, facts, gated, source)
+            continue
+        if "replaced_by" in fact:
+            check.add(path + ("replaced_by",), "found replaced_by without abandoned; expected abandoned: DATE with it")
         if "done" not in fact:
-            check.add(path, "missing done; expected done: DATE (done on that date) or done: false")
+            check.add(path, "missing done; expected done: DATE (done on that date), done: false or abandoned: DATE")
             continue
         done = _date(fact["done"], path + ("done",), check, "the date it was done", allow_false=True)
         m = milestones[by_id[mid]]
@@ -176,6 +184,55 @@ def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, miles
                               tuple(risks_occurred), tuple(not_occurred))
 
 
+def _abandon(mid, fact, path, check: Checker, as_of, milestones: list[Milestone], by_id: dict, facts: list,
+             gated, source: str) -> None:
+    """A commitment dropped on a date: never done; its dependants wait for ``replaced_by`` instead, or fail."""
+    when = _date(fact["abandoned"], path + ("abandoned",), check, "the date it was dropped")
+    if when is None:
+        return
+    if as_of and when > as_of:
+        check.add(path + ("abandoned",), f"found {when}, after the status date {as_of}; expected a date on or before "
+                                         "as_of")
+        return
+    m = milestones[by_id[mid]]
+    if m.done_on is not None:
+        check.add(path + ("abandoned",), f"found abandoned, but the scenario has it done on {m.done_on}")
+        return
+    instead = fact.get("replaced_by")
+    if instead is not None:
+        if not isinstance(instead, str) or instead not in by_id or instead == mid:
+            others = [i for i in by_id if i != mid]
+            check.add(path + ("replaced_by",), f"found {instead!r}; expected the id of another milestone"
+                                               f"{did_you_mean(instead, others) if isinstance(instead, str) else ''}")
+            return
+        if _waits_for(milestones, instead, mid):
+            check.add(path + ("replaced_by",), f"found '{instead}', which itself waits for '{mid}'; expected a "
+                                               "milestone that does not")
+            return
+        for k, other in enumerate(milestones):
+            if mid in other.after.ids:
+                ids = tuple(dict.fromkeys(instead if d == mid else d for d in other.after.ids))
+                need = len(ids) if other.after.mode == "all" else 1 if other.after.mode == "any" \
+                    else min(other.after.k, len(ids))
+                milestones[k] = dataclasses.replace(other, after=Dependency(other.after.mode, ids, need))
+    milestones[by_id[mid]] = dataclasses.replace(milestones[by_id[mid]], abandoned=when)
+    facts.append(Fact("abandoned", mid, when, source, check.where(path)[1], instead or ""))
+
+
+def _waits_for(milestones: list[Milestone], start: str, target: str) -> bool:
+    """Whether ``start`` depends on ``target`` (directly or through other milestones)."""
+    deps = {m.id: m.after.ids for m in milestones}
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == target:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(deps.get(node, ()))
+    return False
+
+
 def _check_done_order(milestones: list[Milestone], check: Checker, as_of: dt.date | None) -> None:
     """A milestone done before the predecessors it waits for were done contradicts the network.
 
@@ -213,7 +270,7 @@ def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float, gat
     done = {m.id: (day_offset(m.done_on, start) + 0.5 if m.done_on else None) for m in milestones}
     out = []
     for m in milestones:
-        if m.done_on is not None or m.funding or m.orders or m.id in gated:
+        if m.done_on is not None or m.abandoned is not None or m.funding or m.orders or m.id in gated:
             continue
         times = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
         if len(times) < m.after.k:

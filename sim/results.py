@@ -73,7 +73,8 @@ def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tu
     Nothing that is not reported done can be done by the status date (the engines' floor), so a target whose
     event time is at or before the end of ``as_of`` in every replication is a fact: ``met`` if that time is by
     its deadline, ``missed`` if later (done late, on the date given). A target whose deadline has passed by
-    ``as_of`` without it in any replication is ``missed`` (no date: not done). Everything else is ``open``.
+    ``as_of`` without it in any replication is ``missed`` (no date: not done), and so is a target that an
+    abandoned commitment makes impossible. Everything else is ``open``.
     Without a status date, the start plays its part (facts observed before it). Indicator targets and targets
     on metric gates depend on money and production, which are not observed yet: always ``open``.
     """
@@ -85,10 +86,30 @@ def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tu
         """Whether money or production (not facts) decide the target: indicators and metric gates in it."""
         return t.kind == "indicator" or any(m in gates or (m in by_id and modelled(by_id[m])) for m in t.members)
 
+    # milestones that can never be done: abandoned ones, and those that fewer than k of their dependencies can reach
+    dropped = {m.id for m in scenario.milestones if m.abandoned is not None}
+    changed = bool(dropped)
+    while changed:
+        changed = False
+        for m in scenario.milestones:
+            if m.id not in dropped and m.done_on is None and m.after.ids and \
+                    sum(d not in dropped for d in m.after.ids) < m.after.k:
+                dropped.add(m.id)
+                changed = True
+
+    def doomed(member: str) -> bool:
+        """Whether an abandoned commitment (not replaced for it) makes the target impossible."""
+        t = by_id.get(member)
+        if t is None:
+            return member in dropped
+        return (any if t.kind == "all_of" else all)(doomed(m) for m in t.members) if t.kind != "indicator" else False
+
     status, dates = [], []
     for k, t in enumerate(scenario.targets):
         col = times[:, k] if times.size else np.zeros(0)
-        if modelled(t) or not len(col):
+        if t.kind == "milestone" and t.members[0] in dropped or t.kind != "milestone" and doomed(t.id):
+            status.append("missed"), dates.append("")  # abandoned: it will not be done
+        elif modelled(t) or not len(col):
             status.append("open"), dates.append("")
         elif np.all(col <= as_of) and np.all(col == col[0]):
             status.append("met" if col[0] <= deadlines[k] else "missed")

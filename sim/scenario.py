@@ -40,6 +40,7 @@ class Milestone:
     after: Dependency = field(default_factory=Dependency.none)
     duration: Distribution | None = None  # None: no duration (done when ready); days
     done_on: dt.date | None = None  # observed actual: conditions the model instead of sampling
+    abandoned: dt.date | None = None  # a status fact: dropped on that date, never done (docs/status-date.md)
     source: str = ""
     line: int = 0
     scale: float = 1.0  # from `scale` shocks: multiplies the duration
@@ -233,7 +234,8 @@ class Fact:
     """One observed fact of a status section, as written (for reports and the assumption register).
 
     ``kind`` is ``done`` (a milestone done on ``date``), ``not-done`` (a milestone known not done by
-    ``as_of``), ``occurred`` (a risk occurred on ``date``) or ``not-occurred`` (a risk that had not occurred by
+    ``as_of``), ``abandoned`` (dropped on ``date``; ``replaced_by`` names the milestone its dependants wait for
+    instead, if any), ``occurred`` (a risk occurred on ``date``) or ``not-occurred`` (a risk that had not occurred by
     ``as_of``).
     """
 
@@ -242,6 +244,7 @@ class Fact:
     date: dt.date | None
     source: str
     line: int = 0
+    replaced_by: str = ""
 
 
 @dataclass(frozen=True)

@@ -395,3 +395,59 @@ milestones:
     table = sim.run(sim.load(path), n=50, seed=1, progress=False).targets.set_index("target")
     assert table.loc["half", "p_met"] == 1.0 and table.loc["half", "status"] == "open"
     assert table.loc["other", ["status", "status_date"]].tolist() == ["met", "2026-01-15"]
+
+
+# ---------------------------------------------------------------------------------------------- abandoned commitments
+
+
+ALTERNATIVES = """
+title: Alternatives
+start: 2026-01-01
+horizon: end-2027
+milestones:
+  loan: {title: Loan, duration: {uniform: {min: 60 days, max: 200 days}}, deadline: 2026-06-30, source: x}
+  borrowing: {title: Borrowing, duration: {uniform: {min: 100 days, max: 300 days}}, source: x}
+  paid: {title: Paid, after: [loan], duration: 30 days, deadline: 2027-06-30, source: x}
+  both: {title: Both, after: [loan, borrowing], duration: 10 days, source: x}
+targets:
+  either: {title: Either, any_of: [loan, borrowing], deadline: 2027-12-31}
+"""
+
+
+@pytest.mark.parametrize("engine", ["fast", "simpy"])
+def test_an_abandoned_commitment_is_never_done_and_its_dependants_follow_the_alternative(write, engine):
+    parent = write(ALTERNATIVES, "parent.yaml")
+    path = status_file(write, parent, "status:\n  as_of: 2026-03-01\n  milestones:\n"
+                                      "    loan: {abandoned: 2026-02-15, replaced_by: borrowing, source: council}\n")
+    scenario = sim.load(path)
+    assert scenario.milestone("paid").after.ids == ("borrowing",)
+    assert scenario.milestone("both").after.ids == ("borrowing",) and scenario.milestone("both").after.k == 1
+    done = done_of(scenario, n=400, engine=engine)
+    assert np.all(np.isinf(done["loan"]))
+    np.testing.assert_allclose(done["paid"], done["borrowing"] + 30.0)
+    results = sim.run(scenario, n=100, seed=2, progress=False, engine=engine).targets.set_index("target")
+    assert results.loc["loan", "status"] == "missed" and results.loc["either", "status"] == "open"
+    assert results.loc["paid", "status"] == "open"
+
+
+def test_an_abandoned_commitment_without_alternative_fails_its_dependants(write):
+    parent = write(ALTERNATIVES, "parent.yaml")
+    path = status_file(write, parent, "status:\n  as_of: 2026-03-01\n  milestones:\n"
+                                      "    loan: {abandoned: 2026-02-15, source: council}\n")
+    done = done_of(sim.load(path), n=200)
+    assert np.all(np.isinf(done["paid"])) and np.all(np.isinf(done["both"]))
+    table = sim.run(sim.load(path), n=50, seed=2, progress=False).targets.set_index("target")
+    assert table.loc["paid", "status"] == "missed"
+
+
+def test_a_replacement_that_waits_for_the_abandoned_milestone_is_an_error(write):
+    parent = write(ALTERNATIVES, "parent.yaml")
+    path = status_file(write, parent, "status:\n  as_of: 2026-03-01\n  milestones:\n"
+                                      "    loan: {abandoned: 2026-04-15, replaced_by: paid, source: council}\n")
+    with pytest.raises(ScenarioError) as err:
+        sim.load(path)
+    assert "status.milestones.loan.abandoned: found 2026-04-15, after the status date 2026-03-01" in str(err.value)
+    path = status_file(write, parent, "status:\n  as_of: 2026-03-01\n  milestones:\n"
+                                      "    loan: {abandoned: 2026-02-15, replaced_by: paid, source: council}\n", "cyc.yaml")
+    with pytest.raises(ScenarioError, match="replaced_by: found 'paid', which itself waits for 'loan'"):
+        sim.load(path)

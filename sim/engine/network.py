@@ -121,7 +121,7 @@ class Network:
             # Not done by the end of the status date: strictly later than as_of_days, so that a deadline on the
             # status date counts as missed (a deadline D is met when t ≤ (D − start) + 1).
             after = float(np.nextafter(scenario.status.as_of_days, np.inf))
-            floor = np.array([0.0 if (m.done_on is not None or m.when is not None) else after
+            floor = np.array([0.0 if (m.done_on is not None or m.when is not None or m.abandoned) else after
                               for m in scenario.milestones])
         return cls(
             floor=floor,
@@ -149,7 +149,7 @@ class Network:
             indicator_targets=tuple((t.id, t.members[0], t.threshold,
                                      deadline_time(t.deadline, scenario.start) if t.at_deadline else None)
                                     for t in scenario.targets if t.kind == "indicator"),
-            gated=tuple(m.when is not None for m in scenario.milestones),
+            gated=tuple(m.when is not None or m.abandoned is not None for m in scenario.milestones),  # never done in the engines
             gates=tuple((i, m.when[0], m.when[1]) for i, m in enumerate(scenario.milestones) if m.when is not None),
         )
 
