@@ -32,9 +32,10 @@ def _duration(rng: random.Random) -> str:
     return f", duration: {{{kind}: {{min: {lo}, mode: {mode}, max: {hi}}}, unit: days}}"
 
 
-def _status(rng: random.Random, ids, deps_of, kinds, risks, windows) -> list[str]:
+def _status(rng: random.Random, ids, deps_of, kinds, risks, windows, observed=()) -> list[str]:
     """A status section: as_of in 2026, some milestones without dependencies (or whose dependencies are reported
-    done earlier) done on whole days before it, risks occurred or not."""
+    done earlier) done on whole days before it, perhaps one abandoned (replaced by an earlier milestone or not),
+    risks occurred or not."""
     month = rng.randint(2, 11)
     as_of = f"2026-{month:02d}-15"
     lines = ["status:", f"  as_of: {as_of}"]
@@ -54,6 +55,12 @@ def _status(rng: random.Random, ids, deps_of, kinds, risks, windows) -> list[str
         done[mid] = m
         facts.append(f"    {mid}: {{done: 2026-{m:02d}-{rng.randint(10, 28)}, {SOURCE}}}" if m > earliest or not after
                      else f"    {mid}: {{done: 2026-{m:02d}-28, {SOURCE}}}")
+    open_ = [m for m in ids if m in kinds and m not in done]
+    if open_ and rng.random() < 0.4:  # a commitment abandoned, replaced by an earlier milestone or not
+        mid = rng.choice(open_)
+        earlier = [m for m in ids[:ids.index(mid)] if m in kinds or m in done or m in observed]
+        instead = f", replaced_by: {rng.choice(earlier)}" if earlier and rng.random() < 0.6 else ""
+        facts.append(f"    {mid}: {{abandoned: 2026-01-0{rng.randint(1, 9)}{instead}, {SOURCE}}}")
     if facts:
         lines += ["  milestones:"] + facts
     rfacts = []
@@ -251,7 +258,7 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         out += targets
     srng = random.Random(f"status-{seed}")  # its own generator: the rest of the scenario stays as it was
     if status if status is not None else srng.random() < 0.35:
-        out += _status(srng, ids, deps_of, kinds, risks, windows)
+        out += _status(srng, ids, deps_of, kinds, risks, windows, observed_ids)
     if len(uncertain) >= 2 and rng.random() < 0.4:
         a, b = rng.sample(uncertain, 2)
         out.append("correlations:")
