@@ -198,6 +198,10 @@ def _abandon(mid, fact, path, check: Checker, as_of, milestones: list[Milestone]
     if m.done_on is not None:
         check.add(path + ("abandoned",), f"found abandoned, but the scenario has it done on {m.done_on}")
         return
+    if mid in gated:
+        check.add(path + ("abandoned",), "found abandoned for a metric gate, which is reached when its observable "
+                                         "reaches its value; expected a milestone with work of its own")
+        return
     instead = fact.get("replaced_by")
     if instead is not None:
         if not isinstance(instead, str) or instead not in by_id or instead == mid:
