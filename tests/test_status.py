@@ -451,3 +451,31 @@ def test_a_replacement_that_waits_for_the_abandoned_milestone_is_an_error(write)
                                       "    loan: {abandoned: 2026-02-15, replaced_by: paid, source: council}\n", "cyc.yaml")
     with pytest.raises(ScenarioError, match="replaced_by: found 'paid', which itself waits for 'loan'"):
         sim.load(path)
+
+
+def test_a_risk_reported_on_the_day_a_milestone_was_done_ties_alike_in_both_engines(write):
+    """Observed milestones and reported risks are both placed at midday: a freeze reported on the day a
+    programme's dependency was done meets its request at the same instant; the one tie rule decides."""
+    parent = write("""
+title: Tie
+start: 2026-01-01
+horizon: end-2027
+funds:
+  pot: {title: Pot, envelope: 10, source: x}
+milestones:
+  a: {title: A, duration: {uniform: {min: 10 days, max: 60 days}}, source: x}
+  b: {title: B, after: [a], funding: {pot: 5}, duration: {uniform: {min: 10 days, max: 60 days}}, source: x}
+  c: {title: C, after: [a], duration: {uniform: {min: 10 days, max: 60 days}}, source: x}
+risks:
+  r: {title: R, probability: 0.3, window: {from: 2026-01-01, to: 2026-06-30}, delay: 20 days,
+      affects: {milestones: [c]}, freeze: [pot], source: x}
+""", "parent.yaml")
+    path = status_file(write, parent, "status:\n  as_of: 2026-02-20\n  milestones:\n"
+                                      "    a: {done: 2026-02-05, source: s}\n  risks:\n    r: {occurred: 2026-02-05, source: s}\n")
+    scenario = sim.load(path)
+    net = Network.of(scenario)
+    inputs = sample(scenario, 4, 0, 200)
+    fast, ref = simulate_batch(net, inputs, engine="fast"), simulate_batch(net, inputs, engine="simpy")
+    np.testing.assert_array_equal(fast.done, ref.done)
+    np.testing.assert_array_equal(fast.committed, ref.committed)
+    assert np.all(fast.committed[:, 0] == 35.5 + 20.0)  # the freeze came first: committed when it ends
