@@ -534,6 +534,7 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     indicator_list = money.indicators(_section(data, "indicators", check), check, fund_list)
     milestones, risks, shifts, shocks, fund_list, freezes, capacity_factors = load_shocks.shocks(
         data.get("shocks"), check, milestones, risks, tags_in_use, fund_list, start, horizon_days, line_ids)
+    load_status.warn_overdue(status, milestones, drivers, check)
     # Shock inputs are not offered for correlation: shocks are deliberate changes, not uncertainty.
     scenario_inputs = {name for name, _ in uncertain_inputs(milestones, drivers, risks, (), fund_list, indicator_list,
                                                            line_list)}

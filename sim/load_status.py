@@ -300,3 +300,35 @@ def check_risk_facts(status: Status | None, risks, check: Checker, start: dt.dat
             check.add(("status", "risks", rid, "occurred"),
                       f"found {when}, outside the risk's window {r.window_text or f'days {lo:g}–{hi:g}'}; expected "
                       "a date in it (or widen the window in the register)")
+
+
+def warn_overdue(status: Status | None, milestones, drivers, check: Checker) -> None:
+    """Warn about milestones under way at ``as_of`` whose duration cannot last that long, even at the slowest
+    driver values: not reported done, they are placed just after ``as_of`` (the conditioned draw is clamped).
+
+    Usually a fact is missing (the milestone was done) or the duration's range is too narrow.
+    """
+    if status is None:
+        return
+    from .distributions import Discrete, Fixed
+    from .sampling import cdf
+
+    def upper(dist) -> float:
+        if isinstance(dist, Fixed):
+            return dist.value
+        if isinstance(dist, Discrete):
+            return max(dist.values)
+        return float(getattr(dist, "max", float("inf")))
+
+    by_id = {m.id: m for m in milestones}
+    for mid, elapsed in status.elapsed:
+        m = by_id[mid]
+        factor = m.scale
+        for d in drivers:
+            if set(d.applies_to) & set(m.tags):
+                factor *= upper(d.factor)
+        longest = 0.0 if m.duration is None else upper(m.duration) * factor
+        if m.duration is None or (factor > 0 and float(cdf(m.duration, elapsed / factor)) >= 1.0) or longest <= elapsed:
+            check.warn(("status", "as_of"), f"'{mid}' is not reported done, but it has been under way {elapsed:.0f} "
+                                            f"days by {status.as_of} and takes at most {longest:.0f}; it is placed "
+                                            "just after the status date (report it done, or widen its duration)")

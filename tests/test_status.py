@@ -15,6 +15,7 @@ from scipy import integrate, stats
 
 import sim
 from sim.checks import ScenarioError
+from sim.load import load_with_warnings
 from sim.engine import Network, simulate_batch
 from sim.sampling import cdf, conditioned_past, risk_posterior, sample
 from sim.distributions import Discrete, LogNormal, Normal, Pert, Triangular, Uniform
@@ -479,3 +480,18 @@ risks:
     np.testing.assert_array_equal(fast.done, ref.done)
     np.testing.assert_array_equal(fast.committed, ref.committed)
     assert np.all(fast.committed[:, 0] == 35.5 + 20.0)  # the freeze came first: committed when it ends
+
+
+def test_a_milestone_that_should_be_done_by_as_of_is_warned_about(write):
+    """b ~ U(10, 50) days after a (done day 24.5); by as_of (day 100) it has run 75.5 days: it cannot still be
+    under way. Not reported done, it is placed just after as_of, with a warning."""
+    path = status_file(write, ROOT / "scenarios/analytic/serial-chain.yaml",
+                       "status:\n  as_of: 2026-04-10\n  milestones:\n    a: {done: 2026-01-25, source: minutes}\n")
+    scenario, warnings = load_with_warnings(path)
+    assert [str(w).split(": ", 2)[-1][:40] for w in warnings] == ["'b' is not reported done, but it has bee"]
+    done = done_of(scenario, n=100)
+    assert np.all(done["b"] == Network.of(scenario).floor[1])
+    _, none = load_with_warnings(status_file(write, ROOT / "scenarios/analytic/serial-chain.yaml",
+                                             "status:\n  as_of: 2026-02-20\n  milestones:\n"
+                                             "    a: {done: 2026-01-25, source: minutes}\n", "ok.yaml"))
+    assert not none
