@@ -126,3 +126,20 @@ milestones:
     assert table["target"].tolist() == ["a"]  # b is still open
     assert table["met"].tolist() == [True] and table["date"].tolist() == ["2026-02-20"]
     assert table["brier"].iloc[0] == pytest.approx((1 - table["p_met"].iloc[0]) ** 2)
+
+
+def test_the_baseline_is_scored_against_the_worked_status_example(tmp_path, root):
+    """The "update the forecast" flow: baseline forecast → status run (30 Nov 2025) → score the baseline
+    against the targets the facts resolved."""
+    import sim
+    from sim.score import outcomes_from_results
+
+    base = sim.run(sim.load(root / "scenarios/baseline.yaml"), n=200, seed=5, progress=False)
+    later = sim.run(sim.load(root / "scenarios/status/2025-11-30.yaml"), n=200, seed=5, progress=False)
+    outcomes = outcomes_from_results(later, "status-2025-11-30")
+    resolved = {o.target: o.met for o in outcomes}
+    assert resolved["safe-national-plans-submitted"] is True and resolved["edip-adopted"] is False
+    per_target, summary, _ = score(base, outcomes)
+    p = per_target.set_index("target")["p_met"]
+    y = per_target.set_index("target")["met"]
+    assert summary.set_index("forecaster").loc["forecast", "brier"] == pytest.approx(float(((p - y) ** 2).mean()))
