@@ -179,6 +179,16 @@ def _parser() -> argparse.ArgumentParser:
     _dask_argument(sens)
     sens.add_argument("--out", metavar="DIR", default="results/sensitivity",
                       help="where sensitivity.csv and sensitivity.png go (default results/sensitivity)")
+    sc = sub.add_parser("score", help="score a past forecast against observed outcomes (Brier, log score, PIT)",
+                        description="Score the forecast in RESULTS (a results directory) against OUTCOMES (a YAML or "
+                                    "CSV file: target, met, date, source; see docs/status-date.md): Brier and log "
+                                    "scores against naive forecasts, a reliability table and, for dated outcomes, "
+                                    "where the date fell in the forecast. Writes score.csv, score-summary.csv and "
+                                    "reliability.csv to --out.")
+    sc.add_argument("results", metavar="RESULTS", help="results directory written by `readiness run`")
+    sc.add_argument("outcomes", metavar="OUTCOMES", help="observed outcomes (.yaml or .csv), or the results directory of a later status run")
+    sc.add_argument("--out", metavar="DIR", default=None, help="folder for the score files (default: RESULTS)")
+    sc.add_argument("--chart", action="store_true", help="also draw reliability.png")
 
     lister = sub.add_parser("list", help="list the shipped scenarios with their titles")
     lister.add_argument("--dir", default=None,
@@ -248,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         args.executor = executor
         code = {"run": _run, "validate": _validate, "list": _list, "compare": _compare, "sweep": _sweep,
                 "report": _report, "export": _export, "targets": _targets,
-                "sensitivity": _sensitivity}[args.command](args)
+                "sensitivity": _sensitivity, "score": _score}[args.command](args)
         return workers.exit_code() if code == EXIT_INTERRUPTED else code
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a run (loading, printing): nothing half-written
         what = "terminated" if workers.stop_signal() else "interrupted"
@@ -260,6 +270,35 @@ def main(argv: list[str] | None = None) -> int:
         if executor is not None:
             executor.shutdown()
         workers.restore_sigterm(previous)
+
+
+def _score(args) -> int:
+    """``readiness score RESULTS OUTCOMES``."""
+    from . import score
+
+    results = _read_results(Path(args.results), "RESULTS")
+    if results is None:
+        return EXIT_USAGE
+    try:
+        if Path(args.outcomes).is_dir():  # a later status run: its resolved targets are the outcomes
+            later = _read_results(Path(args.outcomes), "OUTCOMES")
+            if later is None:
+                return EXIT_USAGE
+            outcomes = score.outcomes_from_results(later, args.outcomes)
+            if not outcomes:
+                print(f"readiness: OUTCOMES: no target of '{args.outcomes}' is resolved (met or missed); run a status "
+                      "file with facts, or give an outcomes file", file=sys.stderr)
+                return EXIT_USAGE
+        else:
+            outcomes = score.read_outcomes(args.outcomes)
+        per_target, summary, table = score.score(results, outcomes)
+    except score.OutcomesError as exc:
+        print(f"readiness: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    written = score.write(per_target, summary, table, args.out or args.results, chart=args.chart)
+    print(score.format_summary(summary, len(per_target)))
+    print(f"Written: {', '.join(str(p) for p in written)}")
+    return 0
 
 
 def _print_problems(error) -> None:

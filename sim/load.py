@@ -21,6 +21,7 @@ from .checks import ID, ID_RULE, Checker, Path_, Problem, ScenarioError, did_you
 from . import load_money as money
 from . import load_production as production
 from . import load_shocks
+from . import load_status
 from .distributions import Fixed, _plain
 from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Target, uncertain_inputs
 
@@ -42,6 +43,7 @@ _TOP = {
     "lines": "production lines",
     "capabilities": "priority capability areas and what closes their gaps",
     "targets": "extra targets",
+    "status": "facts known on a status date (docs/status-date.md)",
 }
 _MILESTONE_KEYS = ("title", "section", "kind", "tags", "roadmap_id", "deadline", "after", "duration", "status",
                    "funding", "orders", "priority", "when", "source", "constraint")
@@ -369,6 +371,15 @@ def _merge(parent: dict, parent_locs: dict, child: dict, child_locs: dict):
                     replace((key, element_id), element)
                 section[element_id] = element
             merged[key] = section
+        elif key == "status" and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            # A later status file adds its facts to the earlier one's (and moves as_of).
+            status = dict(merged[key])
+            for sub, facts in value.items():
+                if sub in ("milestones", "risks") and isinstance(facts, dict) and isinstance(status.get(sub), dict):
+                    status[sub] = {**status[sub], **{i: replace((key, sub, i), f) for i, f in facts.items()}}
+                else:
+                    status[sub] = replace((key, sub), facts)
+            merged[key] = status
         elif key in ("correlations", "shocks") and isinstance(value, list) and isinstance(merged.get(key), list):
             offset = len(merged[key])
             merged[key] = merged[key] + value
@@ -459,7 +470,7 @@ def _section(data: dict, key: str, check: Checker) -> dict:
 
 def _build(data: dict, check: Checker, path: Path) -> Scenario:
     check.unknown_keys(data, tuple(_TOP), (), "the scenario")
-    if not _shape(data, check):
+    if not _shape(data, check) or not load_status.status_raw_ok(data.get("status"), check):
         # A section of the wrong shape would make every reference into it look unknown (a list of funds gave
         # 57 follow-on lines); report the shape alone, and the rest once it is fixed.
         raise ScenarioError(check.problems)
@@ -507,19 +518,31 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
     line_ids = [line.id for line in line_list]
     milestones = [_milestone(i, m, check, start, raw_milestones, pools, line_ids) for i, m in raw_milestones.items()]
     _check_cycles(milestones, check)
+    # Status facts mark milestones done before the risks are built: a milestone done is never delayed.
+    raw_risks = data.get("risks") if isinstance(data.get("risks"), dict) else {}
+    gated = frozenset(i for i, m in raw_milestones.items() if "when" in m)
+    raw_status = {} if "status" in data and data["status"] is None else data.get("status")  # empty: lacks as_of
+    milestones, status = load_status.apply_status(raw_status, check, start, horizon_days, milestones, raw_risks,
+                                                  gated)
     capability_list = production.capabilities(_section(data, "capabilities", check), check, line_ids, list(raw_milestones),
                                               [m.id for m in milestones if m.orders])
     risks = [_risk(i, r, check, start, horizon_days, milestones, tags_in_use, fund_list, line_ids)
              for i, r in _section(data, "risks", check).items()]
     drivers = [d for d in drivers if d]
     risks = [r for r in risks if r]
+    load_status.check_risk_facts(status, risks, check, start)
     indicator_list = money.indicators(_section(data, "indicators", check), check, fund_list)
     milestones, risks, shifts, shocks, fund_list, freezes, capacity_factors = load_shocks.shocks(
         data.get("shocks"), check, milestones, risks, tags_in_use, fund_list, start, horizon_days, line_ids)
+    load_status.warn_overdue(status, milestones, drivers, check)
     # Shock inputs are not offered for correlation: shocks are deliberate changes, not uncertainty.
     scenario_inputs = {name for name, _ in uncertain_inputs(milestones, drivers, risks, (), fund_list, indicator_list,
                                                            line_list)}
-    correlations = _correlations(data.get("correlations"), check, scenario_inputs)
+    # A duration replaced by a status fact is no input any more: correlations with it are dropped, not errors
+    # (docs/status-date.md), so a status file can report any milestone of its parent done.
+    retired = {f"milestone:{f.id}:duration" for f in status.facts if f.kind == "done"} if status else set()
+    correlations = [c for c in _correlations(data.get("correlations"), check, scenario_inputs | retired)
+                    if not set(c.between) & retired]
     observables = (money.observable_names(fund_list) + [i.id for i in indicator_list]
                    + [f"{line}.{k}" for line in line_ids for k in ("capacity", "output", "delivered")]
                    + [f"{m.id}.delivered" for m in milestones if m.orders]
@@ -535,6 +558,7 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
         start=start,
         horizon=horizon or start,
         seed=seed,
+        status=status,
         milestones=tuple(milestones),
         drivers=tuple(drivers),
         risks=tuple(risks),

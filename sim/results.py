@@ -31,7 +31,9 @@ Z95 = 1.959963984540054
 QUANTILES = (0.10, 0.50, 0.80, 0.90)
 # The contract's columns first (DESIGN.md, "Results contract"), then extra columns.
 TARGET_COLUMNS = ["target", "title", "kind", "deadline", "p_met", "ci_low", "ci_high", "p10", "p50", "p80", "p90",
-                  "section", "roadmap_id", "observable", "threshold", "constraint"]
+                  "section", "roadmap_id", "observable", "threshold", "constraint", "status", "status_date"]
+# Columns a results folder written before they existed may lack (filled in when it is read).
+_LATER_TARGET_COLUMNS = {"status": "open", "status_date": ""}
 MILESTONE_COLUMNS = ["milestone", "title", "section", "deadline", "p_on_time", "p10", "p50", "p80", "p90", "criticality",
                      "roadmap_id", "ci_low", "ci_high"]
 
@@ -63,6 +65,60 @@ def quantile_times(times: np.ndarray, qs=QUANTILES) -> np.ndarray:
 def _inverted_cdf_index(n: int, q: float) -> int:
     """Position in the sorted sample of numpy's ``inverted_cdf`` quantile q (its own arithmetic)."""
     return int(np.quantile(np.arange(n, dtype=float), q, method="inverted_cdf"))
+
+
+def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tuple[list[str], list[str]]:
+    """Per target, whether the facts known on the status date resolve it: (status, observed date).
+
+    Nothing that is not reported done can be done by the status date (the engines' floor), so a target whose
+    event time is at or before the end of ``as_of`` in every replication is a fact: ``met`` if that time is by
+    its deadline, ``missed`` if later (done late, on the date given). A target whose deadline has passed by
+    ``as_of`` without it in any replication is ``missed`` (no date: not done), and so is a target that an
+    abandoned commitment makes impossible. Everything else is ``open``.
+    Without a status date, the start plays its part (facts observed before it). Indicator targets and targets
+    on metric gates depend on money and production, which are not observed yet: always ``open``.
+    """
+    as_of = scenario.status.as_of_days if scenario.status is not None else 0.0
+    gates = {m.id for m in scenario.milestones if m.when is not None}
+    by_id = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+
+    def modelled(t) -> bool:
+        """Whether money or production (not facts) decide the target: indicators and metric gates in it."""
+        return t.kind == "indicator" or any(m in gates or (m in by_id and modelled(by_id[m])) for m in t.members)
+
+    # milestones that can never be done: abandoned ones, and those that fewer than k of their dependencies can reach
+    dropped = {m.id for m in scenario.milestones if m.abandoned is not None}
+    changed = bool(dropped)
+    while changed:
+        changed = False
+        for m in scenario.milestones:
+            if m.id not in dropped and m.done_on is None and m.after.ids and \
+                    sum(d not in dropped for d in m.after.ids) < m.after.k:
+                dropped.add(m.id)
+                changed = True
+
+    def doomed(member: str) -> bool:
+        """Whether an abandoned commitment (not replaced for it) makes the target impossible."""
+        t = by_id.get(member)
+        if t is None:
+            return member in dropped
+        return (any if t.kind == "all_of" else all)(doomed(m) for m in t.members) if t.kind != "indicator" else False
+
+    status, dates = [], []
+    for k, t in enumerate(scenario.targets):
+        col = times[:, k] if times.size else np.zeros(0)
+        if t.kind == "milestone" and t.members[0] in dropped or t.kind != "milestone" and doomed(t.id):
+            status.append("missed"), dates.append("")  # abandoned: it will not be done
+        elif modelled(t) or not len(col):
+            status.append("open"), dates.append("")
+        elif np.all(col <= as_of) and np.all(col == col[0]):
+            status.append("met" if col[0] <= deadlines[k] else "missed")
+            dates.append(cal.date_of(float(col[0]), scenario.start).isoformat())
+        elif deadlines[k] <= as_of and np.all(col > deadlines[k]):
+            status.append("missed"), dates.append("")
+        else:
+            status.append("open"), dates.append("")
+    return status, dates
 
 
 def target_times(scenario: Scenario, done: np.ndarray, indicator_times: np.ndarray | None = None) -> np.ndarray:
@@ -282,7 +338,9 @@ class Results:
         One row per target: ``target, title, kind, deadline, p_met, ci_low, ci_high, p10, p50, p80, p90``
         (P-dates as ISO dates, empty beyond the horizon), then ``section, roadmap_id`` and, for indicator
         targets, ``observable, threshold``, then ``constraint`` (the stated constraint behind a probability of
-        exactly 0 or 1).
+        exactly 0 or 1), then ``status, status_date``: ``met`` or ``missed`` when the facts of a status date
+        resolve the target (with the observed date: done on it, or empty for not done), else ``open`` (see
+        :func:`resolved`).
     milestones : pandas.DataFrame
         One row per milestone: ``milestone, title, section, deadline, p_on_time, p10, p50, p80, p90,
         criticality``, then ``roadmap_id, ci_low, ci_high``.
@@ -352,6 +410,7 @@ class Results:
             "observable": [t.members[0] if t.kind == "indicator" else "" for t in scenario.targets],
             "threshold": [t.threshold if t.kind == "indicator" else np.nan for t in scenario.targets],
             "constraint": [t.constraint for t in scenario.targets],  # what forces a probability of 0 or 1
+            **dict(zip(("status", "status_date"), resolved(scenario, times, deadlines))),
         }, columns=TARGET_COLUMNS)
 
         ms = scenario.milestones
@@ -475,8 +534,13 @@ class Results:
             raise ResultsError(f"{d}: not a folder; expected a results folder written by `readiness run`")
         meta = _read_meta(d / "run.json")
         keep = {"deadline": str, "p10": str, "p50": str, "p80": str, "p90": str, "roadmap_id": str, "observable": str,
-                "section": str, "constraint": str}
-        targets = _read_table(d / "targets.csv", TARGET_COLUMNS, dtype=keep, keep_default_na=False, na_values=[""])
+                "section": str, "constraint": str, "status": str, "status_date": str}
+        targets = _read_table(d / "targets.csv", [c for c in TARGET_COLUMNS if c not in _LATER_TARGET_COLUMNS],
+                              dtype=keep, keep_default_na=False, na_values=[""])
+        for col, default in _LATER_TARGET_COLUMNS.items():  # a folder written before the status date existed
+            if col not in targets:
+                targets[col] = default
+        targets = targets[TARGET_COLUMNS + [c for c in targets.columns if c not in TARGET_COLUMNS]]
         milestones = _read_table(d / "milestones.csv", MILESTONE_COLUMNS, dtype=keep, keep_default_na=False,
                                  na_values=[""])
         for table in (targets, milestones):

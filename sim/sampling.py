@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from .distributions import Distribution, Fixed
+from .distributions import Bernoulli, Discrete, Distribution, Fixed, LogNormal, Normal, Pert, Triangular, Uniform
 from .scenario import Scenario
 
 
@@ -173,9 +173,14 @@ def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int
         cols = [names.index(n) for n in copula.names]
         u[:, cols] = copula.apply(u[:, cols])
     values = np.empty((count, len(specs)), order="F")  # a column per input: each ppf writes contiguously
+    dists = [s.dist for s in specs]
+    late = {}  # inputs conditioned on driver values: transformed after the others
+    if scenario.status is not None:
+        dists, late, pinned = status_conditions(scenario, names, dists, u)
 
     def transform(j: int) -> None:
-        values[:, j] = specs[j].dist.ppf(u[:, j])
+        if j not in late:
+            values[:, j] = dists[j].ppf(u[:, j])
 
     # Inverse CDFs (scipy's beta inverse for PERT above all) release the GIL: columns in threads. Each column
     # is computed alike whatever the thread, so the values do not depend on the number of threads.
@@ -186,7 +191,129 @@ def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int
     else:
         for j in range(len(specs)):
             transform(j)
+    if scenario.status is not None:
+        for j, (elapsed, factor_of) in late.items():
+            values[:, j] = conditioned_past(dists[j], u[:, j], elapsed / factor_of(values))
+        for j, value in pinned.items():
+            values[:, j] = value
     return Inputs(names, np.ascontiguousarray(values), first)
+
+
+# ---------------------------------------------------------------------------------------------- status date
+
+
+def cdf(dist: Distribution, x) -> np.ndarray:
+    """``P(X ≤ x)`` of a distribution, elementwise (the inverse of its ``ppf``)."""
+    x = np.asarray(x, dtype=float)
+    if isinstance(dist, Fixed):
+        return (x >= dist.value).astype(float)
+    if isinstance(dist, Uniform):
+        return np.clip((x - dist.min) / (dist.max - dist.min), 0.0, 1.0) if dist.max > dist.min \
+            else (x >= dist.min).astype(float)
+    if isinstance(dist, Triangular):
+        a, c, b = dist.min, dist.mode, dist.max
+        if b == a:
+            return (x >= a).astype(float)
+        y = np.clip(x, a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            left = (y - a) ** 2 / ((b - a) * (c - a)) if c > a else np.zeros_like(y)
+            right = 1 - (b - y) ** 2 / ((b - a) * (b - c)) if b > c else np.ones_like(y)
+        return np.where(y < c, left, right)
+    if isinstance(dist, Pert):
+        if dist.max == dist.min:
+            return (x >= dist.min).astype(float)
+        a, b = dist._ab
+        return special.betainc(a, b, np.clip((x - dist.min) / (dist.max - dist.min), 0.0, 1.0))
+    if isinstance(dist, Normal):
+        if dist.lower == -np.inf:
+            return special.ndtr((x - dist.mu) / dist.sd)
+        return dist._dist.cdf(x)
+    if isinstance(dist, LogNormal):
+        with np.errstate(divide="ignore"):
+            return np.where(x > 0, special.ndtr((np.log(np.maximum(x, 1e-300)) - dist.mu) / dist.sigma), 0.0)
+    if isinstance(dist, Discrete):
+        index = np.searchsorted(np.asarray(dist.values), x, side="right")  # values ≤ x
+        return np.concatenate([[0.0], dist._cum])[index].clip(0.0, 1.0)
+    if isinstance(dist, Bernoulli):
+        return np.where(x >= 1, 1.0, np.where(x >= 0, 1.0 - dist.p, 0.0))
+    raise TypeError(f"no CDF for {type(dist).__name__}")
+
+
+def conditioned_past(dist: Distribution, u: np.ndarray, elapsed) -> np.ndarray:
+    """Draws of ``dist`` conditioned on exceeding ``elapsed``, from the same uniforms ``u``.
+
+    ``X | X > e`` has the inverse CDF ``F⁻¹(F(e) + u·(1 − F(e)))``: the same uniform keeps replication *i*
+    paired with the unconditioned run (common random numbers). Where ``F(e) = 1`` (the work should have been
+    finished already), the draw is clamped to ``e`` — it ends at the status date; the engines' floor then
+    puts it just after.
+    """
+    e = np.broadcast_to(np.asarray(elapsed, dtype=float), u.shape)
+    f = cdf(dist, e)
+    v = f + u * (1.0 - f)
+    out = dist.ppf(np.minimum(v, np.nextafter(1.0, 0.0)))
+    # F(e) = 0 leaves the uniform as it is (u' = u exactly): nothing changes where no progress was possible
+    return np.where(f >= 1.0, e, np.maximum(out, np.where(f > 0, e, -np.inf)))
+
+
+def risk_posterior(p: float, share_before: float) -> float:
+    """Probability that a risk occurs, given that it had not by the status date (Bayes).
+
+    ``share_before`` is F(as_of): the share of its window (uniform time) before the status date, 1 for a risk
+    without a window (present from the start). ``p' = p·(1 − F) / (1 − p·F)``; 0 where ``p·F = 1``.
+    """
+    denominator = 1.0 - p * share_before
+    return 0.0 if denominator <= 0 else p * (1.0 - share_before) / denominator
+
+
+def status_conditions(scenario: Scenario, names: tuple[str, ...], dists: list, u: np.ndarray):
+    """How a status date changes the inputs (docs/status-date.md); ``u`` is changed in place.
+
+    Returns
+    -------
+    dists : list
+        Distributions per input: a risk not occurred by ``as_of`` gets its Bayes posterior probability, one that
+        occurred probability 1.
+    late : dict
+        Input column → (elapsed days, function of the sampled values giving the duration's factor per
+        replication): durations under way at ``as_of``, conditioned on lasting past the elapsed work.
+    pinned : dict
+        Input column → value: the observed times of risks that occurred.
+    """
+    status = scenario.status
+    dists = list(dists)
+    index = {n: j for j, n in enumerate(names)}
+    late, pinned = {}, {}
+    for mid, elapsed in status.elapsed:
+        j = index.get(f"milestone:{mid}:duration")
+        if j is None:
+            continue  # a fixed duration: the engines' floor clamps it
+        m = scenario.milestone(mid)
+        cols = [index[f"driver:{d.id}"] for d in scenario.drivers if set(d.applies_to) & set(m.tags)]
+
+        def factor_of(values, cols=cols, scale=m.scale):
+            f = np.full(values.shape[0], scale)
+            for c in cols:
+                f = f * values[:, c]
+            return f
+
+        late[j] = (elapsed, factor_of)
+    risks = {r.id: r for r in scenario.risks}
+    for rid in status.risks_not_occurred:
+        r = risks[rid]
+        share = 1.0
+        if r.window is not None:
+            lo, hi = r.window
+            share = float(np.clip((status.as_of_days - lo) / (hi - lo), 0.0, 1.0)) if hi > lo \
+                else float(status.as_of_days >= lo)
+            j = index[f"risk:{rid}:time"]
+            u[:, j] = share + u[:, j] * (1.0 - share)  # uniform time past as_of: the same uniform
+        dists[index[f"risk:{rid}:occurs"]] = Bernoulli(risk_posterior(r.probability, share))
+    for rid, when in status.risks_occurred:
+        r = risks[rid]
+        dists[index[f"risk:{rid}:occurs"]] = Bernoulli(1.0)
+        if r.window is not None:
+            pinned[index[f"risk:{rid}:time"]] = when
+    return dists, late, pinned
 
 
 def _cpus() -> int:

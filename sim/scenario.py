@@ -40,6 +40,7 @@ class Milestone:
     after: Dependency = field(default_factory=Dependency.none)
     duration: Distribution | None = None  # None: no duration (done when ready); days
     done_on: dt.date | None = None  # observed actual: conditions the model instead of sampling
+    abandoned: dt.date | None = None  # a status fact: dropped on that date, never done (docs/status-date.md)
     source: str = ""
     line: int = 0
     scale: float = 1.0  # from `scale` shocks: multiplies the duration
@@ -229,6 +230,55 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One observed fact of a status section, as written (for reports and the assumption register).
+
+    ``kind`` is ``done`` (a milestone done on ``date``), ``not-done`` (a milestone known not done by
+    ``as_of``), ``abandoned`` (dropped on ``date``; ``replaced_by`` names the milestone its dependants wait for
+    instead, if any), ``occurred`` (a risk occurred on ``date``) or ``not-occurred`` (a risk that had not occurred by
+    ``as_of``).
+    """
+
+    kind: str
+    id: str
+    date: dt.date | None
+    source: str
+    line: int = 0
+    replaced_by: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    """What was known on the status date ``as_of`` (docs/status-date.md).
+
+    Every milestone not reported done is not done by the end of ``as_of`` (the scheduling convention).
+
+    Attributes
+    ----------
+    as_of : datetime.date
+        The status date.
+    as_of_days : float
+        End of the ``as_of`` day in simulated days (``(as_of − start) + 1``): "by as_of" means ≤ this.
+    facts : tuple of Fact
+        Every fact, in file order.
+    elapsed : tuple of (str, float)
+        Milestones under way at ``as_of``: (id, days of work done by then, before drivers and scales are
+        undone per replication), for conditioning their durations.
+    risks_occurred : tuple of (str, float)
+        (risk id, day it occurred).
+    risks_not_occurred : tuple of str
+        Risks that had not occurred by ``as_of``.
+    """
+
+    as_of: dt.date
+    as_of_days: float
+    facts: tuple[Fact, ...] = ()
+    elapsed: tuple[tuple[str, float], ...] = ()
+    risks_occurred: tuple[tuple[str, float], ...] = ()
+    risks_not_occurred: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A complete, validated scenario."""
 
@@ -250,6 +300,7 @@ class Scenario:
     capacity_factors: tuple[tuple[str, float, float, float], ...] = ()  # (line, factor, from, to) from shocks
     description: str = ""
     seed: int | None = None
+    status: Status | None = None  # a forecast as of a status date (docs/status-date.md)
     path: str = ""
     sha256: str = ""
 

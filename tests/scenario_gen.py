@@ -6,7 +6,9 @@ durations, observed milestones, drivers, windowed and unwindowed risks with dela
 capacity cuts, a rank correlation, funds with beneficiaries, opening milestones, inflow, commit deadlines,
 availability dates, pre-financing and payment lags, programmes drawing from one or two pools, production
 lines with triggers, ramps, realisation, workforce waits, priorities and orders, metric gates, shocks of every
-kind and indicator targets (first reached and held at the deadline).
+kind and indicator targets (first reached and held at the deadline); and, in about a third of them, a status
+section (as_of, milestones done, risks occurred or not by then) drawn from a separate generator, so that the
+rest of a seed's scenario is the same with or without it.
 """
 
 from __future__ import annotations
@@ -30,8 +32,54 @@ def _duration(rng: random.Random) -> str:
     return f", duration: {{{kind}: {{min: {lo}, mode: {mode}, max: {hi}}}, unit: days}}"
 
 
-def random_scenario(seed: int, money: bool | None = None, lines: bool | None = None) -> str:
-    """A random valid scenario (YAML text); ``money``/``lines`` force funds or production on or off."""
+def _status(rng: random.Random, ids, deps_of, kinds, risks, windows, observed=()) -> list[str]:
+    """A status section: as_of in 2026, some milestones without dependencies (or whose dependencies are reported
+    done earlier) done on whole days before it, perhaps one abandoned (replaced by an earlier milestone or not),
+    risks occurred or not."""
+    month = rng.randint(2, 11)
+    as_of = f"2026-{month:02d}-15"
+    lines = ["status:", f"  as_of: {as_of}"]
+    done: dict[str, int] = {}  # milestone → day of month (in months before as_of)
+    facts = []
+    for mid in ids:
+        if kinds.get(mid) != "plain" or rng.random() < 0.5:
+            continue
+        after = deps_of.get(mid, "")
+        if after and not (after.startswith("after: [") and
+                          all(d in done for d in after[len("after: ["):-1].split(", "))):
+            continue  # only all-of dependencies all reported done
+        earliest = max((done[d] for d in after[len("after: ["):-1].split(", ")), default=1) if after else 1
+        if earliest > month - 1:
+            continue
+        m = rng.randint(earliest, month - 1)
+        done[mid] = m
+        facts.append(f"    {mid}: {{done: 2026-{m:02d}-{rng.randint(10, 28)}, {SOURCE}}}" if m > earliest or not after
+                     else f"    {mid}: {{done: 2026-{m:02d}-28, {SOURCE}}}")
+    open_ = [m for m in ids if m in kinds and m not in done]
+    if open_ and rng.random() < 0.4:  # a commitment abandoned, replaced by an earlier milestone or not
+        mid = rng.choice(open_)
+        earlier = [m for m in ids[:ids.index(mid)] if m in kinds or m in done or m in observed]
+        instead = f", replaced_by: {rng.choice(earlier)}" if earlier and rng.random() < 0.6 else ""
+        facts.append(f"    {mid}: {{abandoned: 2026-01-0{rng.randint(1, 9)}{instead}, {SOURCE}}}")
+    if facts:
+        lines += ["  milestones:"] + facts
+    rfacts = []
+    for rid in risks:
+        pick = rng.random()
+        if pick < 0.3:
+            rfacts.append(f"    {rid}: {{occurred: false, {SOURCE}}}")
+        elif pick < 0.45 and windows.get(rid, 1) <= month - 1:  # in its window and before as_of
+            rfacts.append(f"    {rid}: {{occurred: 2026-{rng.randint(windows.get(rid, 1), month - 1):02d}-0{rng.randint(1, 9)}, "
+                          f"{SOURCE}}}")
+    if rfacts:
+        lines += ["  risks:"] + rfacts
+    return lines
+
+
+def random_scenario(seed: int, money: bool | None = None, lines: bool | None = None,
+                    status: bool | None = None) -> str:
+    """A random valid scenario (YAML text); ``money``/``lines``/``status`` force funds, production or a status
+    section on or off."""
     rng = random.Random(seed)
     money = rng.random() < 0.7 if money is None else money
     lines = rng.random() < 0.6 if lines is None else lines
@@ -96,6 +144,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         # a workforce line must not need a workforce itself: l0 never has one
 
     uncertain = []  # milestones with an uncertain duration (inputs a correlation may name)
+    deps_of: dict[str, str] = {}  # `after` text of each milestone not observed
+    observed_ids: list[str] = []
+    kinds: dict[str, str] = {}  # milestone → "plain" (may be reported done) or "programme" (money or orders)
     out.append("milestones:")
     for i, mid in enumerate(ids):
         parts = [f"title: Milestone {i}"]
@@ -112,7 +163,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         if preds and rng.random() < 0.85:
             chosen = rng.sample(preds, rng.randint(1, min(3, len(preds))))
             mode = rng.choice(["all", "all", "any", "k"])
-            if mode == "any" and len(chosen) > 1:
+            if observed:
+                pass  # an observed milestone ignores its dependencies; its date could precede theirs (an error)
+            elif mode == "any" and len(chosen) > 1:
                 parts.append(f"after: {{any: [{', '.join(chosen)}]}}")
             elif mode == "k" and len(chosen) > 2:
                 parts.append(f"after: {{k: 2, of: [{', '.join(chosen)}]}}")
@@ -123,6 +176,10 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
             parts.append(duration[2:])
             if "unit" in duration:
                 uncertain.append(mid)
+        if not observed:
+            deps_of[mid] = next((p for p in parts if p.startswith("after")), "")
+        else:
+            observed_ids.append(mid)
         parts.append(f"tags: [{'t1' if i % 2 == 0 else 't2'}]")
         if observed:
             pass  # an observed milestone draws no money and places no orders
@@ -137,6 +194,8 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
                 parts.append(f"priority: {rng.randint(1, 3)}")
         if rng.random() < 0.4:
             parts.append(f"deadline: {rng.choice(['end-2026', 'mid-2027', 'end-2027', '2028-Q2'])}")
+        if not observed:
+            kinds[mid] = "programme" if any(p.startswith(("funding", "orders")) for p in parts) else "plain"
         out.append(f"  {mid}: {{{', '.join(parts)}, {SOURCE}}}")
 
     if rng.random() < 0.6:
@@ -144,6 +203,7 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         out.append(f"  d0: {{title: Driver, factor: {{pert: {{min: 0.8, mode: 1.0, max: 1.5}}}}, applies_to: [t1], {SOURCE}}}")
 
     risks = []
+    windows: dict[str, int] = {}  # risk → first month of its window (months from Jan 2026 = 1)
     if rng.random() < 0.8:
         out.append("risks:")
         for r in range(rng.randint(1, 3)):
@@ -151,7 +211,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
             risks.append(rid)
             parts = [f"title: Risk {r}", f"probability: {rng.choice([0.3, 0.6, 1.0])}"]
             if rng.random() < 0.6:
-                parts.append(f"window: {{from: {rng.choice(['2026-Q1', '2026-Q3', '2027-01'])}, to: {rng.choice(['end-2027', 'mid-2028'])}}}")
+                first = rng.choice(['2026-Q1', '2026-Q3', '2027-01'])
+                windows[rid] = {"2026-Q1": 1, "2026-Q3": 7, "2027-01": 13}[first]
+                parts.append(f"window: {{from: {first}, to: {rng.choice(['end-2027', 'mid-2028'])}}}")
             parts.append(f"delay: {{uniform: {{min: {rng.randint(5, 60)}, max: {rng.randint(61, 200)}}}, unit: days}}")
             parts.append(f"affects: {{milestones: [{', '.join(rng.sample(plain, rng.randint(1, min(3, len(plain)))))}]}}")
             if money and pools and rng.random() < 0.4:
@@ -194,6 +256,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
     if targets:
         out.append("targets:")
         out += targets
+    srng = random.Random(f"status-{seed}")  # its own generator: the rest of the scenario stays as it was
+    if status if status is not None else srng.random() < 0.35:
+        out += _status(srng, ids, deps_of, kinds, risks, windows, observed_ids)
     if len(uncertain) >= 2 and rng.random() < 0.4:
         a, b = rng.sample(uncertain, 2)
         out.append("correlations:")

@@ -562,6 +562,9 @@ def advance_ms(st, i, now, durations, shift, amounts, quantity, done, requested,
                 return
         pc = PC_ORDERS
     if pc == PC_ORDERS:
+        if st.net_floor[i] - now > 0:  # not done by the status date: done only after it (as milestones.py)
+            _timeout(st, i, now, st.net_floor[i] - now, PC_ORDERS)
+            return
         if st.pending[i] > 0:  # delays from risks that hit before completion
             delay = st.pending[i]
             st.pending[i] = 0.0

@@ -261,6 +261,10 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                     emit(env.now, "ordered", net.ids[i], f"{production.quantity[order]:,.0f} {lnet.lines[k].unit} from {lnet.lines[k].id}")
                 place(k)
             yield env.all_of(waits)
+        while net.floor[i] - env.now > 0:  # not done by the status date: done only after it (the floor)
+            if trace:
+                emit(env.now, "waiting", net.ids[i], f"not done by the status date: done after day {net.floor[i]:.0f}")
+            yield env.timeout(net.floor[i] - env.now)
         while pending_delay[i] > 0:  # delays from risks that hit before completion
             delay, pending_delay[i] = pending_delay[i], 0.0
             if trace:

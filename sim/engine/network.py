@@ -76,6 +76,14 @@ class Network:
     # deadline time for "holds at the deadline" targets, None for "first reaches")
     gated: tuple[bool, ...] = ()  # milestones done when a metric reaches a value (set after the run)
     gates: tuple[tuple[int, str, float], ...] = ()  # (milestone, observable, threshold)
+    # Earliest time each milestone may be done (days): just after the end of the status date for a milestone not
+    # reported done (it is not done by as_of), 0 otherwise. The engines wait until then after its duration and
+    # deliveries, before consuming its risk delays (so a risk hitting during the wait still delays it).
+    floor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self):
+        if len(self.floor) != len(self.ids):  # built without a status date: no floor (0 changes nothing)
+            object.__setattr__(self, "floor", np.zeros(len(self.ids)))
 
     @classmethod
     def of(cls, scenario: Scenario) -> "Network":
@@ -89,7 +97,12 @@ class Network:
             if m.done_on is not None:
                 # Midday of the observed date: done on that date, meeting a deadline on it but not the day before.
                 observed[i] = day_offset(m.done_on, scenario.start) + 0.5
-            if m.duration is None or isinstance(m.duration, Fixed):
+            if m.done_on is not None:
+                # An observed date replaces the duration, whatever its distribution (its own or inherited through
+                # `extends`): it is not an input, so there is no column to read (issue 12's traceback).
+                fixed[i] = 0.0
+                duration_input.append(None)
+            elif m.duration is None or isinstance(m.duration, Fixed):
                 fixed[i] = 0.0 if m.duration is None else m.duration.value
                 duration_input.append(None)
             else:
@@ -103,7 +116,15 @@ class Network:
              tuple(index[a] for a in r.affects))
             for r in scenario.risks
         )
+        floor = np.zeros(len(ids))
+        if scenario.status is not None:
+            # Not done by the end of the status date: strictly later than as_of_days, so that a deadline on the
+            # status date counts as missed (a deadline D is met when t ≤ (D − start) + 1).
+            after = float(np.nextafter(scenario.status.as_of_days, np.inf))
+            floor = np.array([0.0 if (m.done_on is not None or m.when is not None or m.abandoned) else after
+                              for m in scenario.milestones])
         return cls(
+            floor=floor,
             ids=ids,
             deps=tuple(tuple(index[d] for d in m.after.ids) for m in scenario.milestones),
             need=tuple(m.after.k for m in scenario.milestones),
@@ -128,7 +149,7 @@ class Network:
             indicator_targets=tuple((t.id, t.members[0], t.threshold,
                                      deadline_time(t.deadline, scenario.start) if t.at_deadline else None)
                                     for t in scenario.targets if t.kind == "indicator"),
-            gated=tuple(m.when is not None for m in scenario.milestones),
+            gated=tuple(m.when is not None or m.abandoned is not None for m in scenario.milestones),  # never done in the engines
             gates=tuple((i, m.when[0], m.when[1]) for i, m in enumerate(scenario.milestones) if m.when is not None),
         )
 

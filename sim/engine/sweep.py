@@ -72,6 +72,12 @@ def simulate(net: Network, durations: np.ndarray, shift: np.ndarray, occurs: np.
             ready = np.partition(done[:, list(deps)], k, axis=1)[:, k]
         d = durations[:, i]
         t = np.where(d > 0, ready + d, ready)
+        while True:  # not done by the status date: done only after it (the floor; as milestones.py, step by step)
+            gap = net.floor[i] - t
+            short = gap > 0
+            if not short.any():
+                break
+            t = np.where(short, t + gap, t)
         risks = hitting[i]
         if risks:
             at = when[:, risks]

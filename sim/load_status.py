@@ -1,0 +1,334 @@
+"""Validation of a ``status:`` section: what was known on a status date (docs/status-date.md).
+
+A status section states ``as_of`` and facts, each with a ``source``: milestones done on a date (or known not
+done), risks that occurred on a date (or had not occurred by ``as_of``). Every milestone not reported done is
+not done by the end of ``as_of`` — the scheduling convention. Facts that contradict the model (a done date
+after ``as_of`` or before a predecessor's done date, an ``as_of`` outside the simulated span, a risk occurring
+outside its window) are errors naming the file, line and key path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+from .calendar import day_offset
+from .checks import Checker, did_you_mean
+from .scenario import Dependency, Fact, Milestone, Status
+
+STATUS_KEYS = ("as_of", "milestones", "risks", "source")
+_MILESTONE_FACT_KEYS = ("done", "abandoned", "replaced_by", "source")
+_RISK_FACT_KEYS = ("occurred", "source")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date(value, path, check: Checker, what: str, allow_false: bool = False):
+    """An ISO date (or ``False`` when allowed); None after recording a problem."""
+    if allow_false and value is False:
+        return False
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            check.add(path, f"found '{value}', which is not a real date; expected an ISO date such as 2025-11-30")
+            return None
+    alt = " or false" if allow_false else ""
+    check.add(path, f"found {value!r}; expected {what}: an ISO date such as 2025-11-30{alt}")
+    return None
+
+
+def status_raw_ok(raw, check: Checker) -> bool:
+    """Whether ``status`` has its shape (a mapping); reported alone otherwise."""
+    if raw is None:
+        return True
+    if not isinstance(raw, dict):
+        check.add(("status",), f"found {type(raw).__name__}; expected a mapping with as_of, milestones and risks")
+        return False
+    return True
+
+
+def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, milestones: list[Milestone],
+                 raw_risks: dict, gated: frozenset = frozenset()) -> tuple[list[Milestone], Status | None]:
+    """Validate the status section and mark milestones reported done.
+
+    Parameters
+    ----------
+    raw : dict or None
+        The merged ``status`` mapping.
+    check : Checker
+    start : datetime.date
+    horizon_days : float
+        End of the simulated span (days).
+    milestones : list of Milestone
+        As built from the scenario (before risks are built: a milestone done is never delayed by a risk).
+    raw_risks : dict
+        The risk register as written (id → mapping), for the risk facts.
+    gated : frozenset of str
+        Milestones that are metric gates (done when an observable reaches a value).
+
+    Returns
+    -------
+    milestones : list of Milestone
+        With ``done_on`` set for milestones reported done.
+    status : Status or None
+    """
+    if raw is None:  # no status section (an empty one is reported below: it lacks as_of)
+        _check_done_order(milestones, check, None)
+        return milestones, None
+    check.unknown_keys(raw, STATUS_KEYS, ("status",), "the status section")
+    as_of = _date(raw.get("as_of"), ("status", "as_of"), check, "the status date") if "as_of" in raw else None
+    if "as_of" not in raw:
+        check.add(("status",), "missing as_of; expected the status date, e.g. as_of: 2025-11-30")
+    if as_of:
+        t = day_offset(as_of, start) + 1
+        if as_of < start:
+            check.add(("status", "as_of"), f"found {as_of}, before the scenario's start {start}; expected a date "
+                                           "from the start to the horizon")
+            as_of = None
+        elif t > horizon_days:
+            last = start + dt.timedelta(days=int(horizon_days) - 1)
+            check.add(("status", "as_of"), f"found {as_of}, after the horizon {last}; expected a date from the start "
+                                           "to the horizon")
+            as_of = None
+    as_of_days = day_offset(as_of, start) + 1 if as_of else None
+    facts: list[Fact] = []
+    by_id = {m.id: k for k, m in enumerate(milestones)}
+    ms = raw.get("milestones") or {}
+    if not isinstance(ms, dict):
+        check.add(("status", "milestones"), f"found {type(ms).__name__}; expected a mapping of milestone id → "
+                                            "{done: DATE or false, source: ...}")
+        ms = {}
+    for mid, fact in ms.items():
+        path = ("status", "milestones", mid)
+        if mid not in by_id:
+            check.add(path, f"unknown milestone '{mid}'{did_you_mean(mid, by_id)}")
+            continue
+        if not isinstance(fact, dict):
+            check.add(path, f"found {fact!r}; expected a mapping {{done: DATE or false, source: ...}}")
+            continue
+        check.unknown_keys(fact, _MILESTONE_FACT_KEYS, path, "a milestone fact")
+        source = check.text(fact.get("source"), path + ("source",), required=True)
+        if "abandoned" in fact:
+            if "done" in fact:
+                check.add(path, "found both done and abandoned; expected one of them")
+                continue
+            _abandon(mid, fact, path, check, as_of, milestones, by_id, facts, gated, source)
+            continue
+        if "replaced_by" in fact:
+            check.add(path + ("replaced_by",), "found replaced_by without abandoned; expected abandoned: DATE with it")
+        if "done" not in fact:
+            check.add(path, "missing done; expected done: DATE (done on that date), done: false or abandoned: DATE")
+            continue
+        done = _date(fact["done"], path + ("done",), check, "the date it was done", allow_false=True)
+        m = milestones[by_id[mid]]
+        if done is None:
+            continue
+        line = check.where(path)[1]
+        if done is False:
+            if m.done_on is not None:
+                check.add(path + ("done",), f"found false, but the scenario has it done on {m.done_on}; "
+                                            "remove one of the two")
+            facts.append(Fact("not-done", mid, None, source, line))
+            continue
+        if as_of and done > as_of:
+            check.add(path + ("done",), f"found {done}, after the status date {as_of}; expected a date on or "
+                                        "before as_of (a milestone done later is not a fact yet)")
+            continue
+        if m.funding or m.orders or mid in gated:
+            what = "draws money" if m.funding else "places orders" if m.orders else "is a metric gate"
+            check.add(path + ("done",), f"found a done date for a milestone that {what}; observed money and "
+                                        "deliveries are not modelled yet, so it cannot be reported done")
+            continue
+        milestones[by_id[mid]] = dataclasses.replace(m, done_on=done, source=m.source or source)
+        facts.append(Fact("done", mid, done, source, line))
+    risks_occurred, not_occurred = [], []
+    rs = raw.get("risks") or {}
+    if not isinstance(rs, dict):
+        check.add(("status", "risks"), f"found {type(rs).__name__}; expected a mapping of risk id → "
+                                       "{occurred: DATE or false, source: ...}")
+        rs = {}
+    for rid, fact in rs.items():
+        path = ("status", "risks", rid)
+        if rid not in raw_risks:
+            check.add(path, f"unknown risk '{rid}'{did_you_mean(rid, raw_risks)}")
+            continue
+        if not isinstance(fact, dict):
+            check.add(path, f"found {fact!r}; expected a mapping {{occurred: DATE or false, source: ...}}")
+            continue
+        check.unknown_keys(fact, _RISK_FACT_KEYS, path, "a risk fact")
+        source = check.text(fact.get("source"), path + ("source",), required=True)
+        if "occurred" not in fact:
+            check.add(path, "missing occurred; expected occurred: DATE or occurred: false (not by as_of)")
+            continue
+        when = _date(fact["occurred"], path + ("occurred",), check, "the date it occurred", allow_false=True)
+        if when is None:
+            continue
+        line = check.where(path)[1]
+        if when is False:
+            not_occurred.append(rid)
+            facts.append(Fact("not-occurred", rid, None, source, line))
+            continue
+        if when < start or (as_of and when > as_of):
+            check.add(path + ("occurred",), f"found {when}; expected a date from the start {start} to the status "
+                                            f"date {as_of or 'as_of'}")
+            continue
+        risks_occurred.append((rid, day_offset(when, start) + 0.5))
+        facts.append(Fact("occurred", rid, when, source, line))
+    _check_done_order(milestones, check, as_of)
+    if as_of is None:
+        return milestones, None
+    return milestones, Status(as_of, as_of_days, tuple(facts), tuple(_elapsed(milestones, start, as_of_days, gated)),
+                              tuple(risks_occurred), tuple(not_occurred))
+
+
+def _abandon(mid, fact, path, check: Checker, as_of, milestones: list[Milestone], by_id: dict, facts: list,
+             gated, source: str) -> None:
+    """A commitment dropped on a date: never done; its dependants wait for ``replaced_by`` instead, or fail."""
+    when = _date(fact["abandoned"], path + ("abandoned",), check, "the date it was dropped")
+    if when is None:
+        return
+    if as_of and when > as_of:
+        check.add(path + ("abandoned",), f"found {when}, after the status date {as_of}; expected a date on or before "
+                                         "as_of")
+        return
+    m = milestones[by_id[mid]]
+    if m.done_on is not None:
+        check.add(path + ("abandoned",), f"found abandoned, but the scenario has it done on {m.done_on}")
+        return
+    if mid in gated:
+        check.add(path + ("abandoned",), "found abandoned for a metric gate, which is reached when its observable "
+                                         "reaches its value; expected a milestone with work of its own")
+        return
+    instead = fact.get("replaced_by")
+    if instead is not None:
+        if not isinstance(instead, str) or instead not in by_id or instead == mid:
+            others = [i for i in by_id if i != mid]
+            check.add(path + ("replaced_by",), f"found {instead!r}; expected the id of another milestone"
+                                               f"{did_you_mean(instead, others) if isinstance(instead, str) else ''}")
+            return
+        if _waits_for(milestones, instead, mid):
+            check.add(path + ("replaced_by",), f"found '{instead}', which itself waits for '{mid}'; expected a "
+                                               "milestone that does not")
+            return
+        for k, other in enumerate(milestones):
+            if mid in other.after.ids:
+                ids = tuple(dict.fromkeys(instead if d == mid else d for d in other.after.ids))
+                need = len(ids) if other.after.mode == "all" else 1 if other.after.mode == "any" \
+                    else min(other.after.k, len(ids))
+                milestones[k] = dataclasses.replace(other, after=Dependency(other.after.mode, ids, need))
+    milestones[by_id[mid]] = dataclasses.replace(milestones[by_id[mid]], abandoned=when)
+    facts.append(Fact("abandoned", mid, when, source, check.where(path)[1], instead or ""))
+
+
+def _waits_for(milestones: list[Milestone], start: str, target: str) -> bool:
+    """Whether ``start`` depends on ``target`` (directly or through other milestones)."""
+    deps = {m.id: m.after.ids for m in milestones}
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == target:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(deps.get(node, ()))
+    return False
+
+
+def _check_done_order(milestones: list[Milestone], check: Checker, as_of: dt.date | None) -> None:
+    """A milestone done before the predecessors it waits for were done contradicts the network.
+
+    With a status date, a milestone reported done whose needed predecessors are not all reported done is a
+    contradiction too (they are not done by ``as_of`` by convention).
+    """
+    done = {m.id: m.done_on for m in milestones}
+    for m in milestones:
+        if m.done_on is None or not m.after.ids:
+            continue
+        dates = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
+        path = ("status", "milestones", m.id, "done") if (("status", "milestones", m.id) in check.locs) \
+            else ("milestones", m.id, "status")
+        if len(dates) >= m.after.k:
+            ready = dates[m.after.k - 1]
+            if m.done_on < ready:
+                late = [d for d in m.after.ids if done.get(d) is not None and done[d] > m.done_on]
+                check.add(path, f"found done on {m.done_on}, before its predecessor "
+                                f"{', '.join(repr(x) for x in late)} was done ({ready}); expected a date on or after it")
+        elif as_of is not None:
+            missing = [d for d in m.after.ids if done.get(d) is None]
+            check.add(path, f"found done on {m.done_on}, but it waits for {m.after.k} of {list(m.after.ids)} and "
+                            f"{', '.join(repr(x) for x in missing)} is not reported done by {as_of}; report the "
+                            "predecessors done too")
+
+
+def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float, gated=frozenset()) -> list[tuple[str, float]]:
+    """Milestones under way at ``as_of``: their dependencies were met (by observed milestones) before it.
+
+    Their work started when the needed dependencies were done (the ``k``-th observed done time; day 0 without
+    dependencies; simulated time does not run before the start) and had lasted ``as_of_days − ready`` days
+    without finishing. Programmes and ordering milestones wait for money or deliveries too, so their work's
+    start is not known: they are not conditioned (the floor still keeps them from finishing before ``as_of``).
+    """
+    done = {m.id: (day_offset(m.done_on, start) + 0.5 if m.done_on else None) for m in milestones}
+    out = []
+    for m in milestones:
+        if m.done_on is not None or m.abandoned is not None or m.funding or m.orders or m.id in gated:
+            continue
+        times = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
+        if len(times) < m.after.k:
+            continue
+        ready = max(times[m.after.k - 1], 0.0) if m.after.k else 0.0
+        if ready < as_of_days:
+            out.append((m.id, as_of_days - ready))
+    return out
+
+
+def check_risk_facts(status: Status | None, risks, check: Checker, start: dt.date) -> None:
+    """A risk reported occurred outside its window (clipped to the simulated span) contradicts the register."""
+    if status is None:
+        return
+    by_id = {r.id: r for r in risks}
+    for rid, t in status.risks_occurred:
+        r = by_id.get(rid)
+        if r is None or r.window is None:
+            continue
+        lo, hi = r.window
+        if not lo <= t <= hi:
+            when = start + dt.timedelta(days=int(t))
+            check.add(("status", "risks", rid, "occurred"),
+                      f"found {when}, outside the risk's window {r.window_text or f'days {lo:g}–{hi:g}'}; expected "
+                      "a date in it (or widen the window in the register)")
+
+
+def warn_overdue(status: Status | None, milestones, drivers, check: Checker) -> None:
+    """Warn about milestones under way at ``as_of`` whose duration cannot last that long, even at the slowest
+    driver values: not reported done, they are placed just after ``as_of`` (the conditioned draw is clamped).
+
+    Usually a fact is missing (the milestone was done) or the duration's range is too narrow.
+    """
+    if status is None:
+        return
+    from .distributions import Discrete, Fixed
+    from .sampling import cdf
+
+    def upper(dist) -> float:
+        if isinstance(dist, Fixed):
+            return dist.value
+        if isinstance(dist, Discrete):
+            return max(dist.values)
+        return float(getattr(dist, "max", float("inf")))
+
+    by_id = {m.id: m for m in milestones}
+    for mid, elapsed in status.elapsed:
+        m = by_id[mid]
+        factor = m.scale
+        for d in drivers:
+            if set(d.applies_to) & set(m.tags):
+                factor *= upper(d.factor)
+        longest = 0.0 if m.duration is None else upper(m.duration) * factor
+        if m.duration is None or (factor > 0 and float(cdf(m.duration, elapsed / factor)) >= 1.0) or longest <= elapsed:
+            check.warn(("status", "as_of"), f"'{mid}' is not reported done, but it has been under way {elapsed:.0f} "
+                                            f"days by {status.as_of} and takes at most {longest:.0f}; it is placed "
+                                            "just after the status date (report it done, or widen its duration)")
