@@ -19,7 +19,7 @@ from scipy import stats
 
 from . import calendar as cal
 from .distributions import Fixed
-from .results import Z95, Results, quantile_times
+from .results import Z95, Results
 from .runner import run
 from .scenario import Scenario, Shift
 

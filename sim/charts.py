@@ -49,7 +49,8 @@ BLUE = "#0072B2"
 GREY = "#6b6b6b"
 HEADER_BAND = "#e6e6e6"
 TRACK = "#f3f3f3"
-RAG_COLOURS = {"GREEN": GREEN, "AMBER": AMBER, "RED": RED}
+RAG_COLOURS = {"GREEN": GREEN, "AMBER": AMBER, "RED": RED,
+               "MET": "#4d4d4d", "MISSED": "#1a1a1a"}  # resolved by the facts of a status date: facts, not odds
 NO_DEADLINE_COLOUR = "#9a9a9a"
 
 DEFAULT_THRESHOLDS = (0.8, 0.5)
@@ -75,6 +76,13 @@ _UNMANAGED: contextvars.ContextVar[bool] = contextvars.ContextVar("unmanaged_fig
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
+
+def target_status(p: float, status: str = "open", thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> str:
+    """``MET`` or ``MISSED`` for a target the facts of a status date resolved, else the RAG status of ``p``."""
+    if status in ("met", "missed"):
+        return status.upper()
+    return rag_status(p, thresholds)
 
 
 def rag_status(p: float, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> str:

@@ -17,7 +17,7 @@ import re
 import matplotlib
 
 from . import charts
-from .charts import _fmt_date, _iso, _pct, _pct_range, rag_status
+from .charts import _fmt_date, _iso, _pct, _pct_range, rag_status, target_status
 
 __all__ = ["html_briefing", "svg_of"]
 
@@ -30,7 +30,7 @@ h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.2rem;margin:2rem 0 .6rem;bor
 table{border-collapse:collapse;width:100%;font-size:.88rem}th,td{padding:4px 6px;border-bottom:1px solid #e3e3e3;
 text-align:left;vertical-align:top}th{background:#f3f3f3;position:sticky;top:0}td.num,th.num{text-align:right}
 .rag{display:inline-block;min-width:4.2em;text-align:center;font-weight:700;font-size:.75rem;padding:2px 4px;
-border-radius:3px;color:#fff}.GREEN{background:#009E73}.AMBER{background:#E69F00;color:#000}.RED{background:#D55E00}
+border-radius:3px;color:#fff}.GREEN{background:#009E73}.AMBER{background:#E69F00;color:#000}.RED{background:#D55E00}.MET{background:#4d4d4d}.MISSED{background:#1a1a1a}
 #targets th{cursor:pointer;user-select:none}#targets th[aria-sort=ascending]::after{content:" ▲"}
 #targets th[aria-sort=descending]::after{content:" ▼"}.filters{display:flex;gap:12px;margin:.5rem 0;flex-wrap:wrap}
 .filters input{flex:1 1 260px;padding:4px}.chart{margin:1rem 0}.chart svg{max-width:100%;height:auto}
@@ -153,21 +153,21 @@ def html_briefing(b) -> str:
                '<select id="filter-section" aria-label="Section"><option value="">All sections</option>'
                + "".join(f'<option value="{_e(s)}">{_e(s.replace("_", " "))}</option>' for s in sections)
                + '</select><select id="filter-status" aria-label="Status"><option value="">All statuses</option>'
-               '<option>GREEN</option><option>AMBER</option><option>RED</option></select>'
+               '<option>GREEN</option><option>AMBER</option><option>RED</option><option>MET</option><option>MISSED</option></select>'
                '<span id="filter-count" class="muted"></span></div>'
                '<table id="targets"><thead><tr><th>Section</th><th>Target</th><th>Id</th><th>Deadline</th>'
                '<th class="num">Chance</th><th>95 % interval</th><th>Status</th><th>P50</th><th>P80</th></tr></thead>'
                "<tbody>")
     for row in r.targets.itertuples(index=False):
         section = str(row.section or "other")
-        status = rag_status(float(row.p_met), th)
+        status = target_status(float(row.p_met), getattr(row, "status", "open"), th)
         out.append(f'<tr data-section="{_e(section)}" data-status="{status}">'
                    f'<td data-v="{_e(section)}">{_e(section.replace("_", " "))}</td>'
                    f'<td data-v="{_e(row.title)}">{_e(row.title)}</td><td data-v="{_e(row.target)}">'
                    f"<code>{_e(row.target)}</code></td>{_date_cell(row.deadline)}"
                    f'<td class="num" data-v="{float(row.p_met):.6f}">{_e(_pct(float(row.p_met), th))}</td>'
                    f'<td data-v="{float(row.ci_low):.6f}">{_e(_pct_range(float(row.ci_low), float(row.ci_high)))}</td>'
-                   f'<td data-v="{float(row.p_met):.6f}">{_rag(row.p_met, th)}</td>'
+                   f'<td data-v="{float(row.p_met):.6f}"><span class="rag {status}">{status}</span></td>'
                    f"{_date_cell(row.p50)}{_date_cell(row.p80)}</tr>")
     out.append(f"</tbody></table><script>{_JS}</script>")
 

@@ -429,6 +429,11 @@ def _changes(b: Briefing, k: int = 5) -> tuple[str, list[tuple[str, float, float
     created = str(ref.meta.get("created", ""))[:10]
     head = (f"Reference forecast {ref.meta.get('title', '')} ({created}): {low}–{high} on track then "
             f"({count} in that run).")
+    status = getattr(b.scenario, "status", None)
+    if status is not None and "status" in b.results.targets:
+        resolved = b.results.targets["status"].value_counts()
+        head += (f" Since: {len(status.facts)} facts as of {status.as_of.day} {status.as_of:%b %Y} "
+                 f"({resolved.get('met', 0)} targets met, {resolved.get('missed', 0)} missed).")
     return head, [(str(now.at[t, "title"]), float(then[t]), float(now.at[t, "p_met"])) for t in moved
                   if abs(float(now.at[t, "p_met"]) - float(then[t])) >= 0.005]
 
@@ -572,7 +577,7 @@ def _page_one(b: Briefing) -> Figure:
                    f"{'s' if len(rows) - shown_rows > 1 else ''}: see the dashboard pages", 8, colour="#555555")
             y += 0.3
             break
-        status = rag_status(float(row.p_met), b.thresholds)
+        status = charts.target_status(float(row.p_met), getattr(row, "status", "open"), b.thresholds)
         w.box(x_status, y + 0.06, 0.64, height - 0.08, charts.RAG_COLOURS[status])
         w.text(x_status + 0.32, y + 0.06 + (height - 0.08) / 2, status, 7, "bold",
                colour="white" if status != "AMBER" else "black", ha="center", va="center")
@@ -607,7 +612,7 @@ def _page_one(b: Briefing) -> Figure:
     for i, action in enumerate(shown, 1):
         y += 0.2
         status = rag_status(float(action.row["p_met"]), b.thresholds)
-        title_lines = _wrap(f"{i}. {action.row['title']}", right_w - 0.55, 8.5, 2)
+        title_lines = _wrap(f"{i}. {action.row['title']}", right_w - 0.8, 8.5, 2)
         for k, line in enumerate(title_lines):
             w.text(x0, y + 0.155 * k, line, 8.5, "bold")
         w.text(x0 + right_w, y, _pct(float(action.row["p_met"]), b.thresholds), 9, "bold", ha="right",
@@ -852,7 +857,7 @@ def _markdown(b: Briefing) -> str:
     out += ["## The roadmap's headline targets", "",
             "| Status | Target | Deadline | Chance | 95 % interval | P50 |", "|---|---|---|---:|---|---|"]
     for row in b.headline.itertuples(index=False):
-        out.append(f"| {rag_status(row.p_met, b.thresholds)} | {_cell(row.title)} | {row.deadline} | "
+        out.append(f"| {charts.target_status(row.p_met, getattr(row, 'status', 'open'), b.thresholds)} | {_cell(row.title)} | {row.deadline} | "
                    f"{_pct(row.p_met, b.thresholds)} | {_pct_range(row.ci_low, row.ci_high)} | {row.p50 or '> horizon'} |")
 
     low, high = IN_PLAY
@@ -874,7 +879,7 @@ def _markdown(b: Briefing) -> str:
             "|---|---|---|---:|---|---|---|---|"]
     for row in r.targets.itertuples():
         out.append(f"| {_cell(row.section)} | {_cell(row.title)} | {row.deadline} | {_pct(row.p_met, b.thresholds)} | "
-                   f"{_pct_range(row.ci_low, row.ci_high)} | {rag_status(row.p_met, b.thresholds)} | "
+                   f"{_pct_range(row.ci_low, row.ci_high)} | {charts.target_status(row.p_met, getattr(row, 'status', 'open'), b.thresholds)} | "
                    f"{row.p50 or '> horizon'} | {row.p80 or '> horizon'} |")
 
     out += ["", "## The assumptions that drive the results", "",

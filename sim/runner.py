@@ -160,6 +160,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         "numpy": np.__version__,
         "wall_time_s": round(time.perf_counter() - started, 3),
         "start": scenario.start.isoformat(),
+        "as_of": scenario.status.as_of.isoformat() if scenario.status else None,  # the status date, if any
         "horizon": scenario.horizon.isoformat(),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "conventions": CONVENTIONS,

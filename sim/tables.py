@@ -55,7 +55,7 @@ def run_table(results, rows: int | None = None, section: str | None = None, sort
     ValueError
         For an unknown ``sort`` or a ``section`` the run does not have (the message lists the sections).
     """
-    from .charts import rag_status
+    from .charts import target_status
 
     t = results.targets
     if section is not None:
@@ -84,14 +84,20 @@ def run_table(results, rows: int | None = None, section: str | None = None, sort
         if sort == "section" and r.sec_ != section_now:
             section_now = r.sec_
             lines.append(f"── {section_now.replace('_', ' ').replace('-', ' ')} ".ljust(min(width, 80), "─"))
-        interval = f"{r.ci_low:.0%}–{r.ci_high:.0%}"
-        lines.append(f"{shorten(r.target, id_w):<{id_w}}  {shorten(r.title, title_w):<{title_w}}  {r.p_met:>6.0%}  "
-                     f"{interval:>11}  {rag_status(float(r.p_met)):<6}  {r.deadline:>10}  {r.p50 or '> horizon':>10}  "
+        status = target_status(float(r.p_met), getattr(r, "status", "open"))
+        if status in ("MET", "MISSED"):  # a fact of the status date, not a probability
+            chance, interval = "fact", (f"on {r.status_date}" if getattr(r, "status_date", "") else "observed")
+        else:
+            chance, interval = f"{r.p_met:.0%}", f"{r.ci_low:.0%}–{r.ci_high:.0%}"
+        lines.append(f"{shorten(r.target, id_w):<{id_w}}  {shorten(r.title, title_w):<{title_w}}  {chance:>6}  "
+                     f"{interval:>11}  {status:<6}  {r.deadline:>10}  {r.p50 or '> horizon':>10}  "
                      f"{r.p80 or '> horizon':>10}")
     if rows is not None and total > len(t):
         lines.append(f"… {total - len(t)} more targets (all in targets.csv; --rows to show more)")
     lines += ["", "P(met): share of replications meeting the deadline (any time on that day), with its 95 % interval; "
-                  "P50/P80: dates by which 50 %/80 % of replications are done."]
+                  "P50/P80: dates by which 50 %/80 % of replications are done."
+                  + (" MET/MISSED: resolved by the facts of the status date." if "status" in t and (t["status"] != "open").any()
+                     else "")]
     return "\n".join(lines)
 
 
@@ -134,7 +140,7 @@ class TargetsView:
     def _repr_html_(self) -> str:
         import html
 
-        from .charts import RAG_COLOURS, _pct, _pct_range, rag_status
+        from .charts import RAG_COLOURS, _pct, _pct_range, target_status
 
         t = self.results.targets
         if self.section is not None:
@@ -147,7 +153,7 @@ class TargetsView:
         out = ["<table><thead><tr><th>target</th><th>title</th><th>section</th><th>deadline</th><th>P(met)</th>"
                "<th>95 % interval</th><th>status</th><th>P50</th><th>P80</th></tr></thead><tbody>"]
         for r in t.itertuples(index=False):
-            status = rag_status(float(r.p_met), self.thresholds)
+            status = target_status(float(r.p_met), getattr(r, "status", "open"), self.thresholds)
             ink = "#000" if status == "AMBER" else "#fff"
             chip = (f'<span style="background:{RAG_COLOURS[status]};color:{ink};padding:1px 6px;border-radius:3px;'
                     f'font-weight:bold;font-size:85%">{status}</span>')

@@ -111,12 +111,13 @@ def write_workbook(b, path: str | Path) -> Path:
         When openpyxl is not installed.
     """
     _openpyxl()
-    from .charts import rag_status
+    from .charts import target_status
 
     r = b.results
     targets = r.targets.copy()
-    targets.insert(targets.columns.get_loc("p_met") + 1, "status",
-                   [rag_status(float(p), b.thresholds) for p in targets["p_met"]])
+    targets.insert(targets.columns.get_loc("p_met") + 1, "rag",
+                   [target_status(float(p), s, b.thresholds)
+                    for p, s in zip(targets["p_met"], targets.get("status", ["open"] * len(targets)))])
     sheets = {"README": _readme(b), "targets": targets, "milestones": r.milestones, "drivers": _drivers(b),
               "assumptions": _assumptions(b), "series": _series(b)}
     path = Path(path)

@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_four_notebooks_are_there():
+def test_the_five_notebooks_are_there():
     assert [p.stem for p in NOTEBOOKS] == ["01-quick-start", "02-compare-delay-scenarios", "03-what-drives-a-target",
-                                           "04-write-your-own-scenario"]
+                                           "04-write-your-own-scenario", "05-update-the-forecast"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
