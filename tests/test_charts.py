@@ -146,7 +146,11 @@ def test_rag_status_boundaries_and_colour_blind_palette():
     assert charts.rag_status(0.4999) == "RED"
     assert charts.rag_status(0.6, (0.9, 0.7)) == "RED"
     # Okabe–Ito, not the red/green pair that deuteranopes cannot tell apart.
-    assert {to_hex(c) for c in charts.RAG_COLOURS.values()} == {"#009e73", "#e69f00", "#d55e00"}
+    assert {to_hex(charts.RAG_COLOURS[k]) for k in ("GREEN", "AMBER", "RED")} == {"#009e73", "#e69f00", "#d55e00"}
+    # resolved targets are facts: greys, told apart by their text (MET / MISSED), never a RAG colour
+    assert charts.target_status(0.3, "met") == "MET" and charts.target_status(0.9, "missed") == "MISSED"
+    assert charts.target_status(0.9, "open") == "GREEN"
+    assert {to_hex(charts.RAG_COLOURS[k]) for k in ("MET", "MISSED")}.isdisjoint({"#009e73", "#e69f00", "#d55e00"})
     with pytest.raises(ValueError, match="amber <= green"):
         charts.rag_status(0.5, (0.5, 0.8))
 
