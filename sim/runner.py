@@ -59,7 +59,7 @@ def half_width(scenario: Scenario, outcome: BatchOutcome) -> float:
 
 def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None, jobs: int = 1,
         precision: float | None = None, lhs: bool = False, progress: bool | None = None,
-        batch: int = BATCH, engine: str = "fast", executor=None) -> Results:
+        batch: int | None = None, engine: str = "fast", executor=None) -> Results:
     """Run a scenario as a Monte Carlo experiment.
 
     Parameters
@@ -78,8 +78,10 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         Latin hypercube sampling over the ``n`` replications (not with ``precision``).
     progress : bool, optional
         Show a progress bar on stderr; by default only when stderr is a terminal.
-    batch : int, default 1000
-        Replications per batch (affects only memory and how often precision is checked).
+    batch : int, optional
+        Replications per batch (affects only memory, speed and how often precision is checked; never the
+        results). Default: as many as keep a batch's arrays near 8 million values (at least 1,000, at most
+        20,000): a plain network runs in one batch, the baseline in batches of 1,000; with ``precision``, 1,000.
     engine : {"fast", "simpy"}, default "fast"
         The compiled batch engine or the SimPy reference engine; results are identical.
     executor : optional
@@ -97,6 +99,8 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
+    if batch is None:  # precision is checked after each batch: keep its steps of 1,000
+        batch = BATCH if precision is not None else default_batch(scenario)
     if n < 1 or jobs < 1 or batch < 1:
         raise ValueError("n, jobs and batch must be at least 1")
     if engine not in ENGINES:
@@ -216,6 +220,13 @@ def trace(scenario: Scenario | str | Path, replication: int, seed: int | None = 
 
     simulate_batch(net, inputs, trace_row=0, trace=sink)
     return sorted(events, key=lambda e: e["time"])  # stable: same-time events keep the engine's order
+
+
+def default_batch(scenario: Scenario) -> int:
+    """Replications per batch: about 8 million values of outcomes, inputs and monthly series at most."""
+    months = 12 * (scenario.horizon.year - scenario.start.year + 1)
+    per_replication = len(scenario.milestones) + len(scenario.inputs()) + len(scenario.observables()) * months + 1
+    return int(min(max(8_000_000 // per_replication, BATCH), 20 * BATCH))
 
 
 def default_jobs() -> int:
