@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from . import names
 from .analysis import drivers
 from .results import Results
 from .scenario import Scenario
@@ -69,8 +70,8 @@ def basis(source: str) -> str:
 
 def _element(scenario: Scenario, name: str) -> tuple[str, str]:
     """(element, source) of an input name (see ``sim.scenario.uncertain_inputs`` for the name forms)."""
-    kind, _, rest = name.partition(":")
-    ident = rest.split(":")[0]
+    parsed = names.parse(name)
+    kind, ident = parsed.kind, parsed.ids[0]
     by_id = {
         "driver": {d.id: d.source for d in scenario.drivers},
         "milestone": {m.id: m.source for m in scenario.milestones},
@@ -82,9 +83,9 @@ def _element(scenario: Scenario, name: str) -> tuple[str, str]:
     if kind in by_id:
         return f"{kind}:{ident}", by_id[kind].get(ident, "")
     if kind in ("funding", "order"):
-        milestone, _, sub = rest.partition(":")
-        if kind == "funding" and name.endswith(":lag"):  # the pool's payment lag belongs to its fund
-            fund = sub.split(":")[0].split("/")[0]
+        milestone, sub = parsed.ids
+        if kind == "funding" and parsed.part == "lag":  # the pool's payment lag belongs to its fund
+            fund = sub.split("/")[0]
             return f"fund:{fund}", by_id["fund"].get(fund, "")
         return f"milestone:{milestone}", by_id["milestone"].get(milestone, "")
     if kind == "shock":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from . import names
+
 __all__ = ["input_labels", "observable_label", "observable_unit", "format_value", "lever", "lever_direction",
            "shorten"]
 
@@ -73,38 +75,38 @@ def input_labels(scenario) -> dict[str, str]:
     """
     milestones = _titles(scenario.milestones)
     lines = {line.id: line for line in scenario.lines}
-    labels = {f"driver:{d.id}": f"{d.title} (shared factor)" for d in scenario.drivers}
-    labels |= {f"milestone:{m.id}:duration": f"Duration: {m.title}" for m in scenario.milestones}
+    labels = {names.driver(d.id): f"{d.title} (shared factor)" for d in scenario.drivers}
+    labels |= {names.duration(m.id): f"Duration: {m.title}" for m in scenario.milestones}
     for r in scenario.risks:
-        labels |= {f"risk:{r.id}:occurs": f"Risk occurs: {r.title}", f"risk:{r.id}:delay": f"Risk delay: {r.title}",
-                   f"risk:{r.id}:time": f"Risk timing: {r.title}",
-                   f"risk:{r.id}:cut": f"Envelope cut: {r.title}",
-                   f"risk:{r.id}:capacity_cut": f"Capacity cut: {r.title}"}
+        labels |= {names.risk(r.id, "occurs"): f"Risk occurs: {r.title}", names.risk(r.id, "delay"): f"Risk delay: {r.title}",
+                   names.risk(r.id, "time"): f"Risk timing: {r.title}",
+                   names.risk(r.id, "cut"): f"Envelope cut: {r.title}",
+                   names.risk(r.id, "capacity_cut"): f"Capacity cut: {r.title}"}
     labels |= {s.name: f"Imposed delay on {', '.join(milestones.get(a, a) for a in s.affects)}"
                for s in scenario.shifts}
     for f in scenario.funds:
-        labels |= {f"fund:{f.id}:envelope": f"Envelope of {f.title}",
-                   f"fund:{f.id}:growth": f"Yearly growth of {f.title}"}
+        labels |= {names.fund(f.id, "envelope"): f"Envelope of {f.title}",
+                   names.fund(f.id, "growth"): f"Yearly growth of {f.title}"}
     for m in scenario.milestones:
         for part in m.funding:
             pool = _pool_title(scenario, part.pool)
-            labels |= {f"funding:{m.id}:{part.pool}:amount": f"Money needed by ‘{m.title}’ from {pool}",
-                       f"funding:{m.id}:{part.pool}:lag": f"Payment delay of {pool} for ‘{m.title}’"}
+            labels |= {names.funding(m.id, part.pool, "amount"): f"Money needed by ‘{m.title}’ from {pool}",
+                       names.funding(m.id, part.pool, "lag"): f"Payment delay of {pool} for ‘{m.title}’"}
         for o in m.orders:
             line = lines.get(o.line)
             what = line.unit if line is not None and line.unit else "units"
-            labels[f"order:{m.id}:{o.line}:quantity"] = f"Number of {what} ordered by ‘{m.title}’"
+            labels[names.order(m.id, o.line)] = f"Number of {what} ordered by ‘{m.title}’"
     for ind in scenario.indicators:
         for role, weights in (("numerator", ind.numerator), ("denominator", ind.denominator)):
             for name, _ in weights:
-                labels[f"indicator:{ind.id}:{role}:{name}"] = (
+                labels[names.indicator_weight(ind.id, role, name)] = (
                     f"How much of {_lower_first(observable_label(name, scenario))}"
                     f" counts towards ‘{ind.title}’")
     for line in scenario.lines:
-        labels |= {f"line:{line.id}:capacity": f"Starting capacity of {line.title}",
-                   f"line:{line.id}:target": f"Capacity aimed for: {line.title}",
-                   f"line:{line.id}:first_output": f"Time to first output: {line.title}",
-                   f"line:{line.id}:realisation": f"Share of announced capacity really built: {line.title}"}
+        labels |= {names.line(line.id, "capacity"): f"Starting capacity of {line.title}",
+                   names.line(line.id, "target"): f"Capacity aimed for: {line.title}",
+                   names.line(line.id, "first_output"): f"Time to first output: {line.title}",
+                   names.line(line.id, "realisation"): f"Share of announced capacity really built: {line.title}"}
     return labels
 
 

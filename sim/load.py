@@ -17,6 +17,7 @@ import numpy as np
 import yaml
 
 from . import calendar as cal
+from . import names
 from .checks import ID, ID_RULE, Checker, Path_, Problem, ScenarioError, did_you_mean, format_path, needs_source
 from . import load_money as money
 from . import load_production as production
@@ -540,7 +541,7 @@ def _build(data: dict, check: Checker, path: Path) -> Scenario:
                                                            line_list)}
     # A duration replaced by a status fact is no input any more: correlations with it are dropped, not errors
     # (docs/status-date.md), so a status file can report any milestone of its parent done.
-    retired = {f"milestone:{f.id}:duration" for f in status.facts if f.kind == "done"} if status else set()
+    retired = {names.duration(f.id) for f in status.facts if f.kind == "done"} if status else set()
     correlations = [c for c in _correlations(data.get("correlations"), check, scenario_inputs | retired)
                     if not set(c.between) & retired]
     observables = (money.observable_names(fund_list) + [i.id for i in indicator_list]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from . import calendar as cal
+from . import names
 from .checks import Checker, did_you_mean, needs_source
 from .distributions import _plain
 from .load_money import resolve_pools
@@ -152,7 +153,7 @@ def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon
             delay = check.distribution(shock["by"], path + ("by",), duration=True)
             if delay is None or not ids:
                 continue
-            shifts.append(Shift(f"shock:{i}:delay", delay, tuple(ids)))
+            shifts.append(Shift(names.shock(i), delay, tuple(ids)))
             what = shock["by"] if isinstance(shock["by"], str) else "a drawn delay"
             shocks.append(Shock("delay", f"{', '.join(ids)} delayed by {what}", source))
         else:

@@ -32,7 +32,7 @@ import pandas as pd
 from matplotlib import transforms
 from matplotlib.figure import Figure
 
-from . import charts
+from . import charts, names
 from .charts import DEFAULT_THRESHOLDS, _fmt_date, _iso, _pct, _pct_range, _signed, rag_status
 from .labels import format_value, lever, lever_direction, observable_unit, shorten
 
@@ -83,7 +83,7 @@ class Action:
     @property
     def external(self) -> bool:
         """Whether its main lever is something other than the target's own work (its own duration)."""
-        return bool(len(self.named)) and self.named["input"].iloc[0] != f"milestone:{self.row['target']}:duration"
+        return bool(len(self.named)) and self.named["input"].iloc[0] != names.duration(self.row['target'])
 
     @property
     def effect(self) -> float:
@@ -317,7 +317,7 @@ def _actions(results, thresholds) -> tuple[list[Action], int]:
         helps = [float(p) * lever_direction(name) > 0 for name, p in zip(named["input"], named["impact_pp"])]
         named = named[helps] if len(named) else named
         # "Speed up X" is no advice for target X: its own duration is named only when nothing else stands out.
-        others = named[named["input"] != f"milestone:{row.target}:duration"]
+        others = named[named["input"] != names.duration(row.target)]
         series = results.targets[results.targets["target"] == row.target].iloc[0]
         out.append(Action(series, table, (others if len(others) else named).reset_index(drop=True), results.n))
     out.sort(key=lambda a: (not a.external, -a.effect, a.row["target"]))

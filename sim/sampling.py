@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from . import names as naming
 from .distributions import Bernoulli, Discrete, Distribution, Fixed, LogNormal, Normal, Pert, Triangular, Uniform
 from .scenario import Scenario
 
@@ -284,11 +285,11 @@ def status_conditions(scenario: Scenario, names: tuple[str, ...], dists: list, u
     index = {n: j for j, n in enumerate(names)}
     late, pinned = {}, {}
     for mid, elapsed in status.elapsed:
-        j = index.get(f"milestone:{mid}:duration")
+        j = index.get(naming.duration(mid))
         if j is None:
             continue  # a fixed duration: the engines' floor clamps it
         m = scenario.milestone(mid)
-        cols = [index[f"driver:{d.id}"] for d in scenario.drivers if set(d.applies_to) & set(m.tags)]
+        cols = [index[naming.driver(d.id)] for d in scenario.drivers if set(d.applies_to) & set(m.tags)]
 
         def factor_of(values, cols=cols, scale=m.scale):
             f = np.full(values.shape[0], scale)
@@ -305,14 +306,14 @@ def status_conditions(scenario: Scenario, names: tuple[str, ...], dists: list, u
             lo, hi = r.window
             share = float(np.clip((status.as_of_days - lo) / (hi - lo), 0.0, 1.0)) if hi > lo \
                 else float(status.as_of_days >= lo)
-            j = index[f"risk:{rid}:time"]
+            j = index[naming.risk(rid, "time")]
             u[:, j] = share + u[:, j] * (1.0 - share)  # uniform time past as_of: the same uniform
-        dists[index[f"risk:{rid}:occurs"]] = Bernoulli(risk_posterior(r.probability, share))
+        dists[index[naming.risk(rid, "occurs")]] = Bernoulli(risk_posterior(r.probability, share))
     for rid, when in status.risks_occurred:
         r = risks[rid]
-        dists[index[f"risk:{rid}:occurs"]] = Bernoulli(1.0)
+        dists[index[naming.risk(rid, "occurs")]] = Bernoulli(1.0)
         if r.window is not None:
-            pinned[index[f"risk:{rid}:time"]] = when
+            pinned[index[naming.risk(rid, "time")]] = when
     return dists, late, pinned
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from . import names
 from .distributions import Bernoulli, Distribution, Fixed, Uniform
 
 
@@ -343,40 +344,40 @@ def uncertain_inputs(milestones, drivers=(), risks=(), shifts=(), funds=(), indi
     ``risk:ID:capacity_cut``.
     Fixed quantities are not inputs.
     """
-    out: list[tuple[str, Distribution]] = [(f"driver:{d.id}", d.factor) for d in drivers]
-    out += [(f"milestone:{m.id}:duration", m.duration) for m in milestones
+    out: list[tuple[str, Distribution]] = [(names.driver(d.id), d.factor) for d in drivers]
+    out += [(names.duration(m.id), m.duration) for m in milestones
             if m.done_on is None and m.duration is not None and not isinstance(m.duration, Fixed)]
     for r in risks:
-        out += [(f"risk:{r.id}:occurs", Bernoulli(r.probability)), (f"risk:{r.id}:delay", r.delay)]
+        out += [(names.risk(r.id, "occurs"), Bernoulli(r.probability)), (names.risk(r.id, "delay"), r.delay)]
         if r.window:
-            out.append((f"risk:{r.id}:time", Uniform(*r.window)))
+            out.append((names.risk(r.id, "time"), Uniform(*r.window)))
         if r.cut and not isinstance(r.cut_share, Fixed):
-            out.append((f"risk:{r.id}:cut", r.cut_share))
+            out.append((names.risk(r.id, "cut"), r.cut_share))
     out += [(s.name, s.delay) for s in shifts if not isinstance(s.delay, Fixed)]
     for f in funds:
         if f.is_flow:
             if not isinstance(f.spending_growth, Fixed):
-                out.append((f"fund:{f.id}:growth", f.spending_growth))
+                out.append((names.fund(f.id, "growth"), f.spending_growth))
         elif not isinstance(f.envelope, Fixed):
-            out.append((f"fund:{f.id}:envelope", f.envelope))
+            out.append((names.fund(f.id, "envelope"), f.envelope))
     lag_of = {p: f.payment_lag for f in funds for p, _ in f.pools}
     for m in milestones:
         for part in m.funding:
             if not isinstance(part.amount, Fixed):
-                out.append((f"funding:{m.id}:{part.pool}:amount", part.amount))
+                out.append((names.funding(m.id, part.pool, "amount"), part.amount))
             lag = lag_of.get(part.pool)
             if lag is not None and not isinstance(lag, Fixed):
-                out.append((f"funding:{m.id}:{part.pool}:lag", lag))
+                out.append((names.funding(m.id, part.pool, "lag"), lag))
     for ind in indicators:
         for role, weights in (("numerator", ind.numerator), ("denominator", ind.denominator)):
-            out += [(f"indicator:{ind.id}:{role}:{name}", w) for name, w in weights if not isinstance(w, Fixed)]
+            out += [(names.indicator_weight(ind.id, role, name), w) for name, w in weights if not isinstance(w, Fixed)]
     for line in lines:
         for key, dist in (("capacity", line.capacity), ("target", line.target_capacity),
                           ("first_output", line.first_output), ("realisation", line.realisation)):
             if dist is not None and not isinstance(dist, Fixed):
-                out.append((f"line:{line.id}:{key}", dist))
-    out += [(f"order:{m.id}:{o.line}:quantity", o.quantity) for m in milestones for o in m.orders
+                out.append((names.line(line.id, key), dist))
+    out += [(names.order(m.id, o.line), o.quantity) for m in milestones for o in m.orders
             if not isinstance(o.quantity, Fixed)]
-    out += [(f"risk:{r.id}:capacity_cut", r.capacity_share) for r in risks
+    out += [(names.risk(r.id, "capacity_cut"), r.capacity_share) for r in risks
             if r.capacity_cut and not isinstance(r.capacity_share, Fixed)]
     return out

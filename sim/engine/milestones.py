@@ -286,9 +286,8 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
         if mnet is not None:
             for i in hit:
                 hits[i, r] = env.now
-        name = net.risks[r][0].split(":")[1]
         if trace:
-            emit(env.now, "risk", name, f"occurs: +{risk_delay[r]:.1f} days on {len(hit)} milestones")
+            emit(env.now, "risk", net.risk_ids[r], f"occurs: +{risk_delay[r]:.1f} days on {len(hit)} milestones")
         for i in hit:
             pending_delay[i] += risk_delay[r]
         if mnet is None:

@@ -10,10 +10,11 @@ follow the work schedule, and what is paid by a date never depends on what happe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import names
 from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
 from . import curves
@@ -39,6 +40,13 @@ class MoneyNetwork:
     horizon: float
     milestone_ids: tuple[str, ...]
     risks: tuple  # Risk objects
+    # input names, compiled once (sim.names): the engine never builds them
+    envelope_inputs: tuple[str, ...] = ()  # per fund
+    growth_inputs: tuple[str, ...] = ()  # per fund
+    amount_inputs: tuple[str, ...] = ()  # per part
+    lag_inputs: tuple[str, ...] = ()  # per part
+    cut_inputs: tuple[str, ...] = ()  # per risk
+    weight_inputs: dict = field(default_factory=dict)  # (indicator, role, observable) → name
 
     @classmethod
     def of(cls, scenario: Scenario) -> "MoneyNetwork | None":
@@ -73,6 +81,15 @@ class MoneyNetwork:
             horizon=scenario.horizon_days,
             milestone_ids=tuple(m.id for m in scenario.milestones),
             risks=scenario.risks,
+            envelope_inputs=tuple(names.fund(f.id, "envelope") for f in scenario.funds),
+            growth_inputs=tuple(names.fund(f.id, "growth") for f in scenario.funds),
+            amount_inputs=tuple(names.funding(scenario.milestones[i].id, pools[p], "amount") for i, p in parts),
+            lag_inputs=tuple(names.funding(scenario.milestones[i].id, pools[p], "lag") for i, p in parts),
+            cut_inputs=tuple(names.risk(r.id, "cut") for r in scenario.risks),
+            weight_inputs={(ind.id, role, obs): names.indicator_weight(ind.id, role, obs)
+                           for ind in scenario.indicators
+                           for role, weights in (("numerator", ind.numerator), ("denominator", ind.denominator))
+                           for obs, _ in weights},
         )
 
     # ------------------------------------------------------------------------------------ sampled arrays
@@ -82,7 +99,7 @@ class MoneyNetwork:
         out = np.zeros((inputs.values.shape[0], len(self.funds)))
         for k, f in enumerate(self.funds):
             if not f.is_flow:
-                out[:, k] = inputs.draws(f.envelope, f"fund:{f.id}:envelope")
+                out[:, k] = inputs.draws(f.envelope, self.envelope_inputs[k])
         return out
 
     def pool_envelopes(self, inputs: Inputs) -> np.ndarray:
@@ -93,7 +110,7 @@ class MoneyNetwork:
         """Amount of each programme part ``(count, parts)`` in € bn."""
         out = np.zeros((inputs.values.shape[0], len(self.parts)))
         for j, ((i, p), dist) in enumerate(zip(self.parts, self.part_amounts)):
-            out[:, j] = inputs.draws(dist, f"funding:{self.milestone_ids[i]}:{self.pools[p]}:amount")
+            out[:, j] = inputs.draws(dist, self.amount_inputs[j])
         return out
 
     def lags(self, inputs: Inputs) -> np.ndarray:
@@ -101,7 +118,7 @@ class MoneyNetwork:
         out = np.zeros((inputs.values.shape[0], len(self.parts)))
         for j, (i, p) in enumerate(self.parts):
             lag = self.funds[self.pool_fund[p]].payment_lag
-            out[:, j] = inputs.draws(lag, f"funding:{self.milestone_ids[i]}:{self.pools[p]}:lag")
+            out[:, j] = inputs.draws(lag, self.lag_inputs[j])
         return out
 
     def cut_shares(self, inputs: Inputs) -> np.ndarray:
@@ -109,7 +126,7 @@ class MoneyNetwork:
         out = np.zeros((inputs.values.shape[0], len(self.risks)))
         for r, risk in enumerate(self.risks):
             if risk.cut:
-                out[:, r] = inputs.draws(risk.cut_share, f"risk:{risk.id}:cut")
+                out[:, r] = inputs.draws(risk.cut_share, self.cut_inputs[r])
         return out
 
 
@@ -328,7 +345,7 @@ class Curves:
         return np.flatnonzero(self.part_fund == k)
 
     def _growth(self, fund) -> np.ndarray:
-        return self.inputs.draws(fund.spending_growth, f"fund:{fund.id}:growth")
+        return self.inputs.draws(fund.spending_growth, self.mnet.growth_inputs[self.fund_index[fund.id]])
 
     def fund_value(self, k: int, kind: str, t) -> np.ndarray:
         """``kind`` of fund ``k`` (committed, disbursed, committed_share, disbursed_share) at ``t``."""
@@ -372,7 +389,7 @@ class Curves:
         return self._memo[key]
 
     def _weight(self, ind, role: str, name: str, dist) -> np.ndarray:
-        return self.inputs.draws(dist, f"indicator:{ind.id}:{role}:{name}")[:, None]
+        return self.inputs.draws(dist, self.mnet.weight_inputs[(ind.id, role, name)])[:, None]
 
     def value(self, name: str, t) -> np.ndarray:
         """An observable or indicator at times ``t``; ``(count, grid)`` (indicators remembered per grid)."""

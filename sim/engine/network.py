@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import names as naming
 from ..calendar import day_offset, deadline_time
 from ..distributions import Fixed
 from ..sampling import Inputs
@@ -85,6 +86,8 @@ class Network:
         if len(self.floor) != len(self.ids):  # built without a status date: no floor (0 changes nothing)
             object.__setattr__(self, "floor", np.zeros(len(self.ids)))
 
+    risk_ids: tuple[str, ...] = ()  # id of each risk (for traces; names are never split back)
+
     @classmethod
     def of(cls, scenario: Scenario) -> "Network":
         months = month_starts(scenario.start, scenario.horizon)
@@ -106,13 +109,13 @@ class Network:
                 fixed[i] = 0.0 if m.duration is None else m.duration.value
                 duration_input.append(None)
             else:
-                duration_input.append(f"milestone:{m.id}:duration")
+                duration_input.append(naming.duration(m.id))
         drivers = tuple(
-            tuple(f"driver:{d.id}" for d in scenario.drivers if set(d.applies_to) & set(m.tags))
+            tuple(naming.driver(d.id) for d in scenario.drivers if set(d.applies_to) & set(m.tags))
             for m in scenario.milestones
         )
         risks = tuple(
-            (f"risk:{r.id}:occurs", f"risk:{r.id}:delay", f"risk:{r.id}:time" if r.window else None,
+            (naming.risk(r.id, "occurs"), naming.risk(r.id, "delay"), naming.risk(r.id, "time") if r.window else None,
              tuple(index[a] for a in r.affects))
             for r in scenario.risks
         )
@@ -133,6 +136,7 @@ class Network:
             duration_input=tuple(duration_input),
             driver_inputs=drivers,
             risks=risks,
+            risk_ids=tuple(r.id for r in scenario.risks),
             scale=np.array([m.scale for m in scenario.milestones]),
             shifts=tuple(
                 (None, sh.delay.value, tuple(index[a] for a in sh.affects)) if isinstance(sh.delay, Fixed)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import names
 from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
 from . import curves
@@ -168,6 +169,10 @@ class LineNetwork:
     factors: tuple[tuple[int, float, float, float], ...]  # (line, factor, from, to) from shocks
     capabilities: tuple
     milestone_ids: tuple[str, ...]
+    # input names, compiled once (sim.names): the engine never builds them
+    quantity_inputs: tuple[str, ...] = ()  # per order
+    line_inputs: tuple[dict, ...] = ()  # per line: part (capacity, target, first_output, realisation) → name
+    capacity_cut_inputs: tuple[str, ...] = ()  # per risk
 
     @classmethod
     def of(cls, scenario: Scenario) -> "LineNetwork | None":
@@ -196,19 +201,24 @@ class LineNetwork:
             factors=tuple((line_index[x], f, lo, hi) for x, f, lo, hi in scenario.capacity_factors),
             capabilities=scenario.capabilities,
             milestone_ids=tuple(m.id for m in scenario.milestones),
+            quantity_inputs=tuple(names.order(scenario.milestones[i].id, scenario.lines[k].id) for i, k in orders),
+            line_inputs=tuple({part: names.line(line.id, part) for part in ("capacity", "target", "first_output",
+                                                                             "realisation")}
+                              for line in scenario.lines),
+            capacity_cut_inputs=tuple(names.risk(r.id, "capacity_cut") for r in scenario.risks),
         )
 
     def order_quantities(self, inputs: Inputs) -> np.ndarray:
         """Units of each order ``(n, orders)``."""
         out = np.zeros((inputs.values.shape[0], len(self.orders)))
         for j, ((i, k), dist) in enumerate(zip(self.orders, self.quantities)):
-            out[:, j] = inputs.draws(dist, f"order:{self.milestone_ids[i]}:{self.lines[k].id}:quantity", 0.0)
+            out[:, j] = inputs.draws(dist, self.quantity_inputs[j], 0.0)
         return out
 
     def first_output(self, inputs: Inputs) -> np.ndarray:
         """Days from each line's trigger to the first added output ``(n, lines)``."""
-        return np.column_stack([inputs.draws(line.first_output, f"line:{line.id}:first_output", 0.0)
-                                for line in self.lines])
+        return np.column_stack([inputs.draws(line.first_output, self.line_inputs[k]["first_output"], 0.0)
+                                for k, line in enumerate(self.lines)])
 
     def curves(self, inputs: Inputs, ramp_start: np.ndarray, occurs, time, delay) -> list[CapacityCurves]:
         """Capacity curves of every line for a batch, given when each line's added capacity starts ``(n, lines)``.
@@ -219,14 +229,15 @@ class LineNetwork:
         n = inputs.values.shape[0]
         out = []
         for k, line in enumerate(self.lines):
-            claimed = inputs.draws(line.capacity, f"line:{line.id}:capacity", 0.0)
-            target = inputs.draws(line.target_capacity, f"line:{line.id}:target", np.nan)
+            named = self.line_inputs[k]
+            claimed = inputs.draws(line.capacity, named["capacity"], 0.0)
+            target = inputs.draws(line.target_capacity, named["target"], np.nan)
             target = np.where(np.isnan(target), claimed, target)
-            real = inputs.draws(line.realisation, f"line:{line.id}:realisation", 1.0) * (1 - line.export_share)
+            real = inputs.draws(line.realisation, named["realisation"], 1.0) * (1 - line.export_share)
             windows = []
             for r, risk in enumerate(self.risks):
                 if k in self.risk_cut[r]:
-                    share = inputs.draws(risk.capacity_share, f"risk:{risk.id}:capacity_cut", 0.0)
+                    share = inputs.draws(risk.capacity_share, self.capacity_cut_inputs[r], 0.0)
                     lo = np.where(occurs[:, r] > 0, time[:, r], np.inf)
                     windows.append((lo, lo + delay[:, r], 1.0 - share))
             for line_k, factor, lo, hi in self.factors:

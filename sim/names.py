@@ -1,0 +1,88 @@
+"""Names of uncertain inputs: the one place their grammar is built and parsed.
+
+Every uncertain quantity has a stable name, which keys its random stream (:mod:`sim.sampling`), labels it in
+reports and links it to its element's ``source``:
+
+=================================  ==============================================================
+``driver:ID``                      a shared factor
+``milestone:ID:duration``          a milestone's duration (days)
+``risk:ID:PART``                   ``occurs`` (0/1), ``delay``, ``time`` (days), ``cut``, ``capacity_cut`` (shares)
+``shock:N:delay``                  the N-th ``delay`` shock drawn from a distribution (days)
+``fund:ID:PART``                   ``envelope`` (€ bn), ``growth`` (per year) of a spending flow
+``funding:MILESTONE:POOL:PART``    ``amount`` (€ bn) a programme asks of a pool, ``lag`` (days) of its payments
+``order:MILESTONE:LINE:quantity``  units a milestone orders from a line
+``line:ID:PART``                   ``capacity``, ``target`` (units/yr), ``first_output`` (days), ``realisation``
+``indicator:ID:ROLE:OBSERVABLE``   the weight of an observable in an indicator's numerator or denominator
+=================================  ==============================================================
+
+Ids never contain ``:`` (the loader's id rule), so a name splits unambiguously.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["driver", "duration", "risk", "shock", "fund", "funding", "order", "line", "indicator_weight",
+           "Name", "parse"]
+
+
+def driver(ident: str) -> str:
+    return f"driver:{ident}"
+
+
+def duration(milestone: str) -> str:
+    return f"milestone:{milestone}:duration"
+
+
+def risk(ident: str, part: str) -> str:
+    """``part``: occurs, delay, time, cut or capacity_cut."""
+    return f"risk:{ident}:{part}"
+
+
+def shock(index: int) -> str:
+    return f"shock:{index}:delay"
+
+
+def fund(ident: str, part: str) -> str:
+    """``part``: envelope or growth."""
+    return f"fund:{ident}:{part}"
+
+
+def funding(milestone: str, pool: str, part: str) -> str:
+    """``part``: amount or lag."""
+    return f"funding:{milestone}:{pool}:{part}"
+
+
+def order(milestone: str, line_id: str) -> str:
+    return f"order:{milestone}:{line_id}:quantity"
+
+
+def line(ident: str, part: str) -> str:
+    """``part``: capacity, target, first_output or realisation."""
+    return f"line:{ident}:{part}"
+
+
+def indicator_weight(indicator: str, role: str, observable: str) -> str:
+    """``role``: numerator or denominator."""
+    return f"indicator:{indicator}:{role}:{observable}"
+
+
+class Name(NamedTuple):
+    """A parsed input name: its kind, the ids it names (one or two) and the part."""
+
+    kind: str  # driver, milestone, risk, shock, fund, funding, order, line, indicator
+    ids: tuple[str, ...]
+    part: str  # "" for a driver
+
+
+def parse(name: str) -> Name:
+    """Split an input name into kind, ids and part (see the table above)."""
+    kind, _, rest = name.partition(":")
+    fields = rest.split(":")
+    if kind == "driver":
+        return Name(kind, (rest,), "")
+    if kind in ("funding", "order"):
+        return Name(kind, tuple(fields[:2]), fields[2] if len(fields) > 2 else "")
+    if kind == "indicator":
+        return Name(kind, (fields[0], fields[2] if len(fields) > 2 else ""), fields[1] if len(fields) > 1 else "")
+    return Name(kind, (fields[0],), fields[1] if len(fields) > 1 else "")
