@@ -320,17 +320,19 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
             labels.append("")
             continue
         p = float(row["p_met"])
-        status = rag_status(p, (green, amber))
-        counts[status] += 1
+        status = target_status(p, row.get("status", "open"), (green, amber))  # MET/MISSED: facts
+        counts[status] = counts.get(status, 0) + 1
         deadline = _iso(row["deadline"])
         labels.append(f"{_shorten(row['title'])}  ·  by {_fmt_date(deadline) if deadline else '—'}")
         ax.barh(y, 1, height=0.62, color=TRACK, zorder=1, lw=0)  # the 0–100 % track, so a 0 % row is not blank
         ax.barh(y, p, height=0.62, color=RAG_COLOURS[status], zorder=2, gid=f"target:{row['target']}")
         low, high = float(row["ci_low"]), float(row["ci_high"])
-        ax.errorbar(p, y, xerr=[[max(p - low, 0)], [max(high - p, 0)]], fmt="none", ecolor="black",
-                    elinewidth=1, capsize=2.5, zorder=3)
+        if status not in ("MET", "MISSED"):  # a fact has no Monte Carlo interval
+            ax.errorbar(p, y, xerr=[[max(p - low, 0)], [max(high - p, 0)]], fmt="none", ecolor="black",
+                        elinewidth=1, capsize=2.5, zorder=3)
         # Number and status in a column right of the plot: always legible, never on top of a bar.
-        ax.text(1.095, y, f"{_pct(p, (green, amber))}", transform=right, ha="right", va="center", fontsize=8.5)
+        ax.text(1.095, y, "fact" if status in ("MET", "MISSED") else f"{_pct(p, (green, amber))}", transform=right,
+                ha="right", va="center", fontsize=8.5)
         ax.text(1.105, y, status, transform=right, ha="left", va="center", fontsize=8, fontweight="bold",
                 color="black", gid=f"rag:{row['target']}")
 
@@ -357,6 +359,8 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
     elif n:
         title = (f"{counts['GREEN']} of {n} targets on track (GREEN ≥ {_pct(green)}), "
                  f"{counts['AMBER']} AMBER, {counts['RED']} RED (< {_pct(amber)} chance)")
+        if counts.get("MET", 0) or counts.get("MISSED", 0):
+            title += f"; resolved: {counts.get('MET', 0)} met, {counts.get('MISSED', 0)} missed"
     else:
         title = "No targets in this run"
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
