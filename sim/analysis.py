@@ -19,7 +19,7 @@ from scipy import stats
 
 from . import calendar as cal
 from .distributions import Fixed
-from .results import Z95, Results
+from .results import Z95, Results, inverted_cdf_index
 from .runner import run
 from .scenario import Scenario, Shift
 
@@ -335,7 +335,7 @@ def _group_medians(times: np.ndarray, masks: np.ndarray) -> np.ndarray:
         if count == 0:
             continue
         cols = np.flatnonzero(counts == count)
-        k = int(np.quantile(np.arange(count, dtype=float), 0.5, method="inverted_cdf"))  # numpy's position
+        k = inverted_cdf_index(int(count), 0.5)
         out[cols] = sorted_times[np.argmax(cum[:, cols] >= k + 1, axis=0)]
     return out
 

@@ -58,11 +58,11 @@ def quantile_times(times: np.ndarray, qs=QUANTILES) -> np.ndarray:
         return np.quantile(times, qs, axis=0, method="inverted_cdf") if times.ndim == 2 else np.empty((len(qs), 0))
     ordered = np.sort(np.ascontiguousarray(times.T), axis=1)
     n = times.shape[0]
-    index = np.array([_inverted_cdf_index(n, q) for q in qs])
+    index = np.array([inverted_cdf_index(n, q) for q in qs])
     return ordered[:, index].T
 
 
-def _inverted_cdf_index(n: int, q: float) -> int:
+def inverted_cdf_index(n: int, q: float) -> int:
     """Position in the sorted sample of numpy's ``inverted_cdf`` quantile q (its own arithmetic)."""
     return int(np.quantile(np.arange(n, dtype=float), q, method="inverted_cdf"))
 

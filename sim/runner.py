@@ -7,7 +7,6 @@ function of them, so results are identical whatever the number of workers or the
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import signal
 import sys
@@ -230,7 +229,7 @@ def default_batch(scenario: Scenario) -> int:
 
 
 def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+    return min(workers.cpu_count(), 8)
 
 
 __all__ = ["run", "trace", "RunInterrupted", "DEFAULT_SEED", "default_jobs"]

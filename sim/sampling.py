@@ -13,7 +13,6 @@ Latin hypercube sampling and the Gaussian copula of rank correlations are transf
 from __future__ import annotations
 
 import hashlib
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from scipy import special
 from . import names as naming
 from .distributions import Bernoulli, Discrete, Distribution, Fixed, LogNormal, Normal, Pert, Triangular, Uniform
 from .scenario import Scenario
+from .workers import cpu_count
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int
 
     # Inverse CDFs (scipy's beta inverse for PERT above all) release the GIL: columns in threads. Each column
     # is computed alike whatever the thread, so the values do not depend on the number of threads.
-    threads = min(_cpus(), len(specs)) if count * len(specs) >= 100_000 else 1
+    threads = min(cpu_count(), 8, len(specs)) if count * len(specs) >= 100_000 else 1
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(transform, range(len(specs))))
@@ -316,9 +316,3 @@ def status_conditions(scenario: Scenario, names: tuple[str, ...], dists: list, u
             pinned[index[naming.risk(rid, "time")]] = when
     return dists, late, pinned
 
-
-def _cpus() -> int:
-    try:
-        return max(1, min(len(os.sched_getaffinity(0)), 8))
-    except AttributeError:  # not on Linux
-        return max(1, min(os.cpu_count() or 1, 8))

@@ -139,7 +139,7 @@ def test_compiled_capacity_curve_matches_the_reference(seed):
 @pytest.mark.parametrize("seed", range(10))
 def test_compiled_payment_curves_match_the_reference(seed):
     rng = np.random.default_rng(seed)
-    count, parts, pauses = 30, 4, 2
+    count, parts = 30, 4
     amount = rng.uniform(1, 10, (count, parts))
     commit = np.where(rng.random((count, parts)) < 0.8, rng.uniform(0, 500, (count, parts)), np.inf)
     lag = rng.uniform(0, 60, (count, parts))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ..sampling import Inputs
+from ..workers import cpu_count
 from .milestones import Money, Production, TraceSink, simulate
 from .money import Curves, MoneyNetwork, first_reach_on_grid
 from .production import LineNetwork, ProductionCurves
@@ -74,15 +75,10 @@ class Observer:
         self.net = net
         self.money, self.production = money, production
         self.money_names = money.names() if money else set()
-        self._memo: dict = {}
 
     def value(self, name: str, t) -> np.ndarray:
-        """``name`` at times ``t`` (remembered: targets, gates and series ask for the same grids again)."""
-        t = np.asarray(t, dtype=float)
-        key = (name, t.shape, t.tobytes())
-        if key not in self._memo:
-            self._memo[key] = (self.money if name in self.money_names else self.production).value(name, t)
-        return self._memo[key]
+        """``name`` at times ``t`` (money and production remember what they computed per grid)."""
+        return (self.money if name in self.money_names else self.production).value(name, t)
 
     def held_since(self, name: str, threshold: float, deadline: float) -> np.ndarray:
         """For "at least the value on the deadline" targets: when the value last rose to the threshold and then
@@ -183,7 +179,7 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     if trace is not None:
         engine = "simpy"
     count = inputs.values.shape[0]
-    parts = _row_blocks(count, fast.default_threads() if threads is None else threads) if engine == "fast" else []
+    parts = _row_blocks(count, min(cpu_count(), 8) if threads is None else threads) if engine == "fast" else []
     if len(parts) > 1:
         # Every output row depends on its own replication only, so blocks of rows in threads (the compiled
         # code and numpy's array loops run without the GIL) give the same outcome, sooner.
@@ -207,7 +203,7 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
         initial = lnet.curves(inputs, untriggered, occurs, time, delay)
     if engine == "fast":
         raw = fast.simulate(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts,
-                            first_output, quantity, initial, threads=threads)
+                            first_output, quantity, initial)
     else:
         raw = _simulate_simpy(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts,
                               first_output, quantity, initial, trace)

@@ -7,15 +7,14 @@ SimPy engine.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from collections import namedtuple
 from contextlib import contextmanager
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..calendar import DAYS_PER_YEAR
 from . import kernel, sweep
 from .network import Network
 
@@ -94,7 +93,7 @@ def _static_arrays(net: Network) -> dict:
         out["net_pool_open"] = np.array(mnet.pool_open, dtype=np.int64)
         out["net_available_from"] = np.array([f.available_from for f in funds], dtype=float)
         out["net_commit_by"] = np.array([f.commit_by for f in funds], dtype=float)
-        out["net_pool_rate"] = np.array([np.nan if f.inflow is None else f.inflow * mnet.pool_share[p] / kernel.DAYS_PER_YEAR
+        out["net_pool_rate"] = np.array([np.nan if f.inflow is None else f.inflow * mnet.pool_share[p] / DAYS_PER_YEAR
                                          for p, f in enumerate(funds)], dtype=float)
         per_pool = [[(lo, hi) for q, lo, hi in mnet.freezes if q == p] for p in range(n_pools)]
         out["net_freeze_ptr"], _ = _csr([[0] * len(f) for f in per_pool])
@@ -200,33 +199,14 @@ def compiling_notice(after: float = 3.0):
 
 
 _compiled: set = set()  # not empty once the kernel has run in this process
-MIN_PER_THREAD = 500  # replications: below this a thread costs more than it saves
-
-
-def default_threads() -> int:
-    """Threads for the kernel: the CPUs this process may use (at most 8)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
-
-
-def _chunks(count: int, threads: int | None) -> list[tuple[int, int]]:
-    threads = default_threads() if threads is None else max(1, threads)
-    threads = max(1, min(threads, count // MIN_PER_THREAD))
-    bounds = np.linspace(0, count, threads + 1).astype(int)
-    return [(int(a), int(b)) for a, b in zip(bounds, bounds[1:])]
-
-
 def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=None, amounts=None, cut_share=None,
-             first_output=None, quantity=None, curves=None, threads: int | None = None) -> dict:
+             first_output=None, quantity=None, curves=None) -> dict:
     """Simulate a batch with the compiled kernel.
 
     Parameters are the batch's sampled arrays as :func:`sim.engine.simulate_batch` prepares them
     (``(count, ...)``; money and production ones ``None`` when the scenario has none; ``curves`` are the
-    lines' initial capacity curves). ``threads``: how many threads share the batch (default: one per CPU
-    this process may use, at most 8, and none for small batches); results do not depend on it.
+    lines' initial capacity curves). One call runs on one thread (without the GIL): ``simulate_batch`` splits
+    large batches into blocks of rows on several threads.
 
     Returns
     -------
@@ -261,27 +241,11 @@ def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=
         ramp_start=np.zeros((count, lines)),
         hits=np.full((count, n, risks) if static["with_money"] else (count, 0, 0), np.inf),
     )
-    columns = [f(a, float) for a in (durations, shift, occurs, delay, time, pool_envelope, amounts, cut_share,
-                                     first_output, quantity, ramp0, base, added, lo, hi, factor)]
-    results = [out[k] for k in ("done", "requested", "committed", "committed_amount", "started", "delivered",
-                                "ramp_start", "hits")]
-
-    def chunk(bounds: tuple[int, int]) -> int:
-        a, b = bounds
-        st = _state(static, n_win)  # each thread its own scratch state
-        kernel.run_batch(st, *(c[a:b] for c in columns), *(r[a:b] for r in results))
-        return int(st.ctr[3])
-
-    # Replications are independent and each writes only its own rows, so threads (the kernel runs without
-    # the GIL) change nothing in the results; only the wall time.
-    parts_ = _chunks(count, threads)
+    st = _state(static, n_win)
     with compiling_notice():
-        if len(parts_) == 1:
-            out["events"] = chunk(parts_[0])
-        else:
-            first = parts_[0]
-            out["events"] = chunk((first[0], first[0] + 1))  # compiles (once) before the threads start
-            rest = [(first[0] + 1, first[1])] + parts_[1:]
-            with ThreadPoolExecutor(len(rest)) as pool:
-                out["events"] += sum(pool.map(chunk, rest))
+        kernel.run_batch(st, *(f(a, float) for a in (durations, shift, occurs, delay, time, pool_envelope, amounts,
+                                                     cut_share, first_output, quantity, ramp0, base, added, lo, hi,
+                                                     factor)),
+                         out["done"], out["requested"], out["committed"], out["committed_amount"], out["started"],
+                         out["delivered"], out["ramp_start"], out["hits"])
     return out

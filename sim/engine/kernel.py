@@ -19,9 +19,10 @@ import math
 import numpy as np
 from numba import njit
 
-DAYS_PER_YEAR = 365.25
-FAR = 1e7  # as production.FAR: a breakpoint "never", finite so that products stay finite
-SAME_MOMENT = 1e-9  # as milestones.SAME_MOMENT
+from ..calendar import DAYS_PER_YEAR
+
+FAR = 1e7  # days: a breakpoint "never" (27,000 years), finite so that products stay finite
+SAME_MOMENT = 1e-9  # days: orders placed within this of each other are served by priority
 URGENT, NORMAL = 0, 1
 
 # heap entry kinds (what happens when the entry is processed)
@@ -249,17 +250,20 @@ def check(st, cond, event, now):
 
 
 @njit(cache=True, _nrt=False)
-def wait_all(st, cond, events, need, now):
-    """Build a condition over ``events`` (``Condition.__init__``): check the processed ones, watch the rest."""
+def new_condition(st, cond, need):
+    """A condition (``Condition.__init__``) met once ``need`` of the events it watches are processed."""
     st.ev_state[cond] = PENDING
     st.cond_count[cond] = 0
     st.cond_need[cond] = need
-    st.cb_head[cond] = -1
-    for e in events:
-        if st.ev_state[e] == PROCESSED:
-            check(st, cond, e, now)
-        else:
-            register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, e, CB_CHECK, cond)
+
+
+@njit(cache=True, _nrt=False)
+def watch(st, cond, event, now):
+    """The condition counts ``event`` now if it is processed, else when it is (SimPy: check or callback)."""
+    if st.ev_state[event] == PROCESSED:
+        check(st, cond, event, now)
+    else:
+        register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, event, CB_CHECK, cond)
 
 
 # ---------------------------------------------------------------------------------------------- money
@@ -486,15 +490,9 @@ def advance_ms(st, i, now, durations, shift, amounts, quantity, done, requested,
                 return
         elif b - a > 1:
             cond = st.cond_base + 3 * i
-            st.ev_state[cond] = PENDING
-            st.cond_count[cond] = 0
-            st.cond_need[cond] = st.net_need[i]
+            new_condition(st, cond, st.net_need[i])
             for d in range(a, b):
-                e = st.net_dep_idx[d]
-                if st.ev_state[e] == PROCESSED:
-                    check(st, cond, e, now)
-                else:
-                    register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, e, CB_CHECK, cond)
+                watch(st, cond, st.net_dep_idx[d], now)
             if _yield_on(st, cond, i, PC_DEPS):
                 return
         pc = PC_DEPS
@@ -514,15 +512,9 @@ def advance_ms(st, i, now, durations, shift, amounts, quantity, done, requested,
                     pending = True
             if pending:
                 cond = st.cond_base + 3 * i + 1
-                st.ev_state[cond] = PENDING
-                st.cond_count[cond] = 0
-                st.cond_need[cond] = b - a
+                new_condition(st, cond, b - a)
                 for part in range(a, b):
-                    e = n + part
-                    if st.ev_state[e] == PROCESSED:
-                        check(st, cond, e, now)
-                    else:
-                        register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, e, CB_CHECK, cond)
+                    watch(st, cond, n + part, now)
                 if _yield_on(st, cond, i, PC_MONEY):
                     return
         pc = PC_MONEY
@@ -549,15 +541,9 @@ def advance_ms(st, i, now, durations, shift, amounts, quantity, done, requested,
                 st.n_queue[k] = q + 1
                 place(st, k, now)
             cond = st.cond_base + 3 * i + 2
-            st.ev_state[cond] = PENDING
-            st.cond_count[cond] = 0
-            st.cond_need[cond] = b - a
+            new_condition(st, cond, b - a)
             for order in range(a, b):
-                e = st.order_base + order
-                if st.ev_state[e] == PROCESSED:
-                    check(st, cond, e, now)
-                else:
-                    register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, e, CB_CHECK, cond)
+                watch(st, cond, st.order_base + order, now)
             if _yield_on(st, cond, i, PC_ORDERS):
                 return
         pc = PC_ORDERS
@@ -647,9 +633,7 @@ def run_batch(st, durations, shift, occurs, delay, rtime, pool_env, amounts, cut
     """Simulate every replication of a batch; outputs are written into the arrays passed in (inf-filled)."""
     count = durations.shape[0]
     n = st.n_ms
-    total = 0
     for rep in range(count):
-        total += st.ctr[C_EID]
         _reset(st, rep, pool_env, first_output, ramp0, base, added, win_lo, win_hi, win_f, ramp_start)
         now = 0.0
         d_rep, a_rep, q_rep = durations[rep], amounts[rep], quantity[rep]
@@ -749,7 +733,6 @@ def run_batch(st, durations, shift, occurs, delay, rtime, pool_env, amounts, cut
                 serve(st, a, now, a_rep, c_rep, ca_rep, n)
                 end_process(st)
         h = st.horizon
-        st.ctr[3] = total + st.ctr[C_EID]
         for i in range(n):
             if done[rep, i] > h:
                 done[rep, i] = np.inf

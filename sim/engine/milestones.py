@@ -18,6 +18,7 @@ from simpy.events import Condition
 
 from ..calendar import DAYS_PER_YEAR
 from .money import MoneyNetwork, Pool
+from .kernel import SAME_MOMENT
 from .production import LineNetwork, LineQueue
 from .network import Network
 
@@ -57,7 +58,6 @@ class Production:
     quantity: np.ndarray  # (orders,) units
 
 
-SAME_MOMENT = 1e-9  # days: orders placed within this of each other are served by priority
 
 
 def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_delay: np.ndarray,

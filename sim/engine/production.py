@@ -6,7 +6,6 @@ Units: capacities in units per year, quantities in units, times in days.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +14,9 @@ from .. import names
 from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
 from . import curves
+from .kernel import FAR, solve_curve
 from ..scenario import Scenario
 
-FAR = 1e7  # days: a breakpoint "never" (27,000 years), finite so that products stay finite
 
 
 class CapacityCurves:
@@ -95,27 +94,13 @@ class CapacityCurves:
         return self._outputs[key]
 
     def solve(self, start: float, quantity: float) -> float:
-        """For one replication (n = 1): when output since ``start`` reaches ``quantity`` (days; inf: never)."""
-        b, right, left, cum = (a[0] for a in self._cumulative())
-        # output by `start`: the cumulative at the last breakpoint before it plus the trapezoid to it
-        i = max(int(np.searchsorted(b, start, side="right")) - 1, 0)
-        r_start = right[i] + (left[i + 1] - right[i]) * (start - b[i]) / (b[i + 1] - b[i]) if i + 1 < len(b) and b[i + 1] > b[i] else right[i]
-        goal = cum[i] + (start - b[i]) * (right[i] + r_start) / 2 + quantity
-        j = int(np.searchsorted(cum, goal, side="left")) - 1  # goal lies in segment j (or after the last)
-        j = max(j, 0)
-        if j >= len(b) - 1:
-            rate = right[-1]
-            return float(b[-1] + (goal - cum[-1]) / rate) if rate > 0 else math.inf
-        r0, r1, width = right[j], left[j + 1], b[j + 1] - b[j]
-        rest = goal - cum[j]
-        slope = (r1 - r0) / width if width > 0 else 0.0
-        if abs(slope) < 1e-15:
-            dx = rest / r0 if r0 > 0 else math.inf
-        else:
-            disc = r0 * r0 + 2 * slope * rest
-            dx = (-r0 + math.sqrt(max(disc, 0.0))) / slope
-        t = max(b[j] + dx, start)
-        return t if t < FAR / 2 else math.inf
+        """For one replication (n = 1): when output since ``start`` reaches ``quantity`` (days; inf: never).
+
+        The compiled rule the fast engine uses (:func:`sim.engine.kernel.solve_curve`): one definition for both.
+        """
+        b, right, left, cum = self._cumulative()
+        return float(solve_curve(0, b, right, left, cum, np.array([b.shape[1]], dtype=np.int64), float(start),
+                                 float(quantity)))
 
     def row(self, i: int) -> "CapacityCurves":
         """The curve of replication ``i`` alone (a copy that the engine may change)."""
