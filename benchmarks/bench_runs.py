@@ -122,7 +122,7 @@ def main() -> None:
     sim.run(scenario, n=50, seed=1, progress=False)
     for jobs in (1, 2):
         show(f"baseline, sim.run incl. results, jobs={jobs}", best_of(
-            lambda: sim.run(scenario, n=n, seed=1, jobs=jobs, progress=False, batch=n), 2), floor, n)
+            lambda: sim.run(scenario, n=n, seed=1, jobs=jobs, progress=False), 2), floor, n)
     if args.simpy:
         m = max(n // 20, 100)
         seconds = best_of(lambda: sim.run(scenario, n=m, seed=1, progress=False, engine="simpy"), 1)
