@@ -218,7 +218,7 @@ def select_pools(scenario: Scenario, subject: str) -> list[str]:
         return pools[subject]
     if subject in every:
         return [subject]
-    from .checks import did_you_mean
+    from .errors import did_you_mean
     raise ValueError(f"'{subject}' is not a fund or pool of this scenario{did_you_mean(subject, list(pools) + every)}")
 
 
@@ -226,7 +226,7 @@ def select_lines(scenario: Scenario, subject: str) -> list[str]:
     ids = [line.id for line in scenario.lines]
     if subject in ids:
         return [subject]
-    from .checks import did_you_mean
+    from .errors import did_you_mean
     raise ValueError(f"'{subject}' is not a production line of this scenario{did_you_mean(subject, ids)}")
 
 

@@ -32,13 +32,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
-from matplotlib import ticker
-from matplotlib import transforms
+from matplotlib import ticker, transforms
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .formatting import (
+    DEFAULT_THRESHOLDS,
+    check_thresholds,
+    fmt_date,
+    iso,
+    pct,
+    pct_range,
+    rag_status,
+    signed,
+    target_status,
+)
 from .labels import format_value, observable_unit, shorten
 
 # Okabe & Ito (2008) colour-blind-safe palette.
@@ -53,7 +63,6 @@ RAG_COLOURS = {"GREEN": GREEN, "AMBER": AMBER, "RED": RED,
                "MET": "#4d4d4d", "MISSED": "#1a1a1a"}  # resolved by the facts of a status date: facts, not odds
 NO_DEADLINE_COLOUR = "#9a9a9a"
 
-DEFAULT_THRESHOLDS = (0.8, 0.5)
 DPI = 150
 FOOTER_GID = "readiness-footer"
 MAX_LABEL = 72  # characters of a row label before it is cut with an ellipsis
@@ -78,89 +87,7 @@ _UNMANAGED: contextvars.ContextVar[bool] = contextvars.ContextVar("unmanaged_fig
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def target_status(p: float, status: str = "open", thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> str:
-    """``MET`` or ``MISSED`` for a target the facts of a status date resolved, else the RAG status of ``p``."""
-    if status in ("met", "missed"):
-        return status.upper()
-    return rag_status(p, thresholds)
-
-
-def rag_status(p: float, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> str:
-    """RAG status of a probability.
-
-    Parameters
-    ----------
-    p : float
-        Probability of meeting a deadline, in [0, 1].
-    thresholds : (float, float), default (0.8, 0.5)
-        ``(green, amber)``: GREEN when ``p >= green``, AMBER when ``p >= amber``, else RED.
-
-    Returns
-    -------
-    str
-        ``"GREEN"``, ``"AMBER"`` or ``"RED"``.
-    """
-    green, amber = _check_thresholds(thresholds)
-    if p >= green:
-        return "GREEN"
-    if p >= amber:
-        return "AMBER"
-    return "RED"
-
-
-def _check_thresholds(thresholds: Sequence[float]) -> tuple[float, float]:
-    try:
-        green, amber = (float(x) for x in thresholds)
-    except (TypeError, ValueError):
-        raise ValueError(f"thresholds: found {thresholds!r}; expected two probabilities (green, amber) "
-                         f"such as (0.8, 0.5)") from None
-    if not 0 <= amber <= green <= 1:
-        raise ValueError(f"thresholds: found green {green}, amber {amber}; need 0 <= amber <= green <= 1")
-    return green, amber
-
-
-def _pct(p: float, thresholds: Sequence[float] | None = None) -> str:
-    """A probability as a percentage for people: '23 %', '< 1 %', '> 99 %'.
-
-    With ``thresholds``, a value that rounds onto a RAG boundary from below (79.6 % → '80 %' but AMBER) keeps
-    one decimal, so the number never contradicts the status written beside it.
-    """
-    if p <= 0:
-        return "0 %"
-    if p >= 1:
-        return "100 %"
-    if p < 0.01:
-        return "< 1 %"
-    if p > 0.99:
-        return "> 99 %"
-    text = f"{p * 100:.0f} %"
-    if thresholds is not None and rag_status(round(p, 2), thresholds) != rag_status(p, thresholds):
-        text = f"{math.floor(p * 1000) / 10:.1f} %"
-    return text
-
-
-def _pct_range(low: float, high: float) -> str:
-    """A 95 % interval as '21–25 %'; one decimal when whole percentages would hide its width."""
-    decimals = 1 if high - low < 0.02 else 0
-    return f"{low * 100:.{decimals}f}–{high * 100:.{decimals}f} %"
-
-
 _PERCENT_AXIS = ticker.FuncFormatter(lambda v, _: f"{v * 100:.0f} %")
-
-
-def _fmt_date(d: dt.date, nbsp: bool = False) -> str:
-    """'31 Dec 2027' (``%-d`` is not portable); with ``nbsp`` the date never breaks across lines."""
-    text = f"{d.day} {d:%b %Y}"
-    return text.replace(" ", "\u00a0") if nbsp else text
-
-
-def _iso(value) -> dt.date | None:
-    """An ISO date from a results table, or None for the empty / missing value (beyond the horizon, no deadline)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 def _start(results) -> dt.date:
@@ -177,7 +104,7 @@ def _num(d: dt.date) -> float:
     return float(mdates.date2num(d))
 
 
-def _shorten(text: str, width: int = MAX_LABEL) -> str:
+def shorten_label(text: str, width: int = MAX_LABEL) -> str:
     """One line of at most ``width`` characters, cut at a word boundary (see :func:`sim.labels.shorten`)."""
     return shorten(text, width)
 
@@ -198,7 +125,7 @@ def _new_axes(figsize: tuple[float, float]) -> Axes:
 
 
 @contextlib.contextmanager
-def _unmanaged_figures():
+def unmanaged_figures():
     token = _UNMANAGED.set(True)
     try:
         yield
@@ -218,7 +145,7 @@ def footer_text(results) -> str:
             f"run {created}{version}")
 
 
-def _add_footer(fig: Figure, results) -> None:
+def add_footer(fig: Figure, results) -> None:
     """Put the provenance footer on ``fig`` once, however many charts share the figure."""
     if any(t.get_gid() == FOOTER_GID for t in fig.texts):
         return
@@ -302,11 +229,11 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
     matplotlib.axes.Axes
         The axes drawn into. Bars carry ``gid="target:<id>"`` and status labels ``gid="rag:<id>"``.
     """
-    green, amber = _check_thresholds(thresholds)
+    green, amber = check_thresholds(thresholds)
     if sort not in ("p_met", "deadline"):
         raise ValueError(f"sort: found '{sort}'; expected 'p_met' or 'deadline'")
     targets = results.targets.copy()
-    targets["_deadline"] = [_iso(d) or dt.date.max for d in targets["deadline"]]
+    targets["_deadline"] = [iso(d) or dt.date.max for d in targets["deadline"]]
     keys = ["p_met", "_deadline", "title"] if sort == "p_met" else ["_deadline", "title"]
     rows = _rows(targets, keys)
     if ax is None:
@@ -322,8 +249,8 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
         p = float(row["p_met"])
         status = target_status(p, row.get("status", "open"), (green, amber))  # MET/MISSED: facts
         counts[status] = counts.get(status, 0) + 1
-        deadline = _iso(row["deadline"])
-        labels.append(f"{_shorten(row['title'])}  ·  by {_fmt_date(deadline) if deadline else '—'}")
+        deadline = iso(row["deadline"])
+        labels.append(f"{shorten_label(row['title'])}  ·  by {fmt_date(deadline) if deadline else '—'}")
         ax.barh(y, 1, height=0.62, color=TRACK, zorder=1, lw=0)  # the 0–100 % track, so a 0 % row is not blank
         ax.barh(y, p, height=0.62, color=RAG_COLOURS[status], zorder=2, gid=f"target:{row['target']}")
         low, high = float(row["ci_low"]), float(row["ci_high"])
@@ -331,7 +258,7 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
             ax.errorbar(p, y, xerr=[[max(p - low, 0)], [max(high - p, 0)]], fmt="none", ecolor="black",
                         elinewidth=1, capsize=2.5, zorder=3)
         # Number and status in a column right of the plot: always legible, never on top of a bar.
-        ax.text(1.095, y, "fact" if status in ("MET", "MISSED") else f"{_pct(p, (green, amber))}", transform=right,
+        ax.text(1.095, y, "fact" if status in ("MET", "MISSED") else f"{pct(p, (green, amber))}", transform=right,
                 ha="right", va="center", fontsize=8.5)
         ax.text(1.105, y, status, transform=right, ha="left", va="center", fontsize=8, fontweight="bold",
                 color="black", gid=f"rag:{row['target']}")
@@ -357,29 +284,29 @@ def plot_dashboard(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ax
     if title is not None:
         pass
     elif n:
-        title = (f"{counts['GREEN']} of {n} targets on track (GREEN ≥ {_pct(green)}), "
-                 f"{counts['AMBER']} AMBER, {counts['RED']} RED (< {_pct(amber)} chance)")
+        title = (f"{counts['GREEN']} of {n} targets on track (GREEN ≥ {pct(green)}), "
+                 f"{counts['AMBER']} AMBER, {counts['RED']} RED (< {pct(amber)} chance)")
         if counts.get("MET", 0) or counts.get("MISSED", 0):
             title += f"; resolved: {counts.get('MET', 0)} met, {counts.get('MISSED', 0)} missed"
     else:
         title = "No targets in this run"
     ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
 
-    handles = [Patch(color=GREEN, label=f"GREEN: ≥ {_pct(green)}"),
-               Patch(color=AMBER, label=f"AMBER: {_pct(amber)} to {_pct(green)}"),
-               Patch(color=RED, label=f"RED: < {_pct(amber)}"),
+    handles = [Patch(color=GREEN, label=f"GREEN: ≥ {pct(green)}"),
+               Patch(color=AMBER, label=f"AMBER: {pct(amber)} to {pct(green)}"),
+               Patch(color=RED, label=f"RED: < {pct(amber)}"),
                Line2D([], [], color="black", lw=1, marker="|", markersize=7, label="95 % interval"),
                Line2D([], [], color="#444444", ls=(0, (4, 3)), lw=0.9, label="RAG thresholds")]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=_below_axes(ax, 34),
               ncol=5, fontsize=8.5, frameon=False)
-    _add_footer(ax.figure, results)
+    add_footer(ax.figure, results)
     return ax
 
 
 # ---------------------------------------------------------------------------------------------- S-curve
 
 
-def _outcome_column(results, target: str) -> str | None:
+def outcome_column(results, target: str) -> str | None:
     """The ``results.outcomes`` column holding ``target``'s event times, if there is one."""
     for column in (f"target:{target}", f"milestone:{target}"):
         if column in results.outcomes:
@@ -450,9 +377,9 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
     if own_figure:
         ax = _new_axes(S_CURVE_SIZE)
 
-    deadline = _iso(row.get("deadline"))
+    deadline = iso(row.get("deadline"))
     p_met = float(row["p_met"]) if deadline is not None and not pd.isna(row.get("p_met")) else None
-    thresholds = _check_thresholds(thresholds)
+    thresholds = check_thresholds(thresholds)
     status = rag_status(p_met, thresholds) if p_met is not None else None
 
     # Step curve on calendar days: the share of all n replications done by the end of each day with an event.
@@ -462,7 +389,7 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
     x = day0 + days.astype(float)
     reached = float(share[-1]) if len(share) else 0.0
     not_done = 1 - reached
-    p_dates = {key: _iso(row.get(key)) for key in ("p50", "p80")}
+    p_dates = {key: iso(row.get(key)) for key in ("p50", "p80")}
 
     # Show the whole simulated period only when it matters (some replications censored); otherwise stop a little
     # after the 99th percentile (a long thin tail would squeeze the rise of the curve into a corner): the curve
@@ -480,11 +407,11 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
     ys = np.concatenate([[0.0], share, [reached]])
 
     if not_done > 0 and horizon is not None:
-        curve_label = (f"Share of replications done by date: ends at {_pct(reached)},\n{_pct(not_done)} not done by "
+        curve_label = (f"Share of replications done by date: ends at {pct(reached)},\n{pct(not_done)} not done by "
                        f"the horizon (censored)")
     elif len(x):
         last_date = start + dt.timedelta(days=int(days[-1]))
-        curve_label = f"Share of replications done by date\n(all done by {_fmt_date(last_date)})"
+        curve_label = f"Share of replications done by date\n(all done by {fmt_date(last_date)})"
     else:
         curve_label = "Share of replications done by date"
     ax.step(xs, ys, where="post", color=BLUE, lw=2, label=curve_label, gid="s-curve", zorder=3)
@@ -493,12 +420,12 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
     censored_note = None
     if horizon is not None and end >= _num(horizon):
         ax.axvline(_num(horizon), color=GREY, ls=":", lw=1.2,
-                   label=f"Horizon: end of simulation ({_fmt_date(horizon)})", zorder=2)
+                   label=f"Horizon: end of simulation ({fmt_date(horizon)})", zorder=2)
         if not_done > 0:
             # Said where the eye lands, not only in the legend: the curve stops short of 100 % on purpose. Above
             # and left of the curve's end is always free of the curve (it only rises); one line when room is short.
             sep = " " if reached > 0.88 else "\n"
-            censored_note = ax.annotate(f"{_pct(not_done)} not done{sep}by the horizon", xy=(end, reached),
+            censored_note = ax.annotate(f"{pct(not_done)} not done{sep}by the horizon", xy=(end, reached),
                                         xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom",
                                         fontsize=8.5, color="#333333", zorder=5, gid="censored",
                                         bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
@@ -515,7 +442,7 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
         ax.plot([xs[0], xq], [q, q], color=GREY, ls=":", lw=0.8, zorder=2)
         ax.plot([xq, xq], [0, q], color=GREY, ls=":", lw=0.8, zorder=2)
         ax.plot([xq], [q], marker=marker, ms=7, mfc="white", mec="black", mew=1.3, ls="none", zorder=5,
-                label=f"P{int(q * 100)}: {_fmt_date(when)} ({int(q * 100)} % done by then)")
+                label=f"P{int(q * 100)}: {fmt_date(when)} ({int(q * 100)} % done by then)")
 
     span = end - xs[0]
     _date_axis(ax, _date_of_num(xs[0]), _date_of_num(end))
@@ -535,7 +462,7 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
         if (when := p_dates[key]) is None:
             continue
         # Right of and below its marker: the curve only rises, so that corner is never on the curve.
-        label = f"P{int(q * 100)}: {_fmt_date(when)}"
+        label = f"P{int(q * 100)}: {fmt_date(when)}"
         ax.annotate(label, xy=(_num(when), q), xytext=(7, -5), textcoords="offset points", ha="left", va="top",
                     fontsize=8.5, zorder=5, gid=f"label:{key}",
                     bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
@@ -548,13 +475,13 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
 
     if deadline is not None:
         xd = _num(deadline)
-        ax.axvline(xd, color="black", ls="--", lw=1.4, label=f"Deadline: {_fmt_date(deadline)}", gid="deadline",
+        ax.axvline(xd, color="black", ls="--", lw=1.4, label=f"Deadline: {fmt_date(deadline)}", gid="deadline",
                    zorder=4)
         ax.plot([xd], [p_met], marker="o", ms=9, mfc=RAG_COLOURS[status], mec="black", mew=1.2, ls="none", zorder=6,
-                label=f"Chance of meeting the deadline: {_pct(p_met, thresholds)} ({status})")
-        note = f"{_pct(p_met, thresholds)} chance by {_fmt_date(deadline)} · {status}"
+                label=f"Chance of meeting the deadline: {pct(p_met, thresholds)} ({status})")
+        note = f"{pct(p_met, thresholds)} chance by {fmt_date(deadline)} · {status}"
         if not pd.isna(row.get("ci_low")) and not pd.isna(row.get("ci_high")):
-            note += f"\n95 % interval {_pct_range(float(row['ci_low']), float(row['ci_high']))}"
+            note += f"\n95 % interval {pct_range(float(row['ci_low']), float(row['ci_high']))}"
         room.take_marker(xd, p_met)
         spot = room.note_spot((xd, p_met), note, fontsize=10)
         if spot is not None:
@@ -568,12 +495,12 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
                     bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=RAG_COLOURS[status], lw=1.8),
                     arrowprops=dict(arrowstyle="-|>", color="black", lw=1, shrinkA=2, shrinkB=6))
 
-    name = _shorten(row["title"], 120)
+    name = shorten_label(row["title"], 120)
     if deadline is not None:
-        title = f"{name}: {_pct(p_met, thresholds)} chance by {_fmt_date(deadline, nbsp=True)}"
+        title = f"{name}: {pct(p_met, thresholds)} chance by {fmt_date(deadline, nbsp=True)}"
     else:
         p50 = p_dates["p50"]
-        title = (f"{name}: 50 % chance by {_fmt_date(p50, nbsp=True)}" if p50
+        title = (f"{name}: 50 % chance by {fmt_date(p50, nbsp=True)}" if p50
                  else f"{name}: under 50 % chance by the horizon")
     ax.set_title(textwrap.fill(title, 80), loc="left", fontsize=12, fontweight="bold")
     if own_figure:
@@ -582,7 +509,7 @@ def plot_s_curve(results, target: str, ax: Axes | None = None,
         # In someone else's grid a legend outside the axes would land on the neighbouring chart; inside, it goes
         # only where it hides nothing (the title, the box and the direct labels already carry the findings).
         ax.legend(loc=corner, fontsize=7.5, framealpha=0.9)
-    _add_footer(ax.figure, results)
+    add_footer(ax.figure, results)
     return ax
 
 
@@ -681,7 +608,7 @@ class _Room:
 def _timeline_rows(results, milestones: Iterable[str] | None) -> pd.DataFrame:
     table = results.milestones
     if milestones is None:
-        chosen = table[table["deadline"].map(_iso).notna()].copy()
+        chosen = table[table["deadline"].map(iso).notna()].copy()
     else:
         wanted = list(milestones)
         known = set(table["milestone"])
@@ -690,8 +617,8 @@ def _timeline_rows(results, milestones: Iterable[str] | None) -> pd.DataFrame:
             raise ValueError(f"milestones: unknown {', '.join(repr(m) for m in unknown)}; "
                              f"known milestones are {', '.join(table['milestone'])}")
         chosen = table.set_index("milestone").loc[wanted].reset_index()
-    chosen["_deadline"] = [_iso(d) or dt.date.max for d in chosen["deadline"]]
-    chosen["_p50"] = [_iso(d) or dt.date.max for d in chosen["p50"]]
+    chosen["_deadline"] = [iso(d) or dt.date.max for d in chosen["deadline"]]
+    chosen["_p50"] = [iso(d) or dt.date.max for d in chosen["p50"]]
     return chosen
 
 
@@ -721,7 +648,7 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
     matplotlib.axes.Axes
         The axes drawn into. Deadline markers carry ``gid="deadline:<id>"``, bands ``gid="band:<id>"``.
     """
-    green, amber = thresholds = _check_thresholds(thresholds)
+    green, amber = thresholds = check_thresholds(thresholds)
     chosen = _timeline_rows(results, milestones)
     rows = _rows(chosen, ["_deadline", "_p50", "title"])
     own_figure = ax is None
@@ -733,8 +660,8 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
     end = _num(horizon)
     # The axis runs to the horizon only when some band reaches it; otherwise the simulated years after the last
     # P90 date and deadline would squeeze every band into the left of the chart.
-    censored = bool(len(chosen)) and any(_iso(v) is None for v in chosen["p90"])
-    dates = [d for col in ("p90", "deadline") for d in map(_iso, chosen[col]) if d is not None]
+    censored = bool(len(chosen)) and any(iso(v) is None for v in chosen["p90"])
+    dates = [d for col in ("p90", "deadline") for d in map(iso, chosen[col]) if d is not None]
     latest = end if censored or not dates else min(_num(max(dates)), end)
     right = transforms.blended_transform_factory(ax.transAxes, ax.transData)
     earliest = _num(start)
@@ -744,17 +671,17 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
             labels.append("")
             continue
         mid = row["milestone"]
-        deadline = _iso(row["deadline"])
-        p10, p50, p90 = (_iso(row[k]) for k in ("p10", "p50", "p90"))
-        labels.append(f"{_shorten(row['title'])}  ·  by {_fmt_date(deadline)}" if deadline
-                      else _shorten(row["title"]))
+        deadline = iso(row["deadline"])
+        p10, p50, p90 = (iso(row[k]) for k in ("p10", "p50", "p90"))
+        labels.append(f"{shorten_label(row['title'])}  ·  by {fmt_date(deadline)}" if deadline
+                      else shorten_label(row["title"]))
         if deadline is not None:
             p = float(row["p_on_time"])
             status = rag_status(p, thresholds)
             colour = RAG_COLOURS[status]
             dated += 1
             late += p50 is None or p50 > deadline
-            note = f"{_pct(p, thresholds)}  {status}"
+            note = f"{pct(p, thresholds)}  {status}"
         else:
             colour, note = NO_DEADLINE_COLOUR, "no deadline"
         if p10 is not None:
@@ -807,34 +734,25 @@ def plot_timeline(results, ax: Axes | None = None, milestones: Iterable[str] | N
     handles = [Patch(color="#8a8a8a", alpha=0.9, label="P10–P90 dates (colour: chance on time)"),
                Line2D([], [], marker="o", color="black", ls="none", ms=5.5, label="P50 (median) date"),
                Line2D([], [], marker="D", mfc="white", mec="black", mew=1.4, ls="none", ms=6.5, label="Deadline"),
-               Line2D([], [], color=GREY, lw=1, label=f"Start {_fmt_date(start)}"),
-               Patch(color=GREEN, alpha=0.9, label=f"GREEN: ≥ {_pct(green)} on time"),
-               Patch(color=AMBER, alpha=0.9, label=f"AMBER: {_pct(amber)} to {_pct(green)}"),
-               Patch(color=RED, alpha=0.9, label=f"RED: < {_pct(amber)}")]
+               Line2D([], [], color=GREY, lw=1, label=f"Start {fmt_date(start)}"),
+               Patch(color=GREEN, alpha=0.9, label=f"GREEN: ≥ {pct(green)} on time"),
+               Patch(color=AMBER, alpha=0.9, label=f"AMBER: {pct(amber)} to {pct(green)}"),
+               Patch(color=RED, alpha=0.9, label=f"RED: < {pct(amber)}")]
     if censored:
         handles.append(Line2D([], [], color=GREY, ls=":", marker=">", ms=6, lw=1.2,
-                              label=f"Horizon (end of simulation) {_fmt_date(horizon)}"))
+                              label=f"Horizon (end of simulation) {fmt_date(horizon)}"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=_below_axes(ax, 22),
               ncol=4 if own_figure else 3, fontsize=8.5, frameon=False)  # in a page: within its width
-    _add_footer(ax.figure, results)
+    add_footer(ax.figure, results)
     return ax
 
 
 # ---------------------------------------------------------------------------------------------- shared helpers
 
-MINUS = "\u2212"
 # Line colours for several targets in one chart: Okabe–Ito hues other than the RAG ones, so that a line's colour
 # never reads as a status; markers and dashes tell them apart in grey-scale print.
 SERIES_STYLES = [("#0072B2", "o", "-"), ("#CC79A7", "s", "-"), ("#000000", "^", "--"), ("#56B4E9", "D", "-"),
                  ("#7a5195", "v", "--"), ("#8c6d31", "P", "-."), ("#444444", "X", ":"), ("#0b5d3b", "*", "-.")]
-
-
-def _signed(x: float, unit: str = "", decimals: int = 0) -> str:
-    """'+12 pp', '−3 pp' (a true minus sign), '0 pp'."""
-    text = f"{abs(x):.{decimals}f}"
-    if float(text) == 0:
-        return f"0{unit}"
-    return f"{'+' if x > 0 else MINUS}{text}{unit}"
 
 
 def _target_row(results, target: str) -> pd.Series:
@@ -858,8 +776,8 @@ def at_risk_targets(results, k: int = 5) -> list[str]:
     Targets without per-replication outcomes (an explicit ``milestone:`` target under its own id in results
     written by an older version) are skipped: nothing can be drawn or analysed for them.
     """
-    targets = results.targets.assign(_deadline=[_iso(d) or dt.date.max for d in results.targets["deadline"]])
-    targets = targets[[_outcome_column(results, t) is not None for t in targets["target"]]]
+    targets = results.targets.assign(_deadline=[iso(d) or dt.date.max for d in results.targets["deadline"]])
+    targets = targets[[outcome_column(results, t) is not None for t in targets["target"]]]
     return list(targets.sort_values(["p_met", "_deadline", "target"], kind="stable").head(k)["target"])
 
 
@@ -893,12 +811,12 @@ def _name_phrase(name: str, width: int) -> str | None:
     """Words for a bare input name of the money model, which reads badly through the generic label."""
     parts = name.split(":")
     if parts[0] == "indicator" and len(parts) >= 4:
-        return (f"the {parts[2]} weight of ‘{_shorten(':'.join(parts[3:]), width)}’ in "
-                f"‘{_shorten(parts[1], width)}’")
+        return (f"the {parts[2]} weight of ‘{shorten_label(':'.join(parts[3:]), width)}’ in "
+                f"‘{shorten_label(parts[1], width)}’")
     if parts[0] == "funding" and len(parts) == 4:
         what = {"amount": "how much money ‘{m}’ needs from {p}", "lag": "the payment lag of {p} for ‘{m}’"}
         if parts[3] in what:
-            return what[parts[3]].format(m=_shorten(parts[1], width), p=parts[2])
+            return what[parts[3]].format(m=shorten_label(parts[1], width), p=parts[2])
     return None
 
 
@@ -910,13 +828,13 @@ def driver_phrase(label: str, width: int = 70) -> str:
     label = " ".join(readable_label(label).split())
     for prefix, template in _PHRASES:
         if label.startswith(prefix):
-            return template.format(_shorten(label[len(prefix):], width))
+            return template.format(shorten_label(label[len(prefix):], width))
     if label.endswith(" (shared factor)"):
-        return f"the shared factor ‘{_shorten(label[: -len(' (shared factor)')], width)}’"
+        return f"the shared factor ‘{shorten_label(label[: -len(' (shared factor)')], width)}’"
     what, sep, subject = label.partition(": ")
     if sep and what.startswith(tuple(_INPUT_WORDS.values())):  # from readable_label
-        return f"the {what[0].lower() + what[1:]} of ‘{_shorten(subject, width)}’"
-    return _shorten(label, width)
+        return f"the {what[0].lower() + what[1:]} of ‘{shorten_label(subject, width)}’"
+    return shorten_label(label, width)
 
 
 def noise_z(results, level: float = 0.95) -> float:
@@ -1053,10 +971,10 @@ def _informative(values: np.ndarray, noise: np.ndarray) -> np.ndarray:
 
 def _no_driver_page(ax: Axes, results, row: pd.Series, k: int) -> Axes:
     """A sentence instead of a tornado whose bars would all be noise (or beyond the horizon)."""
-    deadline = _iso(row["deadline"])
-    chance = f"{_pct(float(row['p_met']))} chance by {_fmt_date(deadline)}" if deadline else ""
+    deadline = iso(row["deadline"])
+    chance = f"{pct(float(row['p_met']))} chance by {fmt_date(deadline)}" if deadline else ""
     ax.set_axis_off()
-    ax.set_title(_wrap_title(ax, f"{_shorten(row['title'], 110)}" + (f" ({chance})" if chance else ""), False),
+    ax.set_title(_wrap_title(ax, f"{shorten_label(row['title'], 110)}" + (f" ({chance})" if chance else ""), False),
                  loc="left", fontsize=12, fontweight="bold")
     n = f"{results.n:,}".replace(",", "\u202f")
     if not k:
@@ -1068,7 +986,7 @@ def _no_driver_page(ax: Axes, results, row: pd.Series, k: int) -> Axes:
                 f"or on ones whose effect is too small to show at this number of replications.")
     ax.text(0.0, 0.85, textwrap.fill(text, 110), transform=ax.transAxes, ha="left", va="top", fontsize=11,
             gid="no-drivers")
-    _add_footer(ax.figure, results)
+    add_footer(ax.figure, results)
     return ax
 
 
@@ -1131,7 +1049,7 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "au
         ax = _new_axes((WIDTH, 2.4 + 0.42 * max(k, 3)))
     if not _informative(values, noise).any():
         return _no_driver_page(ax, results, row, k)
-    tick_labels = [_shorten(readable_label(label), 80) for label in rows["label"]]
+    tick_labels = [shorten_label(readable_label(label), 80) for label in rows["label"]]
 
     pp = metric == "impact_pp"
     worse = values < 0 if pp else values > 0
@@ -1164,14 +1082,14 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "au
             ax.errorbar(v, y, xerr=noise[y], fmt="none", ecolor="#333333", elinewidth=0.9, capsize=2.5, zorder=3)
         reach_y = abs(v) + (noise[y] if np.isfinite(noise[y]) else 0)
         ax.text(math.copysign(reach_y + 0.012 * total, v if v != 0 else 1), y,
-                _signed(v, unit), ha="left" if v >= 0 else "right", va="center", fontsize=9, fontweight="bold",
+                signed(v, unit), ha="left" if v >= 0 else "right", va="center", fontsize=9, fontweight="bold",
                 zorder=4)
     ax.axvline(0, color="black", lw=1, zorder=3)
     ax.set_yticks(range(k), tick_labels, fontsize=9)
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(max(k, 1) - 0.5, -0.5)
     ax.set_xlim(low, high)
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: _signed(v, "", 0)))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: signed(v, "", 0)))
     ax.grid(axis="x", color="#e0e0e0", lw=0.6, zorder=0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -1180,19 +1098,19 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "au
     ax.set_xlabel(f"{what}\nwhen the input is high (top 10 %) rather than low (bottom 10 %), or a risk occurs "
                   f"rather than not", fontsize=9)
 
-    deadline = _iso(row["deadline"])
-    name = _shorten(row["title"], 70)
-    chance = f"{_pct(float(row['p_met']))} by {_fmt_date(deadline, nbsp=True)}" if deadline else ""
+    deadline = iso(row["deadline"])
+    name = shorten_label(row["title"], 70)
+    chance = f"{pct(float(row['p_met']))} by {fmt_date(deadline, nbsp=True)}" if deadline else ""
     head = f"{name} ({chance})" if chance else name
     if not k:
         finding = "no sampled input varies, nothing drives it"
     elif not np.isfinite(values[0]):
         finding = "its median date lies beyond the horizon, see the chart in percentage points"
     elif np.isfinite(noise[0]) and abs(values[0]) <= noise[0]:
-        finding = f"no input moves it beyond Monte Carlo noise (largest {_signed(values[0], unit)})"
+        finding = f"no input moves it beyond Monte Carlo noise (largest {signed(values[0], unit)})"
     else:
         verb = "moves it most" if pp else "shifts its date most"
-        finding = f"{driver_phrase(rows.at[0, 'label'], 60)} {verb} ({_signed(values[0], unit)})"
+        finding = f"{driver_phrase(rows.at[0, 'label'], 60)} {verb} ({signed(values[0], unit)})"
     ax.set_title(_wrap_title(ax, f"{head}: {finding}", own_figure, left_in=_label_inches(tick_labels, 9)),
                  loc="left", fontsize=12, fontweight="bold")
 
@@ -1202,7 +1120,7 @@ def plot_tornado(results, target: str, ax: Axes | None = None, metric: str = "au
                       label="Monte Carlo noise (an effect within it could be chance)"),
                Patch(facecolor=RED, alpha=0.35, hatch="///", edgecolor=RED, label="Within the noise")]
     _legend_below(ax, handles, points=50, ncol=len(handles) if own_figure else 2)  # in a page: fit its width
-    _add_footer(ax.figure, results)
+    add_footer(ax.figure, results)
     return ax
 
 
@@ -1280,7 +1198,7 @@ def _fan_targets(targets) -> list[tuple[float, dt.date, str | None, float | None
             label = rest[0] if rest else None
             chance = rest[1] if len(rest) > 1 else None
             held = bool(rest[2]) if len(rest) > 2 else False
-        when = _iso(when) if not isinstance(when, (dt.datetime, pd.Timestamp)) else pd.Timestamp(when).date()
+        when = iso(when) if not isinstance(when, (dt.datetime, pd.Timestamp)) else pd.Timestamp(when).date()
         if when is None:
             raise ValueError(f"targets: found {item!r} without a date; expected (value, date)")
         out.append((float(value), when, label, None if chance is None else float(chance), held))
@@ -1289,7 +1207,7 @@ def _fan_targets(targets) -> list[tuple[float, dt.date, str | None, float | None
 
 def _target_words(value: float, when: dt.date, unit: str, held: bool, nbsp: bool = False) -> str:
     """'at least 55 % held on 31 Dec 2030' or 'at least €0.5 bn reached at any time by 31 Mar 2026'."""
-    on = _fmt_date(when, nbsp=nbsp)
+    on = fmt_date(when, nbsp=nbsp)
     amount = format_value(value, unit)
     return f"at least {amount} held on {on}" if held else f"at least {amount} reached at any time by {on}"
 
@@ -1372,14 +1290,14 @@ def plot_fan(results, observable: str, ax: Axes | None = None, targets=None, lab
     if marks:
         value, when, _, chance, held = marks[0]
         v50 = float(np.interp(_num(when), x, p50))
-        on = _fmt_date(when, nbsp=True)
+        on = fmt_date(when, nbsp=True)
         goal = _target_words(value, when, unit, held, nbsp=True)
         if chance is not None:
-            title = f"{name}: {_pct(chance)} chance of {goal} (median {format_value(v50, unit)} on {on})"
+            title = f"{name}: {pct(chance)} chance of {goal} (median {format_value(v50, unit)} on {on})"
         else:
             title = f"{name}: median {format_value(v50, unit)} on {on}, against a target of {goal}"
     else:
-        title = (f"{name}: median {format_value(p50[-1], unit)} by {_fmt_date(data['_date'].iloc[-1], nbsp=True)} "
+        title = (f"{name}: median {format_value(p50[-1], unit)} by {fmt_date(data['_date'].iloc[-1], nbsp=True)} "
                  f"(80 % between {format_value(p10[-1], unit)} and {format_value(p90[-1], unit)})")
     ax.set_title(_wrap_title(ax, title, own_figure, left_in=0.8), loc="left", fontsize=12, fontweight="bold")
 
@@ -1417,7 +1335,7 @@ def plot_fan(results, observable: str, ax: Axes | None = None, targets=None, lab
         inset.set_facecolor("white")
         inset.grid(color="#e0e0e0", lw=0.5)
     _legend_below(ax, ax.get_legend_handles_labels()[0], points=26, ncol=2)
-    _add_footer(ax.figure, results)
+    add_footer(ax.figure, results)
     return ax
 
 
@@ -1449,7 +1367,7 @@ def indicator_targets(scenario, observable: str, results=None) -> list[dict]:
             label = f"Target: {_target_words(float(t.threshold), t.deadline, unit, held)}"
             chance = float(chances[t.id]) if t.id in chances else None
             if chance is not None:
-                label += f" ({_pct(chance)} chance)"
+                label += f" ({pct(chance)} chance)"
             out.append({"value": float(t.threshold), "date": t.deadline, "label": label, "p_met": chance,
                         "held": held})
     return out
@@ -1522,7 +1440,7 @@ def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise ValueError(f"comparison: missing columns {', '.join(missing)}; expected a Comparison or its table")
-    green, amber = _check_thresholds(thresholds)
+    green, amber = check_thresholds(thresholds)
     base = getattr(comparison, "base", None)
     base_name = base.meta.get("title", "base") if base is not None else "base"
 
@@ -1553,8 +1471,8 @@ def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
         pb, po = float(row["p_base"]), float(row["p_other"])
         d, lo, hi = float(row["diff"]), float(row["diff_low"]), float(row["diff_high"])
         colour = RED if d < 0 else BLUE
-        deadline = _iso(row["deadline"])
-        labels.append(f"{_shorten(row['title'], 54)} · {_fmt_date(deadline) if deadline else 'no deadline'}")
+        deadline = iso(row["deadline"])
+        labels.append(f"{shorten_label(row['title'], 54)} · {fmt_date(deadline) if deadline else 'no deadline'}")
         ax.plot([pb], [y], marker="o", ms=7, mfc="white", mec="black", mew=1.3, ls="none", zorder=4, clip_on=False)
         ax.annotate("", xy=(po, y), xytext=(pb, y), zorder=3, gid=f"change:{row['scenario']}:{row['target']}",
                     arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.8, shrinkA=4, shrinkB=3, mutation_scale=11))
@@ -1565,7 +1483,7 @@ def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
         significant = hi < 0 or lo > 0
         before, after = rag_status(pb, (green, amber)), rag_status(po, (green, amber))
         moved_status = f"  {before}→{after}" if before != after else ""
-        right.append((f"{_signed(100 * d, ' pp', 1)} [{_signed(100 * lo, '', 1)}, {_signed(100 * hi, '', 1)}]"
+        right.append((f"{signed(100 * d, ' pp', 1)} [{signed(100 * lo, '', 1)}, {signed(100 * hi, '', 1)}]"
                        f"{moved_status}", significant))
     _draw_headers(ax, rows)
     ax.set_yticks(range(len(rows)), labels, fontsize=8.5)
@@ -1598,8 +1516,8 @@ def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
             text += f", {up} more likely"
         if not biggest.empty:
             b = biggest.iloc[0]
-            change = _signed(100 * float(b["diff"]), " pp")
-            text += f", most {_shorten(b['title'], 50)} ({change})" if detail else f" (up to {change})"
+            change = signed(100 * float(b["diff"]), " pp")
+            text += f", most {shorten_label(b['title'], 50)} ({change})" if detail else f" (up to {change})"
         return text
 
     single = len(summary) == 1
@@ -1610,7 +1528,7 @@ def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
                              right_in=_label_inches(right_labels, 8.5)), loc="left", fontsize=12, fontweight="bold")
     drawn = [row for kind, row in rows if kind == "item"]
     handles = [Line2D([], [], marker="o", mfc="white", mec="black", mew=1.3, ls="none", ms=7,
-                      label=f"Base: {_shorten(base_name, 50)}")]
+                      label=f"Base: {shorten_label(base_name, 50)}")]
     if any(float(row["diff"]) < 0 for row in drawn):
         handles.append(Line2D([], [], marker="o", color=RED, mec="black", mew=0.6, ls="none", ms=7,
                               label="Scenario: lower"))
@@ -1621,7 +1539,7 @@ def plot_comparison(comparison, ax: Axes | None = None, top: int = 15,
                Line2D([], [], color="#444444", ls=(0, (4, 3)), lw=0.9, label="RAG thresholds")]
     _legend_below(ax, handles, points=52, ncol=len(handles) if own_figure else 3)  # in a page: fit its width
     if base is not None:
-        _add_footer(ax.figure, base)
+        add_footer(ax.figure, base)
     return ax
 
 
@@ -1668,7 +1586,7 @@ def plot_sweep(sweep_table: pd.DataFrame, targets: Sequence[str] | None = None, 
         raise ValueError(f"sweep_table: missing columns {', '.join(missing)}; expected the table from sim.analysis.sweep")
     if not value_scale or value_scale <= 0:
         raise ValueError(f"value_scale: found {value_scale}; expected a positive number")
-    green, amber = _check_thresholds(thresholds)
+    green, amber = check_thresholds(thresholds)
     wide = sweep_table.pivot_table(index="target", columns="value", values="p_met", sort=False)
     known = list(dict.fromkeys(sweep_table["target"]))
     if targets is None:
@@ -1697,9 +1615,9 @@ def plot_sweep(sweep_table: pd.DataFrame, targets: Sequence[str] | None = None, 
         ax.fill_between(xs, part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float),
                         color=colour, alpha=0.15, lw=0, zorder=1)
         first = part.iloc[0]
-        deadline = _iso(first["deadline"])
+        deadline = iso(first["deadline"])
         ax.plot(xs, ys, color=colour, marker=marker, ls=dash, lw=1.8, ms=5.5, zorder=3, gid=f"sweep:{target}",
-                label=f"{_shorten(first['title'], 58)} (by {_fmt_date(deadline) if deadline else '—'})")
+                label=f"{shorten_label(first['title'], 58)} (by {fmt_date(deadline) if deadline else '—'})")
         below = np.nonzero(ys < amber)[0]
         crossings[target] = xs[below[0]] if len(below) and ys[0] >= amber else None
 
@@ -1710,10 +1628,10 @@ def plot_sweep(sweep_table: pd.DataFrame, targets: Sequence[str] | None = None, 
         v0, v1 = (float(part["value"].iloc[j]) / value_scale for j in (0, -1))
         verb = "falls" if p1 < p0 else "rises" if p1 > p0 else "stays"
         unit = f" {value_unit}" if value_unit else ""
-        title = (f"{_shorten(part['title'].iloc[0], 60)} {verb} from {_pct(p0)} to {_pct(p1)} "
+        title = (f"{shorten_label(part['title'].iloc[0], 60)} {verb} from {pct(p0)} to {pct(p1)} "
                  f"as the shock grows from {v0:.3g} to {v1:.3g}{unit}")
         if crossings.get(lead) is not None:
-            title += f"; below {_pct(amber)} at {crossings[lead]:.3g}{unit}"
+            title += f"; below {pct(amber)} at {crossings[lead]:.3g}{unit}"
     else:
         title = "No targets in the sweep"
     ax.set_title(_wrap_title(ax, title, own_figure, left_in=0.7), loc="left", fontsize=12, fontweight="bold")
@@ -1728,10 +1646,10 @@ def plot_sweep(sweep_table: pd.DataFrame, targets: Sequence[str] | None = None, 
     handles = ax.get_legend_handles_labels()[0]
     handles += [Patch(color="#888888", alpha=0.3, label="95 % interval"),
                 Line2D([], [], color="#444444", ls=(0, (4, 3)), lw=0.9,
-                       label=f"RAG thresholds: GREEN ≥ {_pct(green)}, RED < {_pct(amber)}")]
+                       label=f"RAG thresholds: GREEN ≥ {pct(green)}, RED < {pct(amber)}")]
     _legend_below(ax, handles, points=28, ncol=2)
     if results is not None:
-        _add_footer(ax.figure, results)
+        add_footer(ax.figure, results)
     elif not any(t.get_gid() == FOOTER_GID for t in ax.figure.texts) and not ax.figure.get_supxlabel():
         values = sweep_table["value"].astype(float) / value_scale
         label = ax.figure.supxlabel(f"Sweep of {value_label.lower()}: {values.min():.3g} to {values.max():.3g} · "
@@ -1793,7 +1711,7 @@ def write_charts(results, directory: str | Path, at_risk: int = 5, dpi: int = DP
                                    label=observable_label(results, o, scenario)))
              for o in fan_observables(results, scenario, fans)]
     written = []
-    with _unmanaged_figures():
+    with unmanaged_figures():
         for name, draw in jobs:
             ax = draw()
             fig = ax.figure

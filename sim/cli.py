@@ -331,7 +331,7 @@ def _run(args) -> int:
     for group in joint_groups:
         for target in group:
             if target not in known:
-                from .checks import did_you_mean
+                from .errors import did_you_mean
                 print(f"readiness: --joint: unknown target '{target}'{did_you_mean(target, known)}", file=sys.stderr)
                 return EXIT_USAGE
     sections = list(dict.fromkeys(t.section or "other" for t in scenario.targets))
@@ -435,7 +435,6 @@ def _norm(section: str) -> str:
 
 def _list(args) -> int:
     from .load import read_yaml
-
     from .shipped import scenarios_dir
 
     folder = Path(args.dir) if args.dir else scenarios_dir()
@@ -785,7 +784,7 @@ def _sensitivity(args) -> int:
     known = {t.id for t in scenario.targets}
     for target in args.target or []:
         if target not in known:
-            from .checks import did_you_mean
+            from .errors import did_you_mean
             print(f"readiness: --target: unknown target '{target}'{did_you_mean(target, known)}", file=sys.stderr)
             return EXIT_USAGE
     n = args.iterations or (256 if args.method == "sobol" else 20)

@@ -17,7 +17,7 @@ import re
 import matplotlib
 
 from . import charts
-from .charts import _fmt_date, _iso, _pct, _pct_range, rag_status, target_status
+from .formatting import fmt_date, iso, pct, pct_range, rag_status, target_status
 
 __all__ = ["html_briefing", "svg_of"]
 
@@ -100,15 +100,25 @@ def _rag(p: float, thresholds) -> str:
 
 
 def _date_cell(value) -> str:
-    d = _iso(value)
+    d = iso(value)
     return (f'<td class="date" data-v="{d.isoformat() if d else "9999-12-31"}">'
-            f'{_e(_fmt_date(d)) if d else "after horizon"}</td>')
+            f'{_e(fmt_date(d)) if d else "after horizon"}</td>')
 
 
 def html_briefing(b) -> str:
     """The briefing :class:`sim.report.Briefing` ``b`` as one self-contained HTML document (a string)."""
-    from .report import ACTION_ROWS, IN_PLAY, PP_NOTE, RUN_KEYS, _chart_targets, _changes, _headline, \
-        _headline_detail, _run_line, _target_line
+    from .report import (
+        ACTION_ROWS,
+        IN_PLAY,
+        PP_NOTE,
+        RUN_KEYS,
+        _changes,
+        _chart_targets,
+        _headline,
+        _headline_detail,
+        _run_line,
+        _target_line,
+    )
 
     r, th = b.results, b.thresholds
     title = f"Readiness briefing — {r.meta.get('title', '')}"
@@ -125,14 +135,14 @@ def html_briefing(b) -> str:
                '<th>95 % interval</th><th>P50 date</th></tr></thead><tbody>')
     for row in b.headline.itertuples(index=False):
         out.append(f"<tr><td>{_rag(row.p_met, th)}</td><td>{_e(row.title)}</td>{_date_cell(row.deadline)}"
-                   f'<td class="num"><b>{_e(_pct(float(row.p_met), th))}</b></td>'
-                   f"<td>{_e(_pct_range(float(row.ci_low), float(row.ci_high)))}</td>{_date_cell(row.p50)}</tr>")
+                   f'<td class="num"><b>{_e(pct(float(row.p_met), th))}</b></td>'
+                   f"<td>{_e(pct_range(float(row.ci_low), float(row.ci_high)))}</td>{_date_cell(row.p50)}</tr>")
     out.append("</tbody></table></div>")
 
     low, high = IN_PLAY
     shown = [a for a in b.actions if len(a.named)][:ACTION_ROWS]
     out.append(f'<div><h2>Where action matters</h2><p class="muted">{b.in_play} targets are still in play (chance '
-               f"{_e(_pct(low))}–{_e(_pct(high))}); those whose main driver moves them most, with the lever:</p>"
+               f"{_e(pct(low))}–{_e(pct(high))}); those whose main driver moves them most, with the lever:</p>"
                '<ol id="actions">')
     for a in shown:
         levers = "; ".join(f"{_e(name)} (up to {gain:.0f} pp)" for name, gain in a.levers(2, 200))
@@ -141,7 +151,7 @@ def html_briefing(b) -> str:
     head, moved = _changes(b)
     if head:
         out.append(f"<h3>What changed since the reference forecast</h3><p>{_e(head)}</p><ul>")
-        out += [f"<li>{_e(t)}: {_e(_pct(then))} → {_e(_pct(now))}</li>" for t, then, now in moved]
+        out += [f"<li>{_e(t)}: {_e(pct(then))} → {_e(pct(now))}</li>" for t, then, now in moved]
         out.append("</ul>")
     out.append(f'<p class="muted">{_e(PP_NOTE)}</p></div></div>')
 
@@ -165,8 +175,8 @@ def html_briefing(b) -> str:
                    f'<td data-v="{_e(section)}">{_e(section.replace("_", " "))}</td>'
                    f'<td data-v="{_e(row.title)}">{_e(row.title)}</td><td data-v="{_e(row.target)}">'
                    f"<code>{_e(row.target)}</code></td>{_date_cell(row.deadline)}"
-                   f'<td class="num" data-v="{float(row.p_met):.6f}">{_e(_pct(float(row.p_met), th))}</td>'
-                   f'<td data-v="{float(row.ci_low):.6f}">{_e(_pct_range(float(row.ci_low), float(row.ci_high)))}</td>'
+                   f'<td class="num" data-v="{float(row.p_met):.6f}">{_e(pct(float(row.p_met), th))}</td>'
+                   f'<td data-v="{float(row.ci_low):.6f}">{_e(pct_range(float(row.ci_low), float(row.ci_high)))}</td>'
                    f'<td data-v="{float(row.p_met):.6f}"><span class="rag {status}">{status}</span></td>'
                    f"{_date_cell(row.p50)}{_date_cell(row.p80)}</tr>")
     out.append(f"</tbody></table><script>{_JS}</script>")
@@ -195,7 +205,7 @@ def html_briefing(b) -> str:
 def _figures(b, targets):
     """(caption, figure) of every chart of the HTML briefing, built outside pyplot."""
     r, th = b.results, b.thresholds
-    with charts._unmanaged_figures():
+    with charts.unmanaged_figures():
         yield "Every target by section, least likely first", charts.plot_dashboard(r, th).figure
         yield "Milestone timeline", charts.plot_timeline(r, thresholds=th).figure
         for t in targets:

@@ -17,13 +17,12 @@ import numpy as np
 import yaml
 
 from . import calendar as cal
-from . import names
-from .checks import ID, ID_RULE, Checker, Path_, Problem, ScenarioError, did_you_mean, format_path, needs_source
 from . import load_money as money
 from . import load_production as production
-from . import load_shocks
-from . import load_status
+from . import load_shocks, load_status, names
+from .checks import ID, ID_RULE, Checker, needs_source
 from .distributions import Fixed, _plain
+from .errors import Path_, Problem, ScenarioError, did_you_mean, format_path
 from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Target, uncertain_inputs
 
 KINDS = ("political", "legislative", "financial", "industrial", "operational")

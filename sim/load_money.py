@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 
 from . import calendar as cal
-from .checks import ID, ID_RULE, Checker, did_you_mean, needs_source
+from .checks import ID, ID_RULE, Checker, needs_source
 from .distributions import Fixed, _plain
+from .errors import did_you_mean
 from .scenario import Fund, Funding, Indicator
 
 FUND_KEYS = ("title", "envelope", "beneficiaries", "opens", "available_from", "commit_by", "prefinancing",

@@ -6,8 +6,9 @@ Capacities are units per year, quantities units, times days since start.
 from __future__ import annotations
 
 from . import calendar as cal
-from .checks import Checker, did_you_mean, needs_source
+from .checks import Checker, needs_source
 from .distributions import Fixed, _plain
+from .errors import did_you_mean
 from .scenario import Capability, Line, Order
 
 LINE_KEYS = ("title", "unit", "capacity", "target_capacity", "trigger", "first_output", "ramp", "realisation",

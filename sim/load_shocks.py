@@ -10,8 +10,9 @@ import dataclasses
 
 from . import calendar as cal
 from . import names
-from .checks import Checker, did_you_mean, needs_source
+from .checks import Checker, needs_source
 from .distributions import _plain
+from .errors import did_you_mean
 from .load_money import resolve_pools
 from .scenario import Shift, Shock
 

@@ -14,7 +14,8 @@ import datetime as dt
 import re
 
 from .calendar import day_offset
-from .checks import Checker, did_you_mean
+from .checks import Checker
+from .errors import did_you_mean
 from .scenario import Dependency, Fact, Milestone, Status
 
 STATUS_KEYS = ("as_of", "milestones", "risks", "source")

@@ -19,8 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import os
-import tempfile
 import textwrap
 import time
 from collections.abc import Sequence
@@ -33,7 +31,8 @@ from matplotlib import transforms
 from matplotlib.figure import Figure
 
 from . import charts, names
-from .charts import DEFAULT_THRESHOLDS, _fmt_date, _iso, _pct, _pct_range, _signed, rag_status
+from .atomic import write_atomic
+from .formatting import DEFAULT_THRESHOLDS, check_thresholds, fmt_date, iso, pct, pct_range, rag_status, signed
 from .labels import format_value, lever, lever_direction, observable_unit, shorten
 
 FORMATS = ("pdf", "png", "md", "html", "xlsx")
@@ -237,7 +236,7 @@ def assumption_of(scenario, name: str, label: str = "") -> Assumption:
         return Assumption(name, label, _spread(dist, fmt), "(source not found in the scenario)", where)
     if kind == "risk" and parts[-1] == "occurs":
         window = f" in {element.window_text}" if getattr(element, "window_text", "") else ""
-        assumed = f"probability {_pct(element.probability)}{window}; delay {_spread(element.delay, _days_text)}"
+        assumed = f"probability {pct(element.probability)}{window}; delay {_spread(element.delay, _days_text)}"
     elif kind == "risk" and parts[-1] == "time":
         assumed = f"uniform over {element.window_text}" if getattr(element, "window_text", "") else ""
     elif kind == "driver":
@@ -252,7 +251,7 @@ def _driver_words(named: pd.DataFrame, n: int, width: int = 60, unit: str = " pp
     if named.empty:
         return f"No single input stands out from the Monte Carlo noise at {n:,} replications.".replace(",", "\u202f")
     column = "impact_days" if unit == " days" else "impact_pp"
-    parts = [f"{charts.driver_phrase(r.label, width)} ({_signed(getattr(r, column), unit)})" for r in named.itertuples()]
+    parts = [f"{charts.driver_phrase(r.label, width)} ({signed(getattr(r, column), unit)})" for r in named.itertuples()]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return f"Driven most by {listed}."
 
@@ -271,7 +270,7 @@ def on_track_range(results, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, le
     (int, int, int)
         ``(low, count, high)``: the range and the count in this run.
     """
-    green, _ = charts._check_thresholds(thresholds)
+    green, _ = check_thresholds(thresholds)
     p = results.targets["p_met"].to_numpy(dtype=float)
     n = results.n
     k = np.rint(p * n)
@@ -307,7 +306,7 @@ def _actions(results, thresholds) -> tuple[list[Action], int]:
     in_play = results.targets[(results.targets["p_met"] >= low) & (results.targets["p_met"] <= high)]
     out = []
     for row in in_play.itertuples(index=False):
-        if charts._outcome_column(results, row.target) is None:
+        if charts.outcome_column(results, row.target) is None:
             continue
         table = drivers(results, row.target)
         table["noise"] = charts.impact_noise(results, row.target, table["input"]) if len(table) else []
@@ -339,7 +338,7 @@ def briefing(results, comparison=None, scenario=None, thresholds: Sequence[float
     reference : sim.Results, optional
         An earlier forecast: page one then says what changed since it.
     """
-    thresholds = charts._check_thresholds(thresholds)
+    thresholds = check_thresholds(thresholds)
     note = ""
     if scenario is None:
         scenario, note = scenario_of(results)
@@ -359,7 +358,7 @@ def briefing(results, comparison=None, scenario=None, thresholds: Sequence[float
     tables = [(a.row, a.named) for a in shown]
     done = {a.row["target"] for a in shown}
     for row in headline.itertuples(index=False):
-        if row.target in done or charts._outcome_column(results, row.target) is None:
+        if row.target in done or charts.outcome_column(results, row.target) is None:
             continue
         from .analysis import drivers
 
@@ -369,7 +368,7 @@ def briefing(results, comparison=None, scenario=None, thresholds: Sequence[float
         tables.append((results.targets[results.targets["target"] == row.target].iloc[0], table))
     for row, table in tables:
         for r in table.head(DRIVERS_IN_WORDS).itertuples():
-            effect = _signed(r.impact_pp, " pp")
+            effect = signed(r.impact_pp, " pp")
             label = charts.readable_label(labels.get(r.input, r.label))
             entry = behind.setdefault(r.input, (assumption_of(scenario, r.input, label), []))
             entry[1].append((str(row["title"]), effect))
@@ -390,9 +389,9 @@ def _headline(b: Briefing) -> str:
 def _headline_detail(b: Briefing) -> str:
     green, amber = b.thresholds
     low, count, high = b.on_track
-    return (f"On track: at least {_pct(green)} chance of meeting the deadline. {count} in this run; the range is "
+    return (f"On track: at least {pct(green)} chance of meeting the deadline. {count} in this run; the range is "
             f"what another run could show (90 %, Monte Carlo noise at {b.results.n:,} replications). "
-            f"{b.counts['AMBER']} AMBER ({_pct(amber)} to {_pct(green)}), {b.counts['RED']} RED (below {_pct(amber)})."
+            f"{b.counts['AMBER']} AMBER ({pct(amber)} to {pct(green)}), {b.counts['RED']} RED (below {pct(amber)})."
             ).replace(",", "\u202f")
 
 
@@ -404,14 +403,14 @@ def _run_line(results) -> str:
 
 
 def _p_date(value) -> str:
-    d = _iso(value)
-    return _fmt_date(d) if d else "beyond the horizon"
+    d = iso(value)
+    return fmt_date(d) if d else "beyond the horizon"
 
 
 def _target_line(row) -> str:
-    deadline = _iso(row["deadline"])
-    return (f"{_pct(float(row['p_met']))} chance by {_fmt_date(deadline) if deadline else '—'} "
-            f"(95 % interval {_pct_range(float(row['ci_low']), float(row['ci_high']))}); "
+    deadline = iso(row["deadline"])
+    return (f"{pct(float(row['p_met']))} chance by {fmt_date(deadline) if deadline else '—'} "
+            f"(95 % interval {pct_range(float(row['ci_low']), float(row['ci_high']))}); "
             f"P50 {_p_date(row['p50'])}, P80 {_p_date(row['p80'])}")
 
 
@@ -583,10 +582,10 @@ def _page_one(b: Briefing) -> Figure:
                colour="white" if status != "AMBER" else "black", ha="center", va="center")
         for i, line in enumerate(lines):
             w.text(x_title, y + 0.2 + 0.16 * i, line, 8.5)
-        deadline = _iso(row.deadline)
-        w.text(x_by, y + 0.2, _fmt_date(deadline) if deadline else "—", 8.5)
-        w.text(x_p + 0.45, y + 0.2, _pct(float(row.p_met), b.thresholds), 9.5, "bold", ha="right")
-        w.text(x_p + 0.45, y + 0.36, _pct_range(float(row.ci_low), float(row.ci_high)), 6.5, colour="#555555",
+        deadline = iso(row.deadline)
+        w.text(x_by, y + 0.2, fmt_date(deadline) if deadline else "—", 8.5)
+        w.text(x_p + 0.45, y + 0.2, pct(float(row.p_met), b.thresholds), 9.5, "bold", ha="right")
+        w.text(x_p + 0.45, y + 0.36, pct_range(float(row.ci_low), float(row.ci_high)), 6.5, colour="#555555",
                ha="right")
         w.text(x_p50, y + 0.2, _p_date(row.p50).replace("beyond the horizon", "after horizon"), 8.5)
         y += height
@@ -603,7 +602,7 @@ def _page_one(b: Briefing) -> Figure:
     head, moved = _changes(b, 4)
     # With a reference forecast, what changed takes the room of the last two targets where action matters.
     shown = [a for a in b.actions if len(a.named)][:ACTION_ROWS - (2 if head else 0)]
-    intro = (f"{b.in_play} targets are still in play (chance {_pct(low)}–{_pct(high)}); those whose main driver "
+    intro = (f"{b.in_play} targets are still in play (chance {pct(low)}–{pct(high)}); those whose main driver "
              f"moves them most, with the lever:")
     for line in _wrap(intro, right_w, 8):
         y += 0.15
@@ -615,7 +614,7 @@ def _page_one(b: Briefing) -> Figure:
         title_lines = _wrap(f"{i}. {action.row['title']}", right_w - 0.8, 8.5, 2)
         for k, line in enumerate(title_lines):
             w.text(x0, y + 0.155 * k, line, 8.5, "bold")
-        w.text(x0 + right_w, y, _pct(float(action.row["p_met"]), b.thresholds), 9, "bold", ha="right",
+        w.text(x0 + right_w, y, pct(float(action.row["p_met"]), b.thresholds), 9, "bold", ha="right",
                colour=charts.RAG_COLOURS[status] if status != "AMBER" else "#9a6500")
         y += 0.155 * (len(title_lines) - 1)
         name, gain = action.levers(1, 70)[0]
@@ -638,7 +637,7 @@ def _page_one(b: Briefing) -> Figure:
             w.text(x0, y, line, 7.5)
         for title, then, now in moved:
             y += 0.15
-            change = f": {_pct(then)} → {_pct(now)}"  # the numbers are what matters: only the title is cut
+            change = f": {pct(then)} → {pct(now)}"  # the numbers are what matters: only the title is cut
             w.text(x0, y, shorten(title, _chars(right_w, 7.5) - len(change)) + change, 7.5)
 
     # Foot: how to read (under the left column: the right one may run lower).
@@ -646,7 +645,7 @@ def _page_one(b: Briefing) -> Figure:
     for line in foot_lines:
         w.text(left, y, line, 7.5, colour="#555555")
         y += 0.14
-    charts._add_footer(fig, r)
+    charts.add_footer(fig, r)
     return fig
 
 
@@ -660,7 +659,7 @@ def _dashboard_pages(b: Briefing) -> list:
     """The whole dashboard, by section and least likely first, on A4 pages of at most DASHBOARD_ROWS rows."""
     r = b.results
     targets = r.targets.assign(_section=r.targets["section"].fillna("other").astype(str),
-                               _deadline=[_iso(d) or dt.date.max for d in r.targets["deadline"]])
+                               _deadline=[iso(d) or dt.date.max for d in r.targets["deadline"]])
     order = list(dict.fromkeys(targets["_section"]))
     targets = targets.assign(_rank=targets["_section"].map(order.index)).sort_values(
         ["_rank", "p_met", "_deadline", "title"], kind="stable")
@@ -694,11 +693,11 @@ def _dashboard_pages(b: Briefing) -> list:
 
 def _timeline_pages(b: Briefing) -> list:
     r = b.results
-    table = r.milestones[r.milestones["deadline"].map(_iso).notna()]
+    table = r.milestones[r.milestones["deadline"].map(iso).notna()]
     if table.empty:
         return []
     table = table.assign(_section=table["section"].fillna("other").astype(str),
-                         _deadline=[_iso(d) for d in table["deadline"]])
+                         _deadline=[iso(d) for d in table["deadline"]])
     order = list(dict.fromkeys(table["_section"]))
     table = table.assign(_rank=table["_section"].map(order.index)).sort_values(["_rank", "_deadline"], kind="stable")
     pages, current, section, rows = [], [], None, 0
@@ -755,7 +754,7 @@ def _assumption_pages(b: Briefing) -> list[Figure]:
     page.add("Chance (P(met)): share of replications meeting the deadline (any time on that day), with its 95 % "
              "Wilson interval, which reflects Monte Carlo noise only, not the uncertainty of the assumptions. "
              "P50/P80: dates by which 50 %/80 % of replications are done. RAG: GREEN at least "
-             f"{_pct(b.thresholds[0])}, AMBER at least {_pct(b.thresholds[1])}, RED below. {PP_NOTE}", size=9.5)
+             f"{pct(b.thresholds[0])}, AMBER at least {pct(b.thresholds[1])}, RED below. {PP_NOTE}", size=9.5)
     page.add("Run", size=12, weight="bold", before=10)
     m = r.meta
     for key in RUN_KEYS:
@@ -783,7 +782,7 @@ def _assumption_pages(b: Briefing) -> list[Figure]:
         chunk.lines = lines
         fig = _a4(layout=None)
         chunk.draw(fig, top=0.35 * 72)
-        charts._add_footer(fig, r)
+        charts.add_footer(fig, r)
         figures.append(fig)
     return figures
 
@@ -839,7 +838,7 @@ def _pages(b: Briefing):
 
 
 def _drives_text(drives: list[tuple[str, str]], width: int) -> str:
-    return "; ".join(f"{charts._shorten(title, width)} ({effect})" for title, effect in drives)
+    return "; ".join(f"{charts.shorten_label(title, width)} ({effect})" for title, effect in drives)
 
 
 def _cell(text) -> str:
@@ -858,11 +857,11 @@ def _markdown(b: Briefing) -> str:
             "| Status | Target | Deadline | Chance | 95 % interval | P50 |", "|---|---|---|---:|---|---|"]
     for row in b.headline.itertuples(index=False):
         out.append(f"| {charts.target_status(row.p_met, getattr(row, 'status', 'open'), b.thresholds)} | {_cell(row.title)} | {row.deadline} | "
-                   f"{_pct(row.p_met, b.thresholds)} | {_pct_range(row.ci_low, row.ci_high)} | {row.p50 or '> horizon'} |")
+                   f"{pct(row.p_met, b.thresholds)} | {pct_range(row.ci_low, row.ci_high)} | {row.p50 or '> horizon'} |")
 
     low, high = IN_PLAY
     out += ["", "## Where action matters", "",
-            f"{b.in_play} targets are still in play (chance {_pct(low)}–{_pct(high)}); those whose main driver moves "
+            f"{b.in_play} targets are still in play (chance {pct(low)}–{pct(high)}); those whose main driver moves "
             f"them most, with the lever (and how many percentage points it moves the chance):", ""]
     for i, a in enumerate([a for a in b.actions if len(a.named)][:ACTION_ROWS], 1):
         levers = "; ".join(f"{name} (up to {gain:.0f} pp)" for name, gain in a.levers(2, 200))
@@ -871,15 +870,15 @@ def _markdown(b: Briefing) -> str:
     head, moved = _changes(b)
     if head:
         out += ["", "### What changed since the reference forecast", "", head, ""]
-        out += [f"- {_cell(t)}: {_pct(then)} → {_pct(now)}" for t, then, now in moved]
+        out += [f"- {_cell(t)}: {pct(then)} → {pct(now)}" for t, then, now in moved]
     out += ["", f"*{PP_NOTE}*", ""]
 
     out += ["## Every target", "",
             "| Section | Target | Deadline | P(met) | 95 % interval | Status | P50 | P80 |",
             "|---|---|---|---:|---|---|---|---|"]
     for row in r.targets.itertuples():
-        out.append(f"| {_cell(row.section)} | {_cell(row.title)} | {row.deadline} | {_pct(row.p_met, b.thresholds)} | "
-                   f"{_pct_range(row.ci_low, row.ci_high)} | {charts.target_status(row.p_met, getattr(row, 'status', 'open'), b.thresholds)} | "
+        out.append(f"| {_cell(row.section)} | {_cell(row.title)} | {row.deadline} | {pct(row.p_met, b.thresholds)} | "
+                   f"{pct_range(row.ci_low, row.ci_high)} | {charts.target_status(row.p_met, getattr(row, 'status', 'open'), b.thresholds)} | "
                    f"{row.p50 or '> horizon'} | {row.p80 or '> horizon'} |")
 
     out += ["", "## The assumptions that drive the results", "",
@@ -905,9 +904,9 @@ def _markdown(b: Briefing) -> str:
             moved = moved.reindex(moved["diff"].abs().sort_values(ascending=False, kind="stable").index).head(15)
             for row in moved.itertuples():
                 shift = "" if pd.isna(row.median_shift_days) else f"{row.median_shift_days:+.0f} days"
-                out.append(f"| {_cell(name)} | {_cell(row.title)} | {_pct(row.p_base)} | {_pct(row.p_other)} | "
-                           f"{_signed(100 * row.diff, ' pp', 1)} | {_signed(100 * row.diff_low, '', 1)} to "
-                           f"{_signed(100 * row.diff_high, ' pp', 1)} | {shift} |")
+                out.append(f"| {_cell(name)} | {_cell(row.title)} | {pct(row.p_base)} | {pct(row.p_other)} | "
+                           f"{signed(100 * row.diff, ' pp', 1)} | {signed(100 * row.diff_low, '', 1)} to "
+                           f"{signed(100 * row.diff_high, ' pp', 1)} | {shift} |")
             unchanged = int((group["diff"] == 0).sum())
             if unchanged:
                 out.append(f"| {_cell(name)} | *{unchanged} targets unchanged* | | | | | |")
@@ -917,7 +916,7 @@ def _markdown(b: Briefing) -> str:
             "interval, which reflects Monte Carlo noise only, not the uncertainty of the assumptions.",
             "- **P50 / P80**: dates by which 50 % / 80 % of replications are done (\"> horizon\" when not reached "
             "within the simulated period).",
-            f"- **RAG**: GREEN at least {_pct(green)}, AMBER at least {_pct(amber)}, RED below.",
+            f"- **RAG**: GREEN at least {pct(green)}, AMBER at least {pct(amber)}, RED below.",
             "", "## Conventions", "", str(r.meta.get("conventions", "(not recorded)")), "", "## Run", ""]
     for key in RUN_KEYS:
         if key in r.meta:
@@ -926,26 +925,6 @@ def _markdown(b: Briefing) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- writing
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic(path: Path, write) -> None:
-    """Write ``path`` through a temporary sibling renamed into place: a failed build leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; a briefing is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build_report(results, out_path: str | Path, format: str = "pdf", comparison=None, scenario=None,
@@ -996,7 +975,7 @@ def build_report(results, out_path: str | Path, format: str = "pdf", comparison=
     b = briefing(results, comparison=comparison, scenario=scenario, thresholds=thresholds, reference=reference)
     say(f"analysis done: {b.in_play} targets in play")
     if format == "md":
-        _atomic(out_path, lambda tmp: tmp.write_text(_markdown(b), encoding="utf-8"))
+        write_atomic(out_path, lambda tmp: tmp.write_text(_markdown(b), encoding="utf-8"))
         return [out_path]
     if format == "html":
         from .html import html_briefing
@@ -1004,16 +983,16 @@ def build_report(results, out_path: str | Path, format: str = "pdf", comparison=
         say("charts: building the HTML briefing with inline SVG charts")
         text = html_briefing(b)
         say(f"writing {out_path}")
-        _atomic(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_atomic(out_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         return [out_path]
     if format == "xlsx":
         from .workbook import write_workbook
 
-        _atomic(out_path, lambda tmp: write_workbook(b, tmp))
+        write_atomic(out_path, lambda tmp: write_workbook(b, tmp))
         return [out_path]
 
     written: list[Path] = []
-    with charts._unmanaged_figures():
+    with charts.unmanaged_figures():
         if format == "pdf":
             from matplotlib.backends.backend_pdf import PdfPages
 
@@ -1029,7 +1008,7 @@ def build_report(results, out_path: str | Path, format: str = "pdf", comparison=
                         finally:
                             fig.clear()
 
-            _atomic(out_path, write_pdf)
+            write_atomic(out_path, write_pdf)
             return [out_path]
 
         stem, parent = out_path.stem, out_path.parent
@@ -1038,7 +1017,7 @@ def build_report(results, out_path: str | Path, format: str = "pdf", comparison=
             fig = build()
             try:
                 path = parent / f"{stem}-{i}.png"
-                _atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, facecolor="white"))
+                write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, facecolor="white"))
                 written.append(path)
             finally:
                 fig.clear()

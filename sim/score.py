@@ -69,7 +69,7 @@ def _bool(value) -> bool | None:
     return {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}.get(text)
 
 
-def _iso(value) -> dt.date | None | str:
+def iso(value) -> dt.date | None | str:
     if value is None or value == "":
         return None
     if isinstance(value, dt.date):
@@ -127,7 +127,7 @@ def read_outcomes(path: str | Path) -> list[Outcome]:
         met = _bool(fields.get("met"))
         if met is None:
             problems.append(f"{label}.met: found {fields.get('met')!r}; expected true or false")
-        date = _iso(fields.get("date"))
+        date = iso(fields.get("date"))
         if date == "bad":
             problems.append(f"{label}.date: found {fields.get('date')!r}; expected an ISO date such as 2026-06-30")
         source = str(fields.get("source") or "").strip()

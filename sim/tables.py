@@ -55,7 +55,7 @@ def run_table(results, rows: int | None = None, section: str | None = None, sort
     ValueError
         For an unknown ``sort`` or a ``section`` the run does not have (the message lists the sections).
     """
-    from .charts import target_status
+    from .formatting import target_status
 
     t = results.targets
     if section is not None:
@@ -140,7 +140,8 @@ class TargetsView:
     def _repr_html_(self) -> str:
         import html
 
-        from .charts import RAG_COLOURS, _pct, _pct_range, target_status
+        from .charts import RAG_COLOURS
+        from .formatting import pct, pct_range, target_status
 
         t = self.results.targets
         if self.section is not None:
@@ -158,8 +159,8 @@ class TargetsView:
             chip = (f'<span style="background:{RAG_COLOURS[status]};color:{ink};padding:1px 6px;border-radius:3px;'
                     f'font-weight:bold;font-size:85%">{status}</span>')
             out.append(f"<tr><td><code>{e(r.target)}</code></td><td>{e(r.title)}</td><td>{e(r.sec_)}</td>"
-                       f"<td>{e(r.deadline)}</td><td style='text-align:right'>{e(_pct(float(r.p_met), self.thresholds))}"
-                       f"</td><td>{e(_pct_range(float(r.ci_low), float(r.ci_high)))}</td><td>{chip}</td>"
+                       f"<td>{e(r.deadline)}</td><td style='text-align:right'>{e(pct(float(r.p_met), self.thresholds))}"
+                       f"</td><td>{e(pct_range(float(r.ci_low), float(r.ci_high)))}</td><td>{chip}</td>"
                        f"<td>{e(r.p50 or 'after horizon')}</td><td>{e(r.p80 or 'after horizon')}</td></tr>")
         out.append("</tbody></table>")
         return "".join(out)

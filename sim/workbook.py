@@ -111,7 +111,7 @@ def write_workbook(b, path: str | Path) -> Path:
         When openpyxl is not installed.
     """
     _openpyxl()
-    from .charts import target_status
+    from .formatting import target_status
 
     r = b.results
     targets = r.targets.copy()

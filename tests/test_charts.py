@@ -15,7 +15,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
 import sim  # noqa: E402
-from sim import charts  # noqa: E402
+from sim import charts, formatting  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -156,11 +156,11 @@ def test_rag_status_boundaries_and_colour_blind_palette():
 
 
 def test_percentages_never_contradict_the_status():
-    assert charts._pct(0.7996, (0.8, 0.5)) == "79.9 %"  # not '80 %' next to AMBER
-    assert charts._pct(0.2345) == "23 %"
-    assert charts._pct(0.003) == "< 1 %"
-    assert charts._pct(0.996) == "> 99 %"
-    assert charts._pct(0.0) == "0 %" and charts._pct(1.0) == "100 %"
+    assert formatting.pct(0.7996, (0.8, 0.5)) == "79.9 %"  # not '80 %' next to AMBER
+    assert formatting.pct(0.2345) == "23 %"
+    assert formatting.pct(0.003) == "< 1 %"
+    assert formatting.pct(0.996) == "> 99 %"
+    assert formatting.pct(0.0) == "0 %" and formatting.pct(1.0) == "100 %"
 
 
 def _curve_value_at(line, x):
@@ -181,7 +181,7 @@ def test_s_curve_deadline_line_is_at_the_deadline_date(results, target):
     (curve,) = [ln for ln in ax.get_lines() if ln.get_gid() == "s-curve"]
     assert _curve_value_at(curve, mdates.date2num(deadline)) == pytest.approx(results.met(target).mean())
     assert f"{row['p_met'] * 100:.0f} %" in ax.get_title(loc="left")
-    assert charts._fmt_date(deadline, nbsp=True) in ax.get_title(loc="left")
+    assert formatting.fmt_date(deadline, nbsp=True) in ax.get_title(loc="left")
 
 
 def test_s_curve_of_a_censored_target_ends_below_one_and_says_so(results):
@@ -243,7 +243,7 @@ def test_write_charts_writes_pngs_and_closes_every_figure(results, tmp_path):
         assert plt.get_fignums() == []
     # Targets whose event times are not in results.outcomes (an explicit 'milestone:' target under its own id)
     # are skipped rather than crash the run's --charts.
-    drawable = results.targets[[charts._outcome_column(results, t) is not None for t in results.targets["target"]]]
+    drawable = results.targets[[charts.outcome_column(results, t) is not None for t in results.targets["target"]]]
     worst = list(drawable.sort_values(["p_met", "deadline", "target"])["target"].head(5))
     assert charts.at_risk_targets(results, 5) == worst
     fans = [f"fan-{o}.png" for o in charts.series_observables(results)]  # none without funds

@@ -7,8 +7,18 @@ import pytest
 from scipy import stats
 
 from sim import calendar as cal
-from sim.distributions import (Bernoulli, Discrete, Fixed, LogNormal, Normal, Pert, SpecError, Triangular, Uniform,
-                               from_spec)
+from sim.distributions import (
+    Bernoulli,
+    Discrete,
+    Fixed,
+    LogNormal,
+    Normal,
+    Pert,
+    SpecError,
+    Triangular,
+    Uniform,
+    from_spec,
+)
 
 U = np.linspace(0.0005, 0.9995, 999)
 

@@ -12,7 +12,7 @@ import pytest
 from sim.engine import curves, kernel
 from sim.engine.money import FAR_PAUSE, Pool, paid_by
 from sim.engine.production import CapacityCurves, LineQueue
-from sim.results import nan_quantiles, quantile_times, QUANTILES
+from sim.results import QUANTILES, nan_quantiles, quantile_times
 
 
 def pool(envelope=10.0, rate=None, open_at=0.0, commit_by=math.inf):

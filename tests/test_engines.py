@@ -15,14 +15,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.scenario_gen import random_scenario
 
 import sim
 from sim.cli import ENGINES as CLI_ENGINES
 from sim.engine import ENGINES, Network, simulate_batch
 from sim.engine.sweep import topological_order
 from sim.sampling import sample
-
-from scenario_gen import random_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.yaml"))

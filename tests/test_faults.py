@@ -15,13 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.conftest import ROOT
 
 import sim
 from sim import workers
 from sim.cli import main
 from sim.results import MARKER, OutError, ResultsError, check_out, clean_stale
-
-from conftest import ROOT
 
 SCENARIO = """\
 title: Faults

@@ -12,13 +12,12 @@ import os
 
 import pytest
 import yaml
+from tests.conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
 from sim.load import ScenarioError
-
-from conftest import ROOT
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 RAW = BASELINE.read_bytes()

@@ -6,8 +6,8 @@ Each case here once gave a traceback, an unbounded computation or a silently wro
 import pytest
 
 import sim
-from sim.checks import MAX_MESSAGE, MAX_PATH
 from sim.cli import main
+from sim.errors import MAX_MESSAGE, MAX_PATH
 from sim.load import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, ScenarioError
 
 SMALL = """\

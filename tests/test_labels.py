@@ -9,8 +9,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.labels import (format_value, input_labels, lever, lever_direction, observable_label, observable_unit,
-                        shorten)
+from sim.labels import format_value, input_labels, lever, lever_direction, observable_label, observable_unit, shorten
 from sim.tables import run_table, scenario_targets_table
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,8 +3,8 @@ targets most at risk with their drivers, and the sources of the assumptions behi
 exit codes. Small scenarios and few replications: the layout code is the same as for the baseline."""
 
 import dataclasses
-from html.parser import HTMLParser
 import re
+from html.parser import HTMLParser
 
 import matplotlib
 
@@ -15,10 +15,19 @@ import pytest  # noqa: E402
 
 import sim  # noqa: E402
 from sim import charts  # noqa: E402
-from sim.analysis import compare_results, drivers, with_delay  # noqa: E402
+from sim.analysis import compare_results, with_delay  # noqa: E402
 from sim.cli import main  # noqa: E402
-from sim.report import (A4, IN_PLAY, _assumption_pages, _pages, assumption_of, briefing, build_report,  # noqa: E402
-                        headline_targets, on_track_range)
+from sim.report import (  # noqa: E402
+    A4,
+    IN_PLAY,
+    _assumption_pages,
+    _pages,
+    assumption_of,
+    briefing,
+    build_report,
+    headline_targets,
+    on_track_range,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -219,7 +228,7 @@ def test_long_dashboards_and_timelines_paginate(results):
     b.results = big
     builders = report._dashboard_pages(b)
     assert len(builders) >= 3
-    with charts._unmanaged_figures():
+    with charts.unmanaged_figures():
         fig = builders[0]()
         assert tuple(fig.get_size_inches()) == pytest.approx(A4)
         bars = [p for ax in fig.axes for p in ax.patches if str(p.get_gid()).startswith("target:")]

@@ -11,16 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.scenario_gen import random_scenario
 from scipy import integrate, stats
 
 import sim
-from sim.checks import ScenarioError
-from sim.load import load_with_warnings
-from sim.engine import Network, simulate_batch
-from sim.sampling import cdf, conditioned_past, risk_posterior, sample
 from sim.distributions import Discrete, LogNormal, Normal, Pert, Triangular, Uniform
-
-from scenario_gen import random_scenario
+from sim.engine import Network, simulate_batch
+from sim.errors import ScenarioError
+from sim.load import load_with_warnings
+from sim.sampling import cdf, conditioned_past, risk_posterior, sample
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 20_000

@@ -12,11 +12,11 @@ import numpy as np
 
 from ..sampling import Inputs
 from ..workers import cpu_count
+from . import fast
 from .milestones import Money, Production, TraceSink, simulate
 from .money import Curves, MoneyNetwork, first_reach_on_grid
-from .production import LineNetwork, ProductionCurves
 from .network import Network
-from . import fast
+from .production import LineNetwork, ProductionCurves
 
 __all__ = ["BatchOutcome", "ENGINES", "LineNetwork", "MoneyNetwork", "Network", "Observer", "simulate", "simulate_batch", "TraceSink"]
 

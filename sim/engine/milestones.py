@@ -17,10 +17,10 @@ import simpy
 from simpy.events import Condition
 
 from ..calendar import DAYS_PER_YEAR
-from .money import MoneyNetwork, Pool
 from .kernel import SAME_MOMENT
-from .production import LineNetwork, LineQueue
+from .money import MoneyNetwork, Pool
 from .network import Network
+from .production import LineNetwork, LineQueue
 
 TraceSink = Callable[[float, str, str, str], None]  # (time in days, event, milestone or risk id, detail)
 

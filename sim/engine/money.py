@@ -17,8 +17,9 @@ import numpy as np
 from .. import names
 from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
-from . import curves
 from ..scenario import Scenario
+from . import curves
+
 
 @dataclass(frozen=True)
 class MoneyNetwork:

@@ -13,10 +13,9 @@ import numpy as np
 from .. import names
 from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
+from ..scenario import Scenario
 from . import curves
 from .kernel import FAR, solve_curve
-from ..scenario import Scenario
-
 
 
 class CapacityCurves:
