@@ -292,7 +292,8 @@ def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], 
 @dataclass(frozen=True)
 class _InputGroups:
     """Per sampled input (that varies), what every target's driver analysis needs: its ranks as z-scores and
-    its lower and upper groups of replications. Computed once per results and decile."""
+    its lower and upper groups of replications. Computed once per results and decile.
+    """
 
     names: list
     rank_z: np.ndarray  # (n, inputs)

@@ -794,7 +794,8 @@ _INPUT_WORDS = {"envelope": "Envelope", "growth": "Growth", "amount": "Amount", 
 
 def readable_label(label: str) -> str:
     """A label for an input that the run did not label (a bare name such as ``fund:edf:envelope``), in words:
-    'Envelope: fund edf'. Labelled inputs are returned as they are."""
+    'Envelope: fund edf'. Labelled inputs are returned as they are.
+    """
     label = str(label)
     if " " in label or ":" not in label:
         return label
@@ -882,7 +883,8 @@ def impact_noise(results, target: str, inputs: Iterable[str], decile: float = 0.
 def _wrap_title(ax: Axes, text: str, own_figure: bool, left_in: float = 0.0, right_in: float = 0.0,
                 fontsize: float = 12) -> str:
     """``text`` wrapped to the width the axes will have once tick labels (``left_in``/``right_in`` inches) are
-    laid out, so that a left-aligned title never runs off the figure."""
+    laid out, so that a left-aligned title never runs off the figure.
+    """
     # Constrained layout widens an own figure's axes from the default subplot margins to the whole figure.
     chars = int(max(_axes_inches(ax, own_figure, left_in, right_in), 3.0) * 72 / (fontsize * 0.62))
     return textwrap.fill(text, max(chars, 30), break_on_hyphens=False)
@@ -919,7 +921,8 @@ def _legend_below(ax: Axes, handles, points: float = 30, ncol: int = 3, fontsize
 def _days_noise(results, target: str, inputs: Iterable[str], decile: float = 0.1, draws: int = 200) -> np.ndarray:
     """Monte Carlo noise of ``impact_days``: :func:`noise_z` bootstrap standard errors of the difference of group
     medians (NaN when too many resampled medians lie beyond the horizon). A fixed local seed keeps charts
-    reproducible."""
+    reproducible.
+    """
     z = noise_z(results)
     times = np.asarray(results.times(target), dtype=float)
     rng = np.random.default_rng(20251016)
@@ -1174,7 +1177,8 @@ def _value_text(v: float, kind: str) -> str:
 def observable_label(results, observable: str, scenario=None) -> str:
     """A readable name for an observable: from the scenario's titles when given ('SAFE loans: share of the
     envelope paid out', see :func:`sim.labels.observable_label`), else one recorded in
-    ``results.meta['observables']``, else words made from its id."""
+    ``results.meta['observables']``, else words made from its id.
+    """
     from .labels import observable_label as words
 
     titles = results.meta.get("observables") if isinstance(getattr(results, "meta", None), dict) else None
@@ -1353,7 +1357,8 @@ def _value_axis(ax: Axes, unit: str, label: bool = True) -> None:
 def indicator_targets(scenario, observable: str, results=None) -> list[dict]:
     """Markers for :func:`plot_fan` from a scenario's indicator targets on ``observable``: dicts with ``value``,
     ``date``, ``label``, ``p_met`` (from ``results`` when given, else None) and ``held`` (the value must hold on
-    the deadline rather than be reached at any time before it)."""
+    the deadline rather than be reached at any time before it).
+    """
     chances = {}
     if results is not None:
         chances = dict(zip(results.targets["target"], results.targets["p_met"]))

@@ -608,7 +608,8 @@ def _read_results(directory: Path, what: str):
 
 def _expand_shipped(paths) -> list[str]:
     """A pattern the shell left unexpanded (``scenarios/delays/*.yaml`` typed in another folder) matched among
-    the shipped scenarios; every other path as given."""
+    the shipped scenarios; every other path as given.
+    """
     from .shipped import scenarios_dir
 
     out = []
@@ -627,7 +628,8 @@ def _expand_shipped(paths) -> list[str]:
 
 def _shipped_or_given(path: str) -> str:
     """``path``, or the shipped scenario it names when it does not exist here (``scenarios/baseline.yaml`` typed
-    in another folder); said on stderr, so that the reader knows which file is used."""
+    in another folder); said on stderr, so that the reader knows which file is used.
+    """
     from .shipped import resolve
 
     if Path(path).exists():

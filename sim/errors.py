@@ -14,7 +14,8 @@ _LONG_TOKEN = re.compile(r"[^\s'\",;:.\[\]{}()]{%d,}" % (MAX_TOKEN + 1))  # a ru
 
 def shorten(text: str, limit: int) -> str:
     """``text`` with every run of more than 80 characters without blanks or punctuation cut to 60 + ``…``, then cut in the middle
-    to at most ``limit`` characters (the end, which says what is expected, is kept)."""
+    to at most ``limit`` characters (the end, which says what is expected, is kept).
+    """
     text = _LONG_TOKEN.sub(lambda m: f"{m[0][:60]}…[{len(m[0])} characters]", str(text))
     if len(text) > limit:
         head = limit * 2 // 5

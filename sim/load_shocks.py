@@ -60,7 +60,8 @@ def _select(raw, path, check: Checker, milestones, tags_in_use) -> list[str]:
 
 def shocks(raw, check, milestones, risks, tags_in_use, fund_list, start, horizon_days, line_ids=()):
     """Apply ``shocks``: delays become shifts, scales multiply durations, forced risks get p = 0 or 1,
-    freezes stop commitments from pools for a period, cuts shrink pools' envelopes from the start."""
+    freezes stop commitments from pools for a period, cuts shrink pools' envelopes from the start.
+    """
     unchanged = (milestones, risks, [], [], fund_list, [], [])
     if raw is None:
         return unchanged

@@ -72,7 +72,8 @@ class Assumption:
 class Action:
     """A target still in play and what moves it: its row in ``results.targets``, its drivers table (with a
     ``noise`` column, pp) and its levers: the drivers beyond the noise that help when acted on (see
-    :func:`sim.labels.lever_direction`), largest first."""
+    :func:`sim.labels.lever_direction`), largest first.
+    """
 
     row: pd.Series
     drivers: pd.DataFrame
@@ -286,7 +287,8 @@ def headline_targets(results, scenario=None, limit: int = HEADLINE_MAX) -> pd.Da
     """The roadmap's headline targets: the targets a scenario declares itself (combined and indicator targets,
     not a single milestone's own deadline), less those that are members of another declared target (the nine
     area gaps are summed up by "all gaps closed"). Without the scenario, every declared target. In the order
-    of the scenario, at most ``limit``."""
+    of the scenario, at most ``limit``.
+    """
     targets = results.targets
     declared = [t for t in targets["target"] if f"target:{t}" in results.outcomes.columns]
     if scenario is not None:
@@ -416,7 +418,8 @@ def _target_line(row) -> str:
 
 def _changes(b: Briefing, k: int = 5) -> tuple[str, list[tuple[str, float, float]]]:
     """Against the reference forecast: the headline count then, and the ``k`` targets whose chance moved most
-    (title, then, now)."""
+    (title, then, now).
+    """
     ref = b.reference
     if ref is None:
         return "", []
@@ -481,7 +484,8 @@ def _a4_axes():
 
 def _page_title(ax, suffix: str = "") -> Figure:
     """Move the chart's title (placed over the axes, right of the tick labels) to the top of the page, where the
-    whole width is free, wrapped at word boundaries; returns the figure."""
+    whole width is free, wrapped at word boundaries; returns the figure.
+    """
     text = " ".join(ax.get_title(loc="left").split()) + suffix
     ax.set_title("", loc="left")
     fig = ax.figure
@@ -519,7 +523,8 @@ def _chars(width_in: float, size: float) -> int:
 
 def _wrap(text: str, width_in: float, size: float, lines: int | None = None) -> list[str]:
     """``text`` wrapped at word boundaries to ``width_in`` inches; at most ``lines`` lines, the last one ending in
-    an ellipsis when text is left out."""
+    an ellipsis when text is left out.
+    """
     wrapped = textwrap.wrap(" ".join(str(text).split()), _chars(width_in, size), break_on_hyphens=False) or [""]
     if lines is not None and len(wrapped) > lines:
         rest = " ".join(wrapped[lines - 1:])

@@ -387,7 +387,7 @@ class Results:
 
     @classmethod
     def build(cls, scenario: Scenario, net: Network, outcome: BatchOutcome, input_names, input_values: np.ndarray,
-              meta: dict) -> "Results":
+              meta: dict) -> Results:
         """Derive the tables from the engine's outcome for all replications."""
         done = outcome.done
         n = done.shape[0]
@@ -521,7 +521,7 @@ class Results:
         return out
 
     @classmethod
-    def load(cls, directory: str | Path) -> "Results":
+    def load(cls, directory: str | Path) -> Results:
         """Read results written by :meth:`save`.
 
         Raises

@@ -165,7 +165,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         "start": scenario.start.isoformat(),
         "as_of": scenario.status.as_of.isoformat() if scenario.status else None,  # the status date, if any
         "horizon": scenario.horizon.isoformat(),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "conventions": CONVENTIONS,
         "labels": input_labels(scenario),
         "shocks": [{"kind": sh.kind, "what": sh.description, "source": sh.source} for sh in scenario.shocks],

@@ -126,7 +126,7 @@ class Copula:
     repaired: bool
 
     @classmethod
-    def of(cls, scenario: Scenario) -> "Copula | None":
+    def of(cls, scenario: Scenario) -> Copula | None:
         if not scenario.correlations:
             return None
         names = tuple(dict.fromkeys(n for c in scenario.correlations for n in c.between))

@@ -22,7 +22,7 @@ class Dependency:
     k: int
 
     @classmethod
-    def none(cls) -> "Dependency":
+    def none(cls) -> Dependency:
         return cls("all", (), 0)
 
 
@@ -45,8 +45,8 @@ class Milestone:
     source: str = ""
     line: int = 0
     scale: float = 1.0  # from `scale` shocks: multiplies the duration
-    funding: tuple["Funding", ...] = ()  # money it needs committed before its duration runs (a programme)
-    orders: tuple["Order", ...] = ()  # placed after its duration; done when all are delivered
+    funding: tuple[Funding, ...] = ()  # money it needs committed before its duration runs (a programme)
+    orders: tuple[Order, ...] = ()  # placed after its duration; done when all are delivered
     priority: float = 0.0  # of its orders on the lines: higher first
     when: tuple[str, float] | None = None  # done when this observable first reaches this value (a metric gate)
     constraint: str = ""  # the hard constraint that forces its target's probability to 0 or 1, stated for outputs

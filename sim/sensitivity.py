@@ -152,7 +152,8 @@ def _targets_chunk(scenario: Scenario, net: Network, u: np.ndarray, first: int, 
 
 def _evaluate(scenario: Scenario, net: Network, chunks, engine: str, executor) -> np.ndarray:
     """Target times of every design row; ``chunks`` yields uniform blocks in order (built as they are needed,
-    so the client holds at most a wave of them: a large ungrouped design does not fit in memory at once)."""
+    so the client holds at most a wave of them: a large ungrouped design does not fit in memory at once).
+    """
     parts, wave, first = [], [], 0
     size = 4 * max(1, int(getattr(executor, "workers", None) or getattr(executor, "_max_workers", 2)))
 
@@ -308,7 +309,8 @@ def _analyse(method: str, problem: dict, grid: np.ndarray, y: np.ndarray, seed: 
 
 def headline(scenario: Scenario, limit: int = 6) -> list[str]:
     """The headline targets for the chart: declared combined or indicator targets that no other declared target
-    contains (as the briefing's page one); else the earliest deadlines."""
+    contains (as the briefing's page one); else the earliest deadlines.
+    """
     members = {m for t in scenario.targets if t.kind in ("all_of", "any_of") for m in t.members}
     declared = [t.id for t in scenario.targets if t.kind != "milestone" and t.id not in members]
     if not declared:

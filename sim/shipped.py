@@ -22,7 +22,8 @@ def scenarios_dir() -> Path | None:
 
 def resolve(path: str | Path) -> Path | None:
     """``path`` if it is a file; else, for a relative path under ``scenarios/`` (as a run from the project folder
-    records it), the shipped copy; else None."""
+    records it), the shipped copy; else None.
+    """
     path = Path(path)
     if path.is_file():
         return path

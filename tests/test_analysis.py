@@ -36,7 +36,8 @@ def test_identical_scenarios_differ_by_exactly_zero(base, write):
     same = sim.load(write(BASE.replace("title: Two streams", "title: Same again"), "same.yaml"))
     comparison = compare(base, [same], n=500, seed=3)
     assert (comparison.table["diff"] == 0).all()
-    assert (comparison.table["diff_low"] == 0).all() and (comparison.table["diff_high"] == 0).all()
+    assert (comparison.table["diff_low"] == 0).all()
+    assert (comparison.table["diff_high"] == 0).all()
     assert (comparison.table["median_shift_days"].dropna() == 0).all()
 
 
@@ -127,7 +128,8 @@ def test_per_target_criticality(base):
     assert crit["output"] == 1.0
     assert crit["law"] == crit["money"]  # law is always money's driver
     assert crit["law"] + crit["plant"] == pytest.approx(1.0)  # output waits for money or plant, whichever is last
-    assert crit["law"] > 0.9 and crit["report"] == 0
+    assert crit["law"] > 0.9
+    assert crit["report"] == 0
 
 
 def test_joint_probability(base):
@@ -152,13 +154,16 @@ def test_cli_compare_and_sweep(base, write, tmp_path, capsys):
     other = write("extends: base.yaml\ntitle: Law slips\nshocks:\n  - {delay: law, by: 2 months, source: x}\n", "slip.yaml")
     assert main(["compare", base.path, str(other), "-n", "300", "--out", str(tmp_path / "c"), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "Law adopted" in out and "pp" in out and "median shift" in out
+    assert "Law adopted" in out
+    assert "pp" in out
+    assert "median shift" in out
     table = pd.read_csv(tmp_path / "c" / "compare.csv")
     assert set(table.scenario) == {"slip"}
     assert main(["sweep", base.path, "--delay", "law=0..4months", "--steps", "3", "-n", "200",
                  "--out", str(tmp_path / "s"), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "law delayed by" in out and "4 months" in out
+    assert "law delayed by" in out
+    assert "4 months" in out
     assert main(["sweep", base.path, "--delay", "law=0..4"]) == 2
     assert main(["sweep", base.path, "--scale", "nope=1..2"]) == 2
     assert "neither a milestone nor a tag" in capsys.readouterr().err

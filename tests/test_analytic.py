@@ -280,7 +280,8 @@ def _exact_pert():
     out = {}
     for t, (lo, mode, hi, lam) in PERT.items():
         a, b = _pert_ab(lo, mode, hi, lam)
-        assert a == int(a) and b == int(b)
+        assert a == int(a)
+        assert b == int(b)
         out[t] = beta_cdf_integer((deadline_days(PERT_DEADLINES[t]) - lo) / (hi - lo), int(a), int(b))
     return out
 
@@ -595,5 +596,6 @@ def test_leap_day_observed_actual_misses_the_day_before():
     # An observed actual 'done on D' sits at midday of D: it meets a deadline of D, not one of D − 1.
     _, results = run_case("leap-day")
     row = results.targets.set_index("target").loc["observed"]
-    assert row["deadline"] == "2028-02-28" and row["p50"] == "2028-02-29"
+    assert row["deadline"] == "2028-02-28"
+    assert row["p50"] == "2028-02-29"
     assert row["p_met"] == 0.0, f"done on 2028-02-29 but counted as meeting 2028-02-28: p_met={row['p_met']}"

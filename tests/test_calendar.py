@@ -5,7 +5,7 @@ import pytest
 from sim import calendar as cal
 
 
-@pytest.mark.parametrize("text, first, last", [
+@pytest.mark.parametrize(("text", "first", "last"), [
     ("2026-03-31", "2026-03-31", "2026-03-31"),
     ("2026-02", "2026-02-01", "2026-02-28"),
     ("2028-02", "2028-02-01", "2028-02-29"),  # leap year
@@ -34,7 +34,7 @@ def test_bad_periods_list_accepted_forms(bad):
     assert "2026-Q1" in str(exc.value) or "not a real date" in str(exc.value)
 
 
-@pytest.mark.parametrize("text, days", [
+@pytest.mark.parametrize(("text", "days"), [
     ("45 days", 45.0), ("1 day", 1.0), ("6 weeks", 42.0), ("3 months", 3 * 365.25 / 12),
     ("1.5 years", 1.5 * 365.25), ("0 days", 0.0), (".5 years", 0.5 * 365.25),
 ])

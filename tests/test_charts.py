@@ -82,7 +82,9 @@ def test_plots_draw_into_a_given_axes_and_footer_once(results):
     footers = [t for t in fig.texts if t.get_gid() == charts.FOOTER_GID]
     assert len(footers) == 1
     text = footers[0].get_text()
-    assert "Chart test" in text and "seed 1" in text and "300 replications" in text
+    assert "Chart test" in text
+    assert "seed 1" in text
+    assert "300 replications" in text
     assert results.meta["created"][:10] in text
 
 
@@ -148,7 +150,8 @@ def test_rag_status_boundaries_and_colour_blind_palette():
     # Okabe–Ito, not the red/green pair that deuteranopes cannot tell apart.
     assert {to_hex(charts.RAG_COLOURS[k]) for k in ("GREEN", "AMBER", "RED")} == {"#009e73", "#e69f00", "#d55e00"}
     # resolved targets are facts: greys, told apart by their text (MET / MISSED), never a RAG colour
-    assert charts.target_status(0.3, "met") == "MET" and charts.target_status(0.9, "missed") == "MISSED"
+    assert charts.target_status(0.3, "met") == "MET"
+    assert charts.target_status(0.9, "missed") == "MISSED"
     assert charts.target_status(0.9, "open") == "GREEN"
     assert {to_hex(charts.RAG_COLOURS[k]) for k in ("MET", "MISSED")}.isdisjoint({"#009e73", "#e69f00", "#d55e00"})
     with pytest.raises(ValueError, match="amber <= green"):
@@ -160,7 +163,8 @@ def test_percentages_never_contradict_the_status():
     assert formatting.pct(0.2345) == "23 %"
     assert formatting.pct(0.003) == "< 1 %"
     assert formatting.pct(0.996) == "> 99 %"
-    assert formatting.pct(0.0) == "0 %" and formatting.pct(1.0) == "100 %"
+    assert formatting.pct(0.0) == "0 %"
+    assert formatting.pct(1.0) == "100 %"
 
 
 def _curve_value_at(line, x):
@@ -188,11 +192,13 @@ def test_s_curve_of_a_censored_target_ends_below_one_and_says_so(results):
     ax = charts.plot_s_curve(results, "delta")
     (curve,) = [ln for ln in ax.get_lines() if ln.get_gid() == "s-curve"]
     done = np.isfinite(results.outcomes["milestone:delta"]).mean()
-    assert curve.get_ydata()[-1] == pytest.approx(done) and done < 1
+    assert curve.get_ydata()[-1] == pytest.approx(done)
+    assert done < 1
     assert float(curve.get_xdata()[-1]) == pytest.approx(mdates.date2num(dt.date(2028, 12, 31)))
     legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
     assert "not done by the horizon" in legend
-    assert "P50" in legend and "P80" in legend
+    assert "P50" in legend
+    assert "P80" in legend
 
 
 def test_s_curve_steps_on_the_event_date(results):
@@ -275,7 +281,8 @@ def _driver_bars(ax):
 def test_tornado_bars_follow_the_drivers_table(results, target):
     table = drivers(results, target)
     ax = charts.plot_tornado(results, target, top=2)
-    assert isinstance(ax, Axes) and ax.yaxis_inverted()
+    assert isinstance(ax, Axes)
+    assert ax.yaxis_inverted()
     bars = _driver_bars(ax)
     top = table.head(2)
     assert [b.get_gid()[len("driver:"):] for b in bars] == list(top["input"])
@@ -311,7 +318,8 @@ def test_a_tornado_of_noise_is_a_sentence_not_a_chart(results):
     ax = charts.plot_tornado(results, "delta", metric="impact_days")
     assert _driver_bars(ax) == []
     sentence = [t.get_text() for t in ax.texts if t.get_gid() == "no-drivers"]
-    assert len(sentence) == 1 and "beyond the Monte Carlo noise at 300 replications" in sentence[0].replace("\n", " ")
+    assert len(sentence) == 1
+    assert "beyond the Monte Carlo noise at 300 replications" in sentence[0].replace("\n", " ")
     assert not ax.axison  # no empty axes with meaningless ticks
 
 
@@ -328,7 +336,8 @@ def test_noise_allows_for_every_input_screened(results):
     m = int((results.inputs.max() > results.inputs.min()).sum())
     from scipy import stats
 
-    assert z == pytest.approx(stats.norm.ppf(1 - 0.025 / m)) and z > 1.96
+    assert z == pytest.approx(stats.norm.ppf(1 - 0.025 / m))
+    assert z > 1.96
 
 
 class _WithSeries:
@@ -363,7 +372,9 @@ def test_fan_chart_draws_the_bands_and_the_target(results):
     assert float(marker.get_xdata()[0]) == pytest.approx(mdates.date2num(dt.date(2028, 9, 30)))
     assert float(marker.get_ydata()[0]) == 0.5
     title = ax.get_title(loc="left").replace("\n", " ")
-    assert "SAFE: share of the envelope paid out" in title and "50 %" in title and "30\u00a0Sep\u00a02028" in title
+    assert "SAFE: share of the envelope paid out" in title
+    assert "50 %" in title
+    assert "30\u00a0Sep\u00a02028" in title
     assert "reached at any time" in title  # not "held on": said which kind of target it is
     assert [c for c in ax.collections if c.get_gid() == "band"]
 
@@ -390,7 +401,8 @@ def test_fan_chart_of_a_real_run_when_it_records_series(root):
     for observable in observables[:2]:
         marks = charts.indicator_targets(scenario, observable, run)
         ax = charts.plot_fan(run, observable, targets=marks)
-        assert isinstance(ax, Axes) and ax.get_title(loc="left")
+        assert isinstance(ax, Axes)
+        assert ax.get_title(loc="left")
         assert len([ln for ln in ax.get_lines() if (ln.get_gid() or "").startswith("target:")]) == len(marks)
 
 
@@ -409,9 +421,11 @@ def test_comparison_draws_base_scenario_and_paired_interval(comparison):
     assert sorted(arrows) == sorted(moved["target"])
     for row in moved.itertuples():
         arrow = arrows[row.target]
-        assert arrow.xy[0] == pytest.approx(row.p_other) and arrow.xyann[0] == pytest.approx(row.p_base)
+        assert arrow.xy[0] == pytest.approx(row.p_other)
+        assert arrow.xyann[0] == pytest.approx(row.p_base)
     title = ax.get_title(loc="left").replace("\n", " ")
-    assert title.startswith("alpha-late:") and "less likely" in title
+    assert title.startswith("alpha-late:")
+    assert "less likely" in title
     right = " ".join(t.get_text() for axis in ax.child_axes for t in axis.get_yticklabels())
     worst = moved.loc[moved["diff"].idxmin()]
     assert f"{100 * abs(worst['diff']):.1f} pp" in right

@@ -96,7 +96,7 @@ def test_unit_key():
     assert d == Pert(*(cal.parse_duration(f"{v} months") for v in (1, 2, 6)), 3.0)
 
 
-@pytest.mark.parametrize("spec, fragment", [
+@pytest.mark.parametrize(("spec", "fragment"), [
     ({"pert": {"min": 5, "mode": 2, "max": 6}, "unit": "days"}, "min ≤ mode ≤ max"),
     ({"triangular": {"min": 1, "mode": 2}, "unit": "days"}, "missing 'max'"),
     ({"uniform": {"min": 3, "max": 3}, "unit": "days"}, "min < max"),

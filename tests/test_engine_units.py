@@ -30,7 +30,8 @@ def test_pool_commits_first_fit_in_request_order():
     # a fits (6 of 10); b (5) does not fit in the 4 left but could if... no: everything is there, so b can
     # never be met in full and takes what is left (4); c then finds nothing
     assert p.commit_fitting(0.0) == [(0, 6.0, "a", 6.0), (1, 5.0, "b", 4.0)]
-    assert [w[0] for w in p.waiting] == [2] and p.committed == pytest.approx(10.0)
+    assert [w[0] for w in p.waiting] == [2]
+    assert p.committed == pytest.approx(10.0)
 
 
 def test_pool_with_inflow_lets_a_later_smaller_request_pass():

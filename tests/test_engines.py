@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.scenario_gen import random_scenario
 
 import sim
 from sim.cli import ENGINES as CLI_ENGINES
 from sim.engine import ENGINES, Network, simulate_batch
 from sim.engine.sweep import topological_order
 from sim.sampling import sample
+from tests.scenario_gen import random_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.yaml"))
@@ -97,7 +97,8 @@ risks:
     # line makes c's 30 units first (days 60–90) and b's next (90–120)
     assert fast_outcome.committed[0].tolist()[:2] == [30.0, 30.0]
     assert fast_outcome.committed_amount[0].tolist()[:2] == [6.0, 4.0]
-    assert done["c"] == pytest.approx(90.0 + 1e-9) and done["b"] == pytest.approx(120.0 + 1e-9)
+    assert done["c"] == pytest.approx(90.0 + 1e-9)
+    assert done["b"] == pytest.approx(120.0 + 1e-9)
 
 
 def test_engines_are_named_alike_in_the_cli():
@@ -114,7 +115,8 @@ def test_run_records_the_engine_and_gives_identical_tables():
     scenario = sim.load(ROOT / "scenarios/analytic/funding-inflow.yaml")
     fast = sim.run(scenario, n=300, seed=3, progress=False)
     reference = sim.run(scenario, n=300, seed=3, progress=False, engine="simpy")
-    assert fast.meta["engine"] == "fast" and reference.meta["engine"] == "simpy"
+    assert fast.meta["engine"] == "fast"
+    assert reference.meta["engine"] == "simpy"
     assert fast.targets.equals(reference.targets)
     assert fast.milestones.equals(reference.milestones)
 

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import ROOT
 
 import sim
 from sim import workers
 from sim.cli import main
 from sim.results import MARKER, OutError, ResultsError, check_out, clean_stale
+from tests.conftest import ROOT
 
 SCENARIO = """\
 title: Faults
@@ -126,8 +126,10 @@ def test_out_refuses_a_folder_it_did_not_write(scenario_file, tmp_path, capsys):
     mine.mkdir()
     (mine / "chapter1.tex").write_text("years of work")
     code, captured = run_cli(scenario_file, "-n", "50", "--out", mine, capsys=capsys)
-    assert code == 2 and "is not a results folder written by readiness" in captured.err
-    assert "Traceback" not in captured.err and "P(met)" not in captured.out  # refused before simulating
+    assert code == 2
+    assert "is not a results folder written by readiness" in captured.err
+    assert "Traceback" not in captured.err
+    assert "P(met)" not in captured.out
     assert sorted(p.name for p in mine.iterdir()) == ["chapter1.tex"]
     assert (mine / "chapter1.tex").read_text() == "years of work"
 
@@ -138,15 +140,18 @@ def test_out_refuses_a_results_folder_with_added_files(scenario_file, tmp_path, 
     (out / "my-notes.md").write_text("keep me")
     before = (out / "targets.csv").read_text()
     code, captured = run_cli(scenario_file, "-n", "60", "--seed", "9", "--out", out, capsys=capsys)
-    assert code == 2 and "holds files readiness did not write (my-notes.md)" in captured.err
-    assert (out / "my-notes.md").read_text() == "keep me" and (out / "targets.csv").read_text() == before
+    assert code == 2
+    assert "holds files readiness did not write (my-notes.md)" in captured.err
+    assert (out / "my-notes.md").read_text() == "keep me"
+    assert (out / "targets.csv").read_text() == before
 
 
 def test_out_replaces_its_own_results_folder(scenario_file, tmp_path, capsys):
     out = tmp_path / "res"
     assert run_cli(scenario_file, "-n", "50", "--out", out, capsys=capsys)[0] == 0
     marker = json.loads((out / MARKER).read_text())
-    assert marker["written_by"] == "readiness-sim" and "targets.csv" in marker["entries"]
+    assert marker["written_by"] == "readiness-sim"
+    assert "targets.csv" in marker["entries"]
     assert run_cli(scenario_file, "-n", "60", "--out", out, capsys=capsys)[0] == 0
     assert json.loads((out / "run.json").read_text())["iterations"] == 60
     assert no_stray_folders(tmp_path, "res") == []
@@ -174,9 +179,12 @@ def test_out_dot_is_refused(scenario_file, tmp_path, monkeypatch, capsys):
 def test_out_that_cannot_be_written_fails_before_simulating(scenario_file, tmp_path, capsys):
     (tmp_path / "a-file").write_text("x")
     code, captured = run_cli(scenario_file, "-n", "50", "--out", tmp_path / "a-file" / "res", capsys=capsys)
-    assert code == 2 and "cannot write results to" in captured.err and "P(met)" not in captured.out
+    assert code == 2
+    assert "cannot write results to" in captured.err
+    assert "P(met)" not in captured.out
     code, captured = run_cli(scenario_file, "-n", "50", "--out", tmp_path / "a-file", capsys=capsys)
-    assert code == 2 and "is a file" in captured.err
+    assert code == 2
+    assert "is a file" in captured.err
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
@@ -184,7 +192,9 @@ def test_read_only_default_output_fails_before_simulating(scenario_file, tmp_pat
     monkeypatch.chdir(tmp_path)
     (tmp_path / "results").mkdir(mode=0o555)
     code, captured = run_cli(scenario_file, "-n", "50", capsys=capsys)
-    assert code == 2 and "cannot write results to 'results/s'" in captured.err and "P(met)" not in captured.out
+    assert code == 2
+    assert "cannot write results to 'results/s'" in captured.err
+    assert "P(met)" not in captured.out
 
 
 def test_stale_partial_folders_of_its_own_are_removed(results, tmp_path):
@@ -214,7 +224,8 @@ def test_previous_results_moved_aside_by_a_killed_run_are_restored(results, tmp_
     dead = 2**22 + 12346
     os.replace(tmp_path / "res", tmp_path / f".res.old-{dead}")  # killed between the two renames
     assert clean_stale(tmp_path / "res") == []
-    assert (tmp_path / "res" / "targets.csv").exists() and no_stray_folders(tmp_path, "res") == []
+    assert (tmp_path / "res" / "targets.csv").exists()
+    assert no_stray_folders(tmp_path, "res") == []
 
 
 # ------------------------------------------------------------------------------------------------ processes
@@ -224,7 +235,8 @@ def test_jobs_are_capped_at_the_cpus(scenario_file, tmp_path, capsys):
     out = tmp_path / "res"
     code, captured = run_cli(scenario_file, "-n", "50", "--jobs", "999", "--out", out, capsys=capsys)
     cpus = workers.cpu_count()
-    assert code == 0 and f"note: --jobs 999 is more than the {cpus} CPUs available; using {cpus}" in captured.err
+    assert code == 0
+    assert f"note: --jobs 999 is more than the {cpus} CPUs available; using {cpus}" in captured.err
     assert json.loads((out / "run.json").read_text())["jobs"] == cpus
     assert workers.cap_jobs(1) == (1, "")
 
@@ -246,9 +258,11 @@ def test_sigterm_during_simulation_stops_cleanly(scenario_file, tmp_path):
     proc.terminate()
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 143, stderr
-    assert "no results were written" in stderr and "Traceback" not in stderr
+    assert "no results were written" in stderr
+    assert "Traceback" not in stderr
     assert wait_until_gone(kids) == []
-    assert not (tmp_path / "never").exists() and no_stray_folders(tmp_path, "never") == []
+    assert not (tmp_path / "never").exists()
+    assert no_stray_folders(tmp_path, "never") == []
 
 
 # Blocks inside Results.save, after the files are written and before the folder is moved into place, and says
@@ -271,7 +285,7 @@ raise SystemExit(main(sys.argv[1:]))
 """
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGKILL, -9)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGKILL, -9)])
 def test_signal_during_save_keeps_previous_results(scenario_file, tmp_path, sig, code):
     out = tmp_path / "res"
     assert main(["run", str(scenario_file), "-n", "50", "--out", str(out), "--no-progress"]) == 0
@@ -292,7 +306,8 @@ def test_signal_during_save_keeps_previous_results(scenario_file, tmp_path, sig,
         assert main(["run", str(scenario_file), "-n", "70", "--out", str(out), "--no-progress"]) == 0
         assert json.loads((out / "run.json").read_text())["iterations"] == 70
     else:
-        assert "no results were written" in stderr and "Traceback" not in stderr
+        assert "no results were written" in stderr
+        assert "Traceback" not in stderr
     assert no_stray_folders(tmp_path, "res") == []
 
 
@@ -356,10 +371,13 @@ def test_report_on_a_broken_results_folder_exits_2(results, tmp_path, capsys, ca
     damage(out / name)
     code = main(["report", str(out), "--format", "md", "--out", str(tmp_path / "b.md")])
     err = capsys.readouterr().err
-    assert code == 2 and str(out / name) in err and "Traceback" not in err
+    assert code == 2
+    assert str(out / name) in err
+    assert "Traceback" not in err
     assert not (tmp_path / "b.md").exists()
 
 
 def test_results_round_trip_still_loads(results, tmp_path):
     loaded = sim.Results.load(results.save(tmp_path / "res"))
-    assert loaded.n == 50 and list(loaded.targets.target) == ["a", "b"]
+    assert loaded.n == 50
+    assert list(loaded.targets.target) == ["a", "b"]

@@ -12,12 +12,12 @@ import os
 
 import pytest
 import yaml
-from tests.conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
 from sim.load import ScenarioError
+from tests.conftest import ROOT
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 RAW = BASELINE.read_bytes()
@@ -91,7 +91,8 @@ def _check(path):
     try:
         scenario = sim.load(path)
     except ScenarioError as exc:
-        assert exc.problems and all(str(p) for p in exc.problems)
+        assert exc.problems
+        assert all(str(p) for p in exc.problems)
         return "refused"
     sim.run(scenario, n=2, seed=1, progress=False)
     return "ran"

@@ -41,7 +41,7 @@ def test_small_scenario_loads_and_runs(write):
 # ------------------------------------------------------------------------------------------- tracebacks
 
 
-@pytest.mark.parametrize("line, value", [("start: 2026-01-01", "start: 2026-13-01"),
+@pytest.mark.parametrize(("line", "value"), [("start: 2026-01-01", "start: 2026-13-01"),
                                          ("deadline: 2026-Q2", "deadline: 2026-02-31"),
                                          ("deadline: end-2027", "deadline: 2027-02-29")])
 def test_impossible_unquoted_dates(write, line, value):
@@ -104,7 +104,7 @@ def test_file_size_limit(write):
     assert len(found) == 1 and "MB; a scenario file may be at most 4 MB" in found[0], found
 
 
-@pytest.mark.parametrize("extra, where", [
+@pytest.mark.parametrize(("extra", "where"), [
     ("risks:\n  f: {title: F, probability: 0.5, freeze: [[safe]], source: x}\n", "risks.f.freeze[0]: found ['safe']"),
     ("shocks:\n  - {freeze: [[safe]], from: 2026-01, to: 2026-06, source: x}\n", "shocks[0].freeze[0]: found ['safe']"),
     ("shocks:\n  - {risk: [r], occurs: true, source: x}\n", "shocks[0].risk: unknown risk ['r']"),
@@ -130,7 +130,7 @@ def test_horizon_far_in_the_future(write):
 # ------------------------------------------------------------------------------------------- accepted before
 
 
-@pytest.mark.parametrize("duration, message", [
+@pytest.mark.parametrize(("duration", "message"), [
     ("{fixed: .nan, unit: days}", "fixed: found nan; expected a finite number"),
     ("{fixed: .inf, unit: days}", "fixed: found inf; expected a finite number"),
     ("{fixed: -.inf, unit: days}", "fixed: found -inf; expected a finite number"),
@@ -147,7 +147,7 @@ def test_non_finite_and_overflowing_durations(write, duration, message):
     assert len(found) == 1 and "milestones.a.duration" in found[0] and message in found[0], found
 
 
-@pytest.mark.parametrize("field, value, message", [
+@pytest.mark.parametrize(("field", "value", "message"), [
     ("envelope: 100", "envelope: .nan", "found nan; expected a finite number"),
     ("envelope: 100", "envelope: 1.0e+300", "expected a number between"),
     ("capacity: 365.25", "capacity: .inf", "found inf; expected a finite number"),
@@ -228,7 +228,8 @@ def test_long_values_are_shortened(write):
 def test_cli_exit_2_without_traceback(write, capsys):
     assert main(["validate", str(write(SMALL.replace("start: 2026-01-01", "start: 2026-02-30")))]) == 2
     err = capsys.readouterr().err
-    assert "not a real date" in err and "Traceback" not in err
+    assert "not a real date" in err
+    assert "Traceback" not in err
 
 
 def test_list_survives_hostile_files(tmp_path, capsys):

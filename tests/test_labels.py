@@ -21,7 +21,7 @@ def baseline():
     return sim.load(BASELINE)
 
 
-@pytest.mark.parametrize("text, width, expected", [
+@pytest.mark.parametrize(("text", "width", "expected"), [
     ("Workers upskilled or reskilled for the defence industry", 30, "Workers upskilled or…"),
     ("EU industrial base", 7, "EU…"),
     ("short", 10, "short"),
@@ -78,7 +78,7 @@ def test_levers_are_phrases(baseline):
         assert name not in text and len(text) <= 90, text
 
 
-@pytest.mark.parametrize("name, direction", [
+@pytest.mark.parametrize(("name", "direction"), [
     ("milestone:edip-adopted:duration", -1), ("risk:veto:occurs", -1), ("driver:political-cohesion", -1),
     ("funding:x:safe:lag", -1), ("risk:crm:capacity_cut", -1), ("line:shells-155:capacity", 1),
     ("line:shells-155:realisation", 1), ("fund:safe:envelope", 1), ("funding:x:safe:amount", 1),
@@ -98,7 +98,8 @@ def test_observables_have_words_and_units(baseline, tmp_path):
     assert observable_unit("shells-155.capacity", baseline) == "rounds per year"
     assert observable_unit("artillery.closed", baseline) == "%"
     assert format_value(1.75e6, "rounds") == "1.75 million rounds"
-    assert format_value(0.5, "€ bn") == "€0.5 bn" and format_value(0.35, "%") == "35 %"
+    assert format_value(0.5, "€ bn") == "€0.5 bn"
+    assert format_value(0.35, "%") == "35 %"
 
 
 # ---------------------------------------------------------------------------------------------- terminal
@@ -130,11 +131,13 @@ def _rows(table: str) -> list[str]:
 def test_run_table_has_ids_by_section_then_probability(results):
     table = run_table(results, width=120)
     rows = _rows(table)
-    assert [r.split()[0] for r in rows][:2] and {r.split()[0] for r in rows} == {"a", "b", "c", "all"}
+    assert [r.split()[0] for r in rows][:2]
+    assert {r.split()[0] for r in rows} == {"a", "b", "c", "all"}
     law = [r.split()[0] for r in rows if r.split()[0] in ("a", "b")]
     p = results.targets.set_index("target")["p_met"]
     assert [p[t] for t in law] == sorted(p[t] for t in law), "least likely first within a section"
-    assert "── law" in table and "── industry" in table
+    assert "── law" in table
+    assert "── industry" in table
 
 
 def test_run_table_rows_section_and_sort(results):
@@ -171,12 +174,16 @@ def test_readiness_targets_and_list_work_from_any_folder(tmp_path, monkeypatch, 
     # As the README writes it, from another folder: the shipped scenario, said on stderr.
     assert main(["targets", "scenarios/baseline.yaml"]) == 0
     captured = capsys.readouterr()
-    assert "using the shipped" in captured.err and baseline.targets[0].id in captured.out
+    assert "using the shipped" in captured.err
+    assert baseline.targets[0].id in captured.out
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "baseline.yaml" in out and "Baseline" in out and "delays" in out
+    assert "baseline.yaml" in out
+    assert "Baseline" in out
+    assert "delays" in out
     listed = Path(out.split()[0])
-    assert listed.is_absolute() and listed.is_file()  # usable as it is, from this folder
+    assert listed.is_absolute()
+    assert listed.is_file()
     assert main(["list", "--dir", str(tmp_path / "none")]) == 2
 
 
@@ -213,7 +220,9 @@ def test_targets_view_colours_the_status_and_shows_ids(results):
     assert page.count("<tr><td><code>") == 3
     worst = results.targets.sort_values("p_met").iloc[0]
     status = rag_status(float(worst["p_met"]))
-    assert f"<code>{worst['target']}</code>" in page and RAG_COLOURS[status] in page and f">{status}</span>" in page
+    assert f"<code>{worst['target']}</code>" in page
+    assert RAG_COLOURS[status] in page
+    assert f">{status}</span>" in page
     assert repr(view) == run_table(results, rows=3, sort="p")
     with pytest.raises(ValueError, match="sections are"):
         TargetsView(results, section="nowhere")

@@ -52,7 +52,8 @@ def test_good_scenario_loads(write):
     assert scenario.milestone("launched").deadline == dt.date(2026, 3, 31)
     assert scenario.milestone("funded").deadline == dt.date(2026, 6, 30)
     assert scenario.milestone("endorsed").done_on == dt.date(2025, 12, 18)
-    assert scenario.milestone("funded").after.mode == "k" and scenario.milestone("funded").after.k == 1
+    assert scenario.milestone("funded").after.mode == "k"
+    assert scenario.milestone("funded").after.k == 1
     assert scenario.risks[0].affects == ("launched",)  # observed milestones are not delayed
     assert [t.id for t in scenario.targets] == ["launched", "funded", "both"]
     assert scenario.horizon == dt.date(2027, 12, 31)
@@ -108,13 +109,14 @@ def test_cycle_is_named(write):
     assert "dependency cycle: " in problems[0]
     cycle = problems[0].split("dependency cycle: ")[1]
     nodes = cycle.split(" → ")
-    assert nodes[0] == nodes[-1] and sorted(nodes[:-1]) == ["a", "b", "c"]
+    assert nodes[0] == nodes[-1]
+    assert sorted(nodes[:-1]) == ["a", "b", "c"]
     # each step goes from a milestone to one that waits for it
     waits = {"a": "c", "b": "a", "c": "b"}
     assert all(waits[nxt] == cur for cur, nxt in zip(nodes, nodes[1:]))
 
 
-@pytest.mark.parametrize("text, fragment", [
+@pytest.mark.parametrize(("text", "fragment"), [
     ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A\n", "not valid YAML"),
     ("", "the file is empty"),
     ("- a\n- b\n", "must be a mapping"),
@@ -169,7 +171,8 @@ def test_extends_merges_and_reports_child_lines(write, tmp_path):
     assert scenario.title == "Child"
     launched = scenario.milestone("launched")
     assert launched.duration.mean == pytest.approx(5 * 365.25 / 12)
-    assert launched.deadline == dt.date(2026, 3, 31) and launched.after.ids == ("endorsed",)  # inherited keys
+    assert launched.deadline == dt.date(2026, 3, 31)
+    assert launched.after.ids == ("endorsed",)
     assert len(scenario.correlations) == 1
 
 

@@ -35,7 +35,8 @@ def test_constant_inflow_exact_depletion_dates():
     waits = res.funding.set_index("milestone")
     assert waits.loc["a", "mean_wait_days"] == pytest.approx(YEAR)
     assert waits.loc["b", "mean_wait_days"] == pytest.approx(2.5 * YEAR - (YEAR + 100))
-    assert waits.loc["c", "p_never"] == 0 and waits.loc["c", "p_short"] == 1
+    assert waits.loc["c", "p_never"] == 0
+    assert waits.loc["c", "p_short"] == 1
     assert waits.loc["c", "mean_share_received"] == pytest.approx(0.5)
     committed = res.series[res.series.observable == "pot.committed"].set_index("date")["p50"]
     assert committed["2029-02-01"] == pytest.approx(30)  # depleted, never more than the envelope
@@ -58,8 +59,11 @@ def test_prefinancing_share_at_known_dates():
 def test_series_bands_match_exact_curve():
     res = sim.run(ANALYTIC / "funding-inflow.yaml", n=10, seed=1)
     s = res.series[res.series.observable == "pot.committed"].set_index("date")
-    assert s.loc["2026-12-01", "p50"] == 0 and s.loc["2027-01-01", "p50"] == 0  # committed at 00:00 + 6 h of 1 Jan
-    assert s.loc["2027-02-01", "p50"] == 10 and s.loc["2028-08-01", "p50"] == 25 and s.loc["2031-12-01", "p50"] == 30
+    assert s.loc["2026-12-01", "p50"] == 0
+    assert s.loc["2027-01-01", "p50"] == 0
+    assert s.loc["2027-02-01", "p50"] == 10
+    assert s.loc["2028-08-01", "p50"] == 25
+    assert s.loc["2031-12-01", "p50"] == 30
     share = res.series[res.series.observable == "pot.committed_share"].set_index("date")
     assert share.loc["2028-08-01", "mean"] == pytest.approx(25 / 30, rel=1e-6)
 
@@ -92,9 +96,11 @@ def test_freeze_and_cut(write):
     # the cut on 5 Jan takes 10 % of 40 from HU's uncommitted 40: 36 left; hu takes 30, hu2 gets the last 6
     assert np.allclose(out["milestone:hu2"], out["milestone:hu"])
     short = res.funding.set_index("milestone")
-    assert short.loc["hu2", "mean_share_received"] == pytest.approx(0.6) and short.loc["hu", "p_short"] == 0
+    assert short.loc["hu2", "mean_share_received"] == pytest.approx(0.6)
+    assert short.loc["hu", "p_short"] == 0
     calm = sim.run(sim.load(write(FREEZE.format(p=0, q=0), "calm.yaml")), n=20, seed=1)
-    assert np.allclose(calm.outcomes["milestone:hu"], 12) and np.allclose(calm.outcomes["milestone:hu2"], 12)
+    assert np.allclose(calm.outcomes["milestone:hu"], 12)
+    assert np.allclose(calm.outcomes["milestone:hu2"], 12)
 
 
 def test_freeze_and_cut_shocks(write):
@@ -112,7 +118,8 @@ def test_freeze_and_cut_shocks(write):
 def test_trace_shows_waiting_for_money():
     events = sim.trace(ANALYTIC / "funding-inflow.yaml", 0)
     kinds = [(e["event"], e["id"]) for e in events]
-    assert ("waiting", "a") in kinds and ("money", "a") in kinds
+    assert ("waiting", "a") in kinds
+    assert ("money", "a") in kinds
     assert kinds.index(("waiting", "b")) < kinds.index(("money", "b"))
 
 
@@ -192,7 +199,8 @@ def test_conservation_in_every_replication(tmp_path, envelopes, inflows, prefin,
     pool_env = mnet.pool_envelopes(inputs)
     amounts = mnet.amounts(inputs)
     committed = np.where(np.isfinite(out.committed), out.committed_amount, 0.0)
-    assert (committed <= amounts + 1e-9).all() and (committed >= 0).all()  # never more than asked
+    assert (committed <= amounts + 1e-9).all()
+    assert (committed >= 0).all()
     for p in range(len(mnet.pools)):
         cols = [j for j, (_, q) in enumerate(mnet.parts) if q == p]
         # nothing commits more than its pool's envelope
@@ -207,10 +215,12 @@ def test_conservation_in_every_replication(tmp_path, envelopes, inflows, prefin,
         c = out.series[:, names.index(f"{fund}.committed"), :].astype(float)
         d = out.series[:, names.index(f"{fund}.disbursed"), :].astype(float)
         envelope = mnet.envelopes(inputs)[:, k, None]
-        assert (d >= -1e-6).all() and (c >= -1e-6).all()  # no negative balance
+        assert (d >= -1e-6).all()
+        assert (c >= -1e-6).all()
         assert (d <= c * (1 + 1e-5) + 1e-4).all()  # committed ≥ disbursed
         assert (c <= envelope * (1 + 1e-5) + 1e-4).all()  # nothing pays out more than its envelope
-        assert (np.diff(d, axis=1) >= -1e-4).all() and (np.diff(c, axis=1) >= -1e-4).all()
+        assert (np.diff(d, axis=1) >= -1e-4).all()
+        assert (np.diff(c, axis=1) >= -1e-4).all()
 
 
 def test_available_from_and_metric_gates(write):
@@ -279,7 +289,8 @@ targets:
     assert np.allclose(hit.times("paid-80"), 80 + 30)  # the pause moves later payments by its length
     assert np.allclose(hit.outcomes["milestone:p"], 130)
     # the second risk hits during the first pause: the pauses run one after the other, 50 days in all
-    assert np.allclose(both.times("paid-80"), 80 + 50) and np.allclose(both.outcomes["milestone:p"], 150)
+    assert np.allclose(both.times("paid-80"), 80 + 50)
+    assert np.allclose(both.outcomes["milestone:p"], 150)
     s = both.series[both.series.observable == "f.disbursed"]["p50"].to_numpy()
     assert (np.diff(s) >= -1e-6).all()  # never goes backwards
 

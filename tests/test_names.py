@@ -13,7 +13,7 @@ from sim import names
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name, kind, ids, part", [
+@pytest.mark.parametrize(("name", "kind", "ids", "part"), [
     (names.driver("political"), "driver", ("political",), ""),
     (names.duration("edip-adopted"), "milestone", ("edip-adopted",), "duration"),
     (names.risk("crm", "capacity_cut"), "risk", ("crm",), "capacity_cut"),

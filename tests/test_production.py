@@ -95,7 +95,8 @@ def test_trigger_priority_capacity_risk_and_areas(write):
     # area: 0.5 at day 30, + 0.02 per unit delivered on the shared line (30 units → 0.6): closed at the 25th unit
     assert np.allclose(res.times("area-closed"), first_done + 15, atol=7.0)  # 25th unit on day 45; weekly grid
     s = res.series[res.series.observable == "area.closed"].set_index("date")["p50"]
-    assert s["2026-02-01"] == pytest.approx(0.5 + 0.02 * 11) and s["2026-06-01"] == pytest.approx(1.0)  # day 31: 11 units
+    assert s["2026-02-01"] == pytest.approx(0.5 + 0.02 * 11)
+    assert s["2026-06-01"] == pytest.approx(1.0)
 
 
 def test_bottlenecks_name_the_line(write):
@@ -104,7 +105,8 @@ def test_bottlenecks_name_the_line(write):
     assert res.bottlenecks.loc["shared", "high-by-feb"] == 1.0
     assert res.bottlenecks.loc["plant", "high-by-feb"] == 0.0
     trace = [e for e in sim.trace(write(text), 0) if e["event"] in ("ordered", "delivered", "ramp")]
-    assert [e["event"] for e in trace][:2] == ["ordered", "ordered"] and any(e["event"] == "ramp" for e in trace)
+    assert [e["event"] for e in trace][:2] == ["ordered", "ordered"]
+    assert any(e["event"] == "ramp" for e in trace)
 
 
 def test_production_validation(write):
@@ -208,7 +210,8 @@ risks:
     assert np.allclose(out["milestone:both"], 21, atol=1e-6)  # its unit on 'line' (day 21) comes after 'other's (day 10)
     assert np.allclose(out["milestone:slipped"], 65, atol=1e-6)  # the risk delays the order, not just the milestone
     # 'both' waited last for 'line': the bottleneck is that line only
-    assert res.bottlenecks.loc["line", "both"] == 1.0 and res.bottlenecks.loc["other", "both"] == 0.0
+    assert res.bottlenecks.loc["line", "both"] == 1.0
+    assert res.bottlenecks.loc["other", "both"] == 0.0
 
 
 def test_workforce_caps_when_the_ramp_starts(write):

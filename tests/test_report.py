@@ -146,8 +146,10 @@ def test_markdown_names_the_headline_targets_where_action_matters_and_sources(re
     # Every target in the full table, with probability, interval and P-dates.
     for row in loaded.targets.itertuples():
         assert re.search(rf"\| {re.escape(row.title)} \| {row.deadline} \| [^|]+ % \| [^|]+ % \|", text), row.title
-    assert "## Conventions" in text and loaded.meta["conventions"][:40] in text
-    assert f"seed: `{loaded.meta['seed']}`" in text and "scenario_sha256" in text
+    assert "## Conventions" in text
+    assert loaded.meta["conventions"][:40] in text
+    assert f"seed: `{loaded.meta['seed']}`" in text
+    assert "scenario_sha256" in text
 
 
 def test_where_action_matters_lists_targets_in_play_with_drivers_beyond_the_noise(results):
@@ -203,7 +205,8 @@ def test_every_pdf_page_is_a4_landscape(results, tmp_path):
     sizes = _pdf_page_sizes(data)
     assert len(sizes) == _pdf_pages(data) >= 4
     for w, h in sizes:  # 297 × 210 mm in points
-        assert w == pytest.approx(A4[0] * 72, abs=0.5) and h == pytest.approx(A4[1] * 72, abs=0.5)
+        assert w == pytest.approx(A4[0] * 72, abs=0.5)
+        assert h == pytest.approx(A4[1] * 72, abs=0.5)
     assert not list(tmp_path.glob("*.partial"))
 
 
@@ -254,17 +257,21 @@ def test_comparison_page_and_table(results, tmp_path):
     late = sim.run(with_delay(scenario, ["adoption"], 90), n=results.n, seed=results.meta["seed"], progress=False)
     comparison = compare_results(results, {"adoption-late": late})
     text = build_report(results, tmp_path / "c.md", format="md", comparison=comparison)[0].read_text()
-    assert "## Scenario comparison" in text and "| adoption-late | Regulation adopted |" in text
+    assert "## Scenario comparison" in text
+    assert "| adoption-late | Regulation adopted |" in text
     # One more page (counted without drawing): the comparison chart.
     assert len(list(_pages(briefing(results, comparison)))) == len(list(_pages(briefing(results)))) + 1
     html = comparison._repr_html_()
-    assert "Paired comparison" in html and " %</td>" in html and "95 % interval" in html
+    assert "Paired comparison" in html
+    assert " %</td>" in html
+    assert "95 % interval" in html
 
 
 def test_a_missing_scenario_file_is_said_not_hidden(results, tmp_path):
     moved = dataclasses.replace(results, meta={**results.meta, "scenario": str(tmp_path / "gone.yaml")})
     text = build_report(moved, tmp_path / "m.md", format="md")[0].read_text()
-    assert "not found" in text and "(scenario file not available)" in text
+    assert "not found" in text
+    assert "(scenario file not available)" in text
 
 
 def test_bad_format_is_a_value_error(results, tmp_path):
@@ -285,10 +292,12 @@ def test_cli_report_from_a_scenario_runs_it_first(scenario_file, tmp_path, capsy
     out = tmp_path / "sub" / "brief.md"
     assert main(["report", str(scenario_file), "--out", str(out), "-n", "150", "--seed", "3", "--no-progress"]) == 0
     text = out.read_text()
-    assert "150 replications" in text and "seed 3" in text and "SRC-" in text
+    assert "150 replications" in text
+    assert "seed 3" in text
+    assert "SRC-" in text
 
 
-@pytest.mark.parametrize("args, message", [
+@pytest.mark.parametrize(("args", "message"), [
     (["nowhere/at-all.yaml"], "does not exist"),
     (["{tmp}"], "not a results directory (no run.json)"),
     (["{scenario}", "--out", "{tmp}/x.pdf", "--format", "md"], "use --out"),
@@ -297,7 +306,8 @@ def test_cli_report_bad_input_exits_2_without_traceback(args, message, scenario_
     args = [a.format(tmp=tmp_path, scenario=scenario_file) for a in args]
     assert main(["report", *args]) == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    assert message in err
+    assert "Traceback" not in err
 
 
 def test_cli_report_bad_format_exits_2(scenario_file, capsys):
@@ -305,7 +315,8 @@ def test_cli_report_bad_format_exits_2(scenario_file, capsys):
         main(["report", str(scenario_file), "--format", "docx"])
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert "invalid choice" in err and "Traceback" not in err
+    assert "invalid choice" in err
+    assert "Traceback" not in err
 
 
 def test_cli_report_invalid_scenario_lists_problems(tmp_path, capsys):
@@ -313,7 +324,8 @@ def test_cli_report_invalid_scenario_lists_problems(tmp_path, capsys):
     bad.write_text("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A, duration: 3 parsecs}\n")
     assert main(["report", str(bad), "--out", str(tmp_path / "b.pdf")]) == 2
     err = capsys.readouterr().err
-    assert "parsecs" in err and "Traceback" not in err
+    assert "parsecs" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "b.pdf").exists()
 
 
@@ -338,14 +350,18 @@ class _References(HTMLParser):
 
 def test_html_is_one_self_contained_file(results, tmp_path):
     out = build_report(results, tmp_path / "b.html", format="html")
-    assert out == [tmp_path / "b.html"] and sorted(p.name for p in tmp_path.iterdir()) == ["b.html"]
+    assert out == [tmp_path / "b.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.html"]
     text = out[0].read_text(encoding="utf-8")
     parser = _References()
     parser.feed(text)
     outside = [r for r in parser.references if not r[2].startswith(("#", "data:"))]
     assert outside == [], "the briefing must not reference anything outside the file"
-    assert "link" not in parser.tags and "iframe" not in parser.tags and "img" not in parser.tags
-    assert not re.search(r"url\(\s*['\"]?(?!#|data:)", text) and "@import" not in text
+    assert "link" not in parser.tags
+    assert "iframe" not in parser.tags
+    assert "img" not in parser.tags
+    assert not re.search(r"url\(\s*['\"]?(?!#|data:)", text)
+    assert "@import" not in text
     assert "<!DOCTYPE svg" not in text  # matplotlib's SVG DOCTYPE names an external DTD
     # Charts are inline SVG; every in-file reference points at an id that exists (ids prefixed per chart).
     assert parser.tags.count("svg") >= 4
@@ -355,7 +371,8 @@ def test_html_is_one_self_contained_file(results, tmp_path):
     body = text[text.index('<table id="targets">'):]
     body = body[: body.index("</table>")]
     assert body.count("<tr data-section=") == len(results.targets)
-    assert 'id="filter-text"' in text and "aria-sort" in text
+    assert 'id="filter-text"' in text
+    assert "aria-sort" in text
     assert f"<b>{_headline_text(results)}" not in text  # the headline is its own element
     assert 'id="headline"' in text
 
@@ -380,7 +397,8 @@ def test_xlsx_has_the_sheets_and_the_run(results, tmp_path):
     assert set(book["assumptions"]["input"]) == set(results.inputs.columns)
     assert book["assumptions"]["source"].str.startswith("SRC-").any()
     readme = dict(zip(book["README"]["item"], book["README"]["value"].astype(str)))
-    assert readme["Seed"] == str(results.meta["seed"]) and readme["Replications (N)"] == str(results.n)
+    assert readme["Seed"] == str(results.meta["seed"])
+    assert readme["Replications (N)"] == str(results.n)
     assert "PERT" in readme["Conventions"]
     assert {"target", "lever", "impact_pp"} <= set(book["drivers"].columns)
 
@@ -399,7 +417,9 @@ def test_cli_report_fails_clearly_without_the_scenario(results, tmp_path, capsys
     directory = moved.save(tmp_path / "run")
     assert main(["report", str(directory), "--out", str(tmp_path / "b.md")]) == 2
     err = capsys.readouterr().err
-    assert "gone.yaml" in err and "--scenario" in err and "Traceback" not in err
+    assert "gone.yaml" in err
+    assert "--scenario" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "b.md").exists()
     # Named, the report is built with its assumptions.
     assert main(["report", str(directory), "--out", str(tmp_path / "b.md"), "--scenario",
@@ -413,4 +433,5 @@ def test_reference_forecast_says_what_changed(results, tmp_path):
     text = build_report(late, tmp_path / "r.md", format="md", reference=results)[0].read_text(encoding="utf-8")
     assert "### What changed since the reference forecast" in text
     section = text[text.index("### What changed"):]
-    assert "Regulation adopted" in section[: section.index("\n\n*")] and "→" in section
+    assert "Regulation adopted" in section[: section.index("\n\n*")]
+    assert "→" in section

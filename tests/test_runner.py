@@ -94,7 +94,8 @@ def test_invalid_correlation_matrix_is_repaired(write):
 
 def test_precision_stops_early(scenario):
     res = sim.run(scenario, n=50_000, seed=4, precision=0.02, batch=500)
-    assert res.n < 50_000 and res.n % 500 == 0
+    assert res.n < 50_000
+    assert res.n % 500 == 0
     assert res.meta["max_half_width"] <= 0.02
     assert ((res.targets.ci_high - res.targets.ci_low) / 2).max() <= 0.02
 
@@ -116,7 +117,9 @@ def test_censored_milestones_are_inf_not_nan(write):
     res = sim.run(s, n=10, seed=1)
     assert np.isinf(res.outcomes["milestone:a"]).all()
     row = res.targets.iloc[0]
-    assert row.p_met == 0 and row.p50 == "" and row.p90 == ""
+    assert row.p_met == 0
+    assert row.p50 == ""
+    assert row.p90 == ""
 
 
 def test_cli_run_writes_results_atomically(write, tmp_path, capsys):
@@ -124,10 +127,13 @@ def test_cli_run_writes_results_atomically(write, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(path), "-n", "300", "--seed", "7", "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
-    assert "P(met)" in printed and "All" in printed
+    assert "P(met)" in printed
+    assert "All" in printed
     assert sorted(p.name for p in out.iterdir()) == [".readiness-results", "assumptions.csv", "criticality.csv", "drivers.csv", "inputs.csv.gz", "milestones.csv", "outcomes.csv.gz", "run.json", "targets.csv"]
     meta = json.loads((out / "run.json").read_text())
-    assert meta["seed"] == 7 and meta["iterations"] == 300 and len(meta["scenario_sha256"]) == 64
+    assert meta["seed"] == 7
+    assert meta["iterations"] == 300
+    assert len(meta["scenario_sha256"]) == 64
     targets = pd.read_csv(out / "targets.csv")
     assert list(targets.columns)[:11] == ["target", "title", "kind", "deadline", "p_met", "ci_low", "ci_high",
                                           "p10", "p50", "p80", "p90"]  # the results contract, then extras
@@ -159,7 +165,8 @@ def test_failed_write_leaves_previous_results(write, tmp_path, scenario):
 def test_cli_trace(write, capsys):
     assert main(["run", str(write(SCENARIO)), "--trace", "2"]) == 0
     out = capsys.readouterr().out
-    assert "ready" in out and "done" in out
+    assert "ready" in out
+    assert "done" in out
 
 
 def test_run_json_records_conventions(scenario):
@@ -201,6 +208,7 @@ def test_ctrl_c_stops_cleanly_and_writes_nothing(write, tmp_path):
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".never")]

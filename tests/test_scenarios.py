@@ -84,7 +84,8 @@ def test_baseline_identical_with_two_jobs(tmp_path):
 def test_list_shows_titles(capsys):
     assert main(["list", "--dir", str(ROOT / "scenarios")]) == 0
     out = capsys.readouterr().out
-    assert "baseline.yaml" in out and "Baseline" in out
+    assert "baseline.yaml" in out
+    assert "Baseline" in out
 
 
 def test_public_api_is_pinned():

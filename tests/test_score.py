@@ -52,7 +52,8 @@ def test_scores_reproduce_hand_computed_values(tmp_path):
     assert by.loc["on_time", "log_score"] == pytest.approx((3 * -math.log(0.875) - math.log(0.125)) / 4)
     assert by.loc["base_rate", "brier_skill_of_forecast"] == pytest.approx(1 - 0.275625 / 0.1875)
     # PIT of a's date (done on 15 Jan: t ≤ 15): one of the four replications (10) was done by then
-    assert per_target["pit"].iloc[0] == pytest.approx(0.25) and per_target["in_p10_p90"].iloc[0] == "yes"
+    assert per_target["pit"].iloc[0] == pytest.approx(0.25)
+    assert per_target["in_p10_p90"].iloc[0] == "yes"
     assert np.isnan(per_target["pit"].iloc[1])
     # reliability: bins 0.0–0.1 (c), 0.2–0.3 (b), 0.7–0.8 (a), 0.9–1.0 (d)
     assert table["bin"].tolist() == ["0.0–0.1", "0.2–0.3", "0.7–0.8", "0.9–1.0"]
@@ -124,7 +125,8 @@ milestones:
     assert main(["score", str(tmp_path / "before"), str(tmp_path / "after"), "--out", str(tmp_path / "s")]) == 0
     table = pd.read_csv(tmp_path / "s" / "score.csv", keep_default_na=False)
     assert table["target"].tolist() == ["a"]  # b is still open
-    assert table["met"].tolist() == [True] and table["date"].tolist() == ["2026-02-20"]
+    assert table["met"].tolist() == [True]
+    assert table["date"].tolist() == ["2026-02-20"]
     assert table["brier"].iloc[0] == pytest.approx((1 - table["p_met"].iloc[0]) ** 2)
 
 
@@ -138,7 +140,8 @@ def test_the_baseline_is_scored_against_the_worked_status_example(tmp_path, root
     later = sim.run(sim.load(root / "scenarios/status/2025-11-30.yaml"), n=200, seed=5, progress=False)
     outcomes = outcomes_from_results(later, "status-2025-11-30")
     resolved = {o.target: o.met for o in outcomes}
-    assert resolved["safe-national-plans-submitted"] is True and resolved["edip-adopted"] is False
+    assert resolved["safe-national-plans-submitted"] is True
+    assert resolved["edip-adopted"] is False
     per_target, summary, _ = score(base, outcomes)
     p = per_target.set_index("target")["p_met"]
     y = per_target.set_index("target")["met"]

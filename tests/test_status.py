@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.scenario_gen import random_scenario
 from scipy import integrate, stats
 
 import sim
@@ -20,6 +19,7 @@ from sim.engine import Network, simulate_batch
 from sim.errors import ScenarioError
 from sim.load import load_with_warnings
 from sim.sampling import cdf, conditioned_past, risk_posterior, sample
+from tests.scenario_gen import random_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 20_000
@@ -49,7 +49,8 @@ def test_done_on_a_milestone_with_an_inherited_random_duration_runs(write):
                   "milestones:\n  a: {status: done on 2026-01-25}\n", "child.yaml")
     done = done_of(sim.load(child), n=500)
     assert np.all(done["a"] == 24.5)
-    assert np.all(done["b"] >= 24.5 + 10) and np.all(done["b"] <= 24.5 + 50)
+    assert np.all(done["b"] >= 24.5 + 10)
+    assert np.all(done["b"] <= 24.5 + 50)
 
 
 def test_done_in_a_status_section_runs_with_both_engines(write):
@@ -141,7 +142,8 @@ def test_serial_chain_with_the_first_step_done(write):
     tri = stats.triang(0.5, loc=10, scale=20)
     exact = integrate.quad(lambda b: tri.cdf(49.5 - b), 26.5, 50.0)[0] / 23.5
     done = done_of(sim.load(path))
-    assert np.all(done["a"] == 24.5) and done["b"].min() > 51.0
+    assert np.all(done["a"] == 24.5)
+    assert done["b"].min() > 51.0
     within_4se(float(np.mean(done["c"] <= 74.0)), exact, N, "serial chain, first step done, P(c ≤ 74)")
 
 
@@ -189,7 +191,8 @@ def test_a_status_with_no_effective_facts_gives_the_parents_results(write):
                        "status:\n  as_of: 2026-01-05\n  risks:\n    early: {occurred: false, source: news}\n")
     child = sim.load(path)
     a, b = sample(parent, 3, 0, 2000), sample(child, 3, 0, 2000)
-    assert a.names == b.names and np.array_equal(a.values, b.values)
+    assert a.names == b.names
+    assert np.array_equal(a.values, b.values)
     for engine in ("fast", "simpy"):
         da, db = done_of(parent, 500, 3, engine), done_of(child, 500, 3, engine)
         for m in da:
@@ -215,8 +218,10 @@ risks:
     changed = {n for j, n in enumerate(a.names) if not np.array_equal(a.values[:, j], b.values[:, j])}
     assert changed == {"milestone:x:duration", "risk:rx:occurs", "risk:rx:time"}
     da, db = done_of(p, 3000, 9), done_of(c, 3000, 9)
-    assert np.array_equal(da["y"], db["y"]) and np.array_equal(da["z"], db["z"])
-    assert not np.array_equal(da["x"], db["x"]) and db["x"].min() > 40.0
+    assert np.array_equal(da["y"], db["y"])
+    assert np.array_equal(da["z"], db["z"])
+    assert not np.array_equal(da["x"], db["x"])
+    assert db["x"].min() > 40.0
 
 
 # ---------------------------------------------------------------------------------------------- resolved targets
@@ -294,7 +299,8 @@ def test_a_later_status_file_adds_its_facts_to_the_earlier_ones(write):
     assert [(f.kind, f.id) for f in scenario.status.facts] == [("done", "a"), ("done", "b")]
     assert scenario.milestone("a").done_on.isoformat() == "2026-01-25"
     done = done_of(scenario, n=300)
-    assert np.all(done["b"] == 57.5) and done["c"].min() > 60.0
+    assert np.all(done["b"] == 57.5)
+    assert done["c"].min() > 60.0
 
 
 def test_a_duration_scaled_by_a_driver_is_conditioned_on_its_effective_length(write):
@@ -324,7 +330,7 @@ milestones:
     within_4se(float(np.mean(done <= 60.0)), exact, N, "driver-scaled uniform conditioned past day 40, P(t ≤ 60)")
 
 
-@pytest.mark.parametrize("body, message", [
+@pytest.mark.parametrize(("body", "message"), [
     ("status: [1, 2]", "status: found list; expected a mapping with as_of, milestones and risks"),
     ("status:", "status: missing as_of"),
     ("status: {as_of: 2026-02-30}", "status.as_of: found '2026-02-30', which is not a real date"),
@@ -393,7 +399,8 @@ milestones:
     path = status_file(write, parent, "status:\n  as_of: 2026-03-10\n  milestones:\n"
                                       "    other: {done: 2026-01-15, source: minutes}\n")
     table = sim.run(sim.load(path), n=50, seed=1, progress=False).targets.set_index("target")
-    assert table.loc["half", "p_met"] == 1.0 and table.loc["half", "status"] == "open"
+    assert table.loc["half", "p_met"] == 1.0
+    assert table.loc["half", "status"] == "open"
     assert table.loc["other", ["status", "status_date"]].tolist() == ["met", "2026-01-15"]
 
 
@@ -421,12 +428,14 @@ def test_an_abandoned_commitment_is_never_done_and_its_dependants_follow_the_alt
                                       "    loan: {abandoned: 2026-02-15, replaced_by: borrowing, source: council}\n")
     scenario = sim.load(path)
     assert scenario.milestone("paid").after.ids == ("borrowing",)
-    assert scenario.milestone("both").after.ids == ("borrowing",) and scenario.milestone("both").after.k == 1
+    assert scenario.milestone("both").after.ids == ("borrowing",)
+    assert scenario.milestone("both").after.k == 1
     done = done_of(scenario, n=400, engine=engine)
     assert np.all(np.isinf(done["loan"]))
     np.testing.assert_allclose(done["paid"], done["borrowing"] + 30.0)
     results = sim.run(scenario, n=100, seed=2, progress=False, engine=engine).targets.set_index("target")
-    assert results.loc["loan", "status"] == "missed" and results.loc["either", "status"] == "open"
+    assert results.loc["loan", "status"] == "missed"
+    assert results.loc["either", "status"] == "open"
     assert results.loc["paid", "status"] == "open"
 
 
@@ -435,7 +444,8 @@ def test_an_abandoned_commitment_without_alternative_fails_its_dependants(write)
     path = status_file(write, parent, "status:\n  as_of: 2026-03-01\n  milestones:\n"
                                       "    loan: {abandoned: 2026-02-15, source: council}\n")
     done = done_of(sim.load(path), n=200)
-    assert np.all(np.isinf(done["paid"])) and np.all(np.isinf(done["both"]))
+    assert np.all(np.isinf(done["paid"]))
+    assert np.all(np.isinf(done["both"]))
     table = sim.run(sim.load(path), n=50, seed=2, progress=False).targets.set_index("target")
     assert table.loc["paid", "status"] == "missed"
 

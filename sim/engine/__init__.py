@@ -64,7 +64,7 @@ class BatchOutcome:
     indicator_times: np.ndarray
 
     @staticmethod
-    def concat(parts: list["BatchOutcome"]) -> "BatchOutcome":
+    def concat(parts: list[BatchOutcome]) -> BatchOutcome:
         return BatchOutcome(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(BatchOutcome)))
 
 

@@ -118,7 +118,8 @@ def sort_events(x, h):
 @njit(cache=True, nogil=True)
 def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     """``(count, grid)`` values at times ``t`` (``(count, grid)``, or ``(1, grid)`` shared by every replication) of
-    jumps and ramps sorted by :func:`sort_events`."""
+    jumps and ramps sorted by :func:`sort_events`.
+    """
     count = jump_x.shape[0]
     out = np.zeros((count, t.shape[1]))
     shared = t.shape[0] == 1  # one grid for every replication
@@ -169,7 +170,8 @@ def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, 
 @njit(cache=True, nogil=True)
 def add_delivered(total, output, at_start, began, quantity):
     """Add to ``total`` ``(count, grid)`` an order's deliveries: the line's output since the order started,
-    clipped to [0, quantity], where it started (``output`` is the line's cumulative output ``(count, grid)``)."""
+    clipped to [0, quantity], where it started (``output`` is the line's cumulative output ``(count, grid)``).
+    """
     count, grid = total.shape
     for c in range(count):
         if not began[c]:

@@ -50,7 +50,7 @@ class MoneyNetwork:
     weight_inputs: dict = field(default_factory=dict)  # (indicator, role, observable) → name
 
     @classmethod
-    def of(cls, scenario: Scenario) -> "MoneyNetwork | None":
+    def of(cls, scenario: Scenario) -> MoneyNetwork | None:
         if not scenario.funds:
             return None
         fund_ids = tuple(f.id for f in scenario.funds)

@@ -89,7 +89,7 @@ class Network:
     risk_ids: tuple[str, ...] = ()  # id of each risk (for traces; names are never split back)
 
     @classmethod
-    def of(cls, scenario: Scenario) -> "Network":
+    def of(cls, scenario: Scenario) -> Network:
         months = month_starts(scenario.start, scenario.horizon)
         ids = tuple(m.id for m in scenario.milestones)
         index = {m: i for i, m in enumerate(ids)}

@@ -101,7 +101,7 @@ class CapacityCurves:
         return float(solve_curve(0, b, right, left, cum, np.array([b.shape[1]], dtype=np.int64), float(start),
                                  float(quantity)))
 
-    def row(self, i: int) -> "CapacityCurves":
+    def row(self, i: int) -> CapacityCurves:
         """The curve of replication ``i`` alone (a copy that the engine may change)."""
         return CapacityCurves(self.base[i:i + 1].copy(), self.added[i:i + 1].copy(), self.ramp_start[i:i + 1].copy(),
                               (), [(lo[i:i + 1], hi[i:i + 1], f[i:i + 1]) for lo, hi, f in self.windows],
@@ -159,7 +159,7 @@ class LineNetwork:
     capacity_cut_inputs: tuple[str, ...] = ()  # per risk
 
     @classmethod
-    def of(cls, scenario: Scenario) -> "LineNetwork | None":
+    def of(cls, scenario: Scenario) -> LineNetwork | None:
         if not scenario.lines:
             return None
         line_index = {line.id: k for k, line in enumerate(scenario.lines)}
@@ -233,7 +233,8 @@ class LineNetwork:
 
 class ProductionCurves:
     """Production observables of a batch: ``LINE.capacity|output|delivered``, ``MILESTONE.delivered`` and
-    ``AREA.closed``, evaluated at times ``t`` (``(grid,)`` or ``(n, grid)``)."""
+    ``AREA.closed``, evaluated at times ``t`` (``(grid,)`` or ``(n, grid)``).
+    """
 
     def __init__(self, lnet: LineNetwork, curves: list[CapacityCurves], quantity: np.ndarray, started: np.ndarray,
                  done: np.ndarray):
