@@ -53,15 +53,9 @@ class Inputs:
     first: int
 
     def column(self, name: str) -> np.ndarray:
+        """The values ``(count,)`` of input ``name`` (a lookup by name, for people and tests; the engine reads
+        columns compiled once, :mod:`sim.engine.columns`)."""
         return self.values[:, self.names.index(name)]
-
-    def draws(self, dist, name: str, default: float = 0.0) -> np.ndarray:
-        """Per replication, the sampled input ``name``; for a fixed quantity its value; ``default`` if none."""
-        if dist is None:
-            return np.full(self.values.shape[0], default)
-        if isinstance(dist, Fixed):
-            return np.full(self.values.shape[0], dist.value)
-        return self.column(name)
 
 
 def input_specs(scenario: Scenario) -> list[InputSpec]:

@@ -21,19 +21,6 @@ from .production import LineNetwork, ProductionCurves
 __all__ = ["BatchOutcome", "ENGINES", "LineNetwork", "MoneyNetwork", "Network", "Observer", "simulate", "simulate_batch", "TraceSink"]
 
 
-def _risk_columns(net: Network, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    count = inputs.values.shape[0]
-    occurs = np.zeros((count, len(net.risks)))
-    delay = np.zeros((count, len(net.risks)))
-    time = np.zeros((count, len(net.risks)))
-    for r, (occ, dly, tim, _) in enumerate(net.risks):
-        occurs[:, r] = inputs.column(occ)
-        delay[:, r] = inputs.column(dly)
-        if tim is not None:
-            time[:, r] = inputs.column(tim)
-    return occurs, delay, time
-
-
 @dataclass
 class BatchOutcome:
     """What the engine computes for a batch of replications.
@@ -190,9 +177,10 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
 
         with ThreadPoolExecutor(len(parts)) as pool:
             return BatchOutcome.concat(list(pool.map(block, parts)))
-    durations = net.durations(inputs)
+    net.check_inputs(inputs)
+    durations = net.effective_durations(inputs)
     shift = net.shift(inputs)
-    occurs, delay, time = _risk_columns(net, inputs)
+    occurs, delay, time = net.risk_columns(inputs)
     mnet, lnet = net.money, net.lines
     pool_envelope = amounts = cuts = quantity = first_output = initial = None
     if mnet is not None:

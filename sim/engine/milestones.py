@@ -327,11 +327,11 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
                 production.curves[k].start_ramp(math.inf)  # decided below, from the training line
                 ramp_start[k] = math.inf
                 set_ramp(k)
-    for r, (_, _, time_input, affected) in enumerate(net.risks):
+    for r, (windowed, affected) in enumerate(net.risks):
         has_money = mnet is not None and (mnet.risk_freeze[r] or mnet.risk_cut[r])
         if not risk_occurs[r] or not (affected or has_money):
             continue
-        if time_input is None:  # present from day 0
+        if not windowed:  # present from day 0
             occur(r, affected)
         else:
             env.process(risk(r, affected))

@@ -10,6 +10,7 @@ follow the work schedule, and what is paid by a date never depends on what happe
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,7 @@ from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
 from ..scenario import Scenario
 from . import curves
+from .columns import Columns
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,18 @@ class MoneyNetwork:
     horizon: float
     milestone_ids: tuple[str, ...]
     risks: tuple  # Risk objects
-    # input names, compiled once (sim.names): the engine never builds them
-    envelope_inputs: tuple[str, ...] = ()  # per fund
-    growth_inputs: tuple[str, ...] = ()  # per fund
-    amount_inputs: tuple[str, ...] = ()  # per part
-    lag_inputs: tuple[str, ...] = ()  # per part
-    cut_inputs: tuple[str, ...] = ()  # per risk
-    weight_inputs: dict = field(default_factory=dict)  # (indicator, role, observable) → name
+    # where the sampled quantities are, compiled once (sim.engine.columns): the engine never looks up names
+    envelope_columns: Columns  # per fund: envelope (€ bn; 0 for a spending flow)
+    growth_columns: Columns  # per fund: spending growth (per year) of a flow
+    amount_columns: Columns  # per part: amount (€ bn)
+    lag_columns: Columns  # per part: payment lag (days)
+    cut_columns: Columns  # per risk: share of the envelope it cuts (0 for a risk that cuts nothing)
+    weight_columns: Columns  # per indicator weight, in the order of ``weight_position``
+    weight_position: dict = field(default_factory=dict)  # (indicator, role, observable) → position
 
     @classmethod
-    def of(cls, scenario: Scenario) -> MoneyNetwork | None:
+    def of(cls, scenario: Scenario, column: Mapping[str, int]) -> MoneyNetwork | None:
+        """The money of ``scenario`` by index; ``column``: sampled input name → column (None without funds)."""
         if not scenario.funds:
             return None
         fund_ids = tuple(f.id for f in scenario.funds)
@@ -63,6 +67,8 @@ class MoneyNetwork:
                 share.append(w)
                 pool_open.append(index[f.opens] if f.opens else -1)
         pool_index = {p: i for i, p in enumerate(pools)}
+        weights = {(ind.id, role, obs): w for ind in scenario.indicators
+                   for role, pairs in (("numerator", ind.numerator), ("denominator", ind.denominator)) for obs, w in pairs}
         parts, amounts, by_milestone = [], [], []
         for i, m in enumerate(scenario.milestones):
             ids = []
@@ -82,26 +88,26 @@ class MoneyNetwork:
             horizon=scenario.horizon_days,
             milestone_ids=tuple(m.id for m in scenario.milestones),
             risks=scenario.risks,
-            envelope_inputs=tuple(names.fund(f.id, "envelope") for f in scenario.funds),
-            growth_inputs=tuple(names.fund(f.id, "growth") for f in scenario.funds),
-            amount_inputs=tuple(names.funding(scenario.milestones[i].id, pools[p], "amount") for i, p in parts),
-            lag_inputs=tuple(names.funding(scenario.milestones[i].id, pools[p], "lag") for i, p in parts),
-            cut_inputs=tuple(names.risk(r.id, "cut") for r in scenario.risks),
-            weight_inputs={(ind.id, role, obs): names.indicator_weight(ind.id, role, obs)
-                           for ind in scenario.indicators
-                           for role, weights in (("numerator", ind.numerator), ("denominator", ind.denominator))
-                           for obs, _ in weights},
+            envelope_columns=Columns.compile(column, ((names.fund(f.id, "envelope"), None if f.is_flow else f.envelope, 0.0)
+                                                      for f in scenario.funds)),
+            growth_columns=Columns.compile(column, ((names.fund(f.id, "growth"), f.spending_growth, 0.0)
+                                                    for f in scenario.funds)),
+            amount_columns=Columns.compile(column, ((names.funding(scenario.milestones[i].id, pools[p], "amount"), dist, 0.0)
+                                                    for (i, p), dist in zip(parts, amounts, strict=True))),
+            lag_columns=Columns.compile(column, ((names.funding(scenario.milestones[i].id, pools[p], "lag"),
+                                                  scenario.funds[pool_fund[p]].payment_lag, 0.0) for i, p in parts)),
+            cut_columns=Columns.compile(column, ((names.risk(r.id, "cut"), r.cut_share if r.cut else None, 0.0)
+                                                 for r in scenario.risks)),
+            weight_columns=Columns.compile(column, ((names.indicator_weight(ind, role, obs), w, 0.0)
+                                                    for (ind, role, obs), w in weights.items())),
+            weight_position={key: k for k, key in enumerate(weights)},
         )
 
     # ------------------------------------------------------------------------------------ sampled arrays
 
     def envelopes(self, inputs: Inputs) -> np.ndarray:
         """Initial envelope of each fund ``(count, funds)`` in € bn (0 for spending flows)."""
-        out = np.zeros((inputs.values.shape[0], len(self.funds)))
-        for k, f in enumerate(self.funds):
-            if not f.is_flow:
-                out[:, k] = inputs.draws(f.envelope, self.envelope_inputs[k])
-        return out
+        return self.envelope_columns.take(inputs)
 
     def pool_envelopes(self, inputs: Inputs) -> np.ndarray:
         """Envelope of each pool ``(count, pools)``: the fund's envelope times the pool's share."""
@@ -109,26 +115,15 @@ class MoneyNetwork:
 
     def amounts(self, inputs: Inputs) -> np.ndarray:
         """Amount of each programme part ``(count, parts)`` in € bn."""
-        out = np.zeros((inputs.values.shape[0], len(self.parts)))
-        for j, ((i, p), dist) in enumerate(zip(self.parts, self.part_amounts)):
-            out[:, j] = inputs.draws(dist, self.amount_inputs[j])
-        return out
+        return self.amount_columns.take(inputs)
 
     def lags(self, inputs: Inputs) -> np.ndarray:
         """Payment lag of each programme part ``(count, parts)`` in days."""
-        out = np.zeros((inputs.values.shape[0], len(self.parts)))
-        for j, (i, p) in enumerate(self.parts):
-            lag = self.funds[self.pool_fund[p]].payment_lag
-            out[:, j] = inputs.draws(lag, self.lag_inputs[j])
-        return out
+        return self.lag_columns.take(inputs)
 
     def cut_shares(self, inputs: Inputs) -> np.ndarray:
         """Share of the envelope each risk cuts when it occurs ``(count, risks)``."""
-        out = np.zeros((inputs.values.shape[0], len(self.risks)))
-        for r, risk in enumerate(self.risks):
-            if risk.cut:
-                out[:, r] = inputs.draws(risk.cut_share, self.cut_inputs[r])
-        return out
+        return self.cut_columns.take(inputs)
 
 
 # ---------------------------------------------------------------------------------------------- pools
@@ -346,7 +341,7 @@ class Curves:
         return np.flatnonzero(self.part_fund == k)
 
     def _growth(self, fund) -> np.ndarray:
-        return self.inputs.draws(fund.spending_growth, self.mnet.growth_inputs[self.fund_index[fund.id]])
+        return self.mnet.growth_columns.one(self.inputs, self.fund_index[fund.id])
 
     def fund_value(self, k: int, kind: str, t) -> np.ndarray:
         """``kind`` of fund ``k`` (committed, disbursed, committed_share, disbursed_share) at ``t``."""
@@ -390,7 +385,7 @@ class Curves:
         return self._memo[key]
 
     def _weight(self, ind, role: str, name: str, dist) -> np.ndarray:
-        return self.inputs.draws(dist, self.mnet.weight_inputs[(ind.id, role, name)])[:, None]
+        return self.mnet.weight_columns.one(self.inputs, self.mnet.weight_position[(ind.id, role, name)])[:, None]
 
     def value(self, name: str, t) -> np.ndarray:
         """An observable or indicator at times ``t``; ``(count, grid)`` (indicators remembered per grid)."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import names as naming
 from ..calendar import day_offset, deadline_time
-from ..distributions import Fixed
 from ..sampling import Inputs
 from ..scenario import Scenario
+from .columns import Columns, column_index
 from .money import MoneyNetwork
 from .production import LineNetwork
 
@@ -24,6 +25,13 @@ def month_starts(start: dt.date, horizon: dt.date) -> list[dt.date]:
         out.append(nxt)
         nxt = dt.date(nxt.year + nxt.month // 12, nxt.month % 12 + 1, 1)
     return out
+
+
+class RiskRecord(NamedTuple):
+    """A risk as the engines see it."""
+
+    windowed: bool  # occurs at a sampled time in its window; otherwise present from day 0
+    affected: tuple[int, ...]  # milestones it delays
 
 
 @dataclass(frozen=True)
@@ -40,18 +48,20 @@ class Network:
         How many dependencies must be done (``len(deps)`` for all-of, 1 for any-of, k for k-of-n).
     observed : numpy.ndarray
         Observed completion time (days) of milestones with ``status: done on``, NaN otherwise.
-    fixed_duration : numpy.ndarray
-        Duration (days) of milestones whose duration is not uncertain, NaN for uncertain ones.
-    duration_input : tuple of str or None
-        Input name of each uncertain duration.
-    driver_inputs : tuple of tuple of str
-        Input names of the drivers scaling each milestone's duration.
-    risks : tuple
-        ``(occurs_input, delay_input, time_input or None, affected indices)`` per risk.
+    durations : Columns
+        Where each milestone's duration (days) is: a sampled column, or a constant (0 for an observed
+        milestone or one without duration, the value of a fixed duration).
+    driver_factors : numpy.ndarray
+        ``(pairs, 2)`` (milestone index, input column): the drivers scaling each milestone's duration, in the
+        order they multiply it.
+    risks : tuple of RiskRecord
+        Per risk: whether it has a window, and the milestones it affects.
+    risk_occurs, risk_delay, risk_time : Columns
+        Per risk: occurrence (0/1), delay (days) and time (days; constant 0 for a risk without a window).
     scale : numpy.ndarray
         Duration multiplier of each milestone from ``scale`` shocks.
-    shifts : tuple
-        ``(input name or None, fixed days, affected indices)`` per ``delay`` shock.
+    shifts : tuple of tuple of int
+        Milestones affected by each ``delay`` shock; ``shift_days`` their days.
     horizon : float
         End of the simulated span (days).
     """
@@ -60,12 +70,16 @@ class Network:
     deps: tuple[tuple[int, ...], ...]
     need: tuple[int, ...]
     observed: np.ndarray
-    fixed_duration: np.ndarray
-    duration_input: tuple[str | None, ...]
-    driver_inputs: tuple[tuple[str, ...], ...]
-    risks: tuple[tuple[str, str, str | None, tuple[int, ...]], ...]
+    durations: Columns
+    driver_factors: np.ndarray
+    risks: tuple[RiskRecord, ...]
+    risk_occurs: Columns
+    risk_delay: Columns
+    risk_time: Columns
     scale: np.ndarray
-    shifts: tuple[tuple[str | None, float, tuple[int, ...]], ...]
+    shifts: tuple[tuple[int, ...], ...]  # milestones affected by each ``delay`` shock
+    shift_days: Columns  # days of each ``delay`` shock
+    input_names: tuple[str, ...]  # the sampled inputs the columns refer to, in sampling order
     horizon: float
     money: MoneyNetwork | None = None
     lines: LineNetwork | None = None
@@ -90,35 +104,28 @@ class Network:
 
     @classmethod
     def of(cls, scenario: Scenario) -> Network:
+        """The network of ``scenario``: milestones, risks, money and lines by index, input columns compiled."""
         months = month_starts(scenario.start, scenario.horizon)
         ids = tuple(m.id for m in scenario.milestones)
         index = {m: i for i, m in enumerate(ids)}
         observed = np.full(len(ids), np.nan)
-        fixed = np.full(len(ids), np.nan)
-        duration_input: list[str | None] = []
         for i, m in enumerate(scenario.milestones):
             if m.done_on is not None:
                 # Midday of the observed date: done on that date, meeting a deadline on it but not the day before.
                 observed[i] = day_offset(m.done_on, scenario.start) + 0.5
-            if m.done_on is not None:
-                # An observed date replaces the duration, whatever its distribution (its own or inherited through
-                # `extends`): it is not an input, so there is no column to read (issue 12's traceback).
-                fixed[i] = 0.0
-                duration_input.append(None)
-            elif m.duration is None or isinstance(m.duration, Fixed):
-                fixed[i] = 0.0 if m.duration is None else m.duration.value
-                duration_input.append(None)
-            else:
-                duration_input.append(naming.duration(m.id))
-        drivers = tuple(
-            tuple(naming.driver(d.id) for d in scenario.drivers if set(d.applies_to) & set(m.tags))
-            for m in scenario.milestones
-        )
-        risks = tuple(
-            (naming.risk(r.id, "occurs"), naming.risk(r.id, "delay"), naming.risk(r.id, "time") if r.window else None,
-             tuple(index[a] for a in r.affects))
-            for r in scenario.risks
-        )
+        input_names = tuple(name for name, _ in scenario.inputs())
+        column = column_index(input_names)
+        # An observed date replaces the duration, whatever its distribution (its own or inherited through
+        # `extends`): it is not an input, so there is no column to read (issue 12's traceback).
+        durations = Columns.compile(column, ((naming.duration(m.id), None if m.done_on is not None else m.duration, 0.0)
+                                             for m in scenario.milestones))
+        driver_factors = np.array([(i, column[naming.driver(d.id)]) for i, m in enumerate(scenario.milestones)
+                                   for d in scenario.drivers if set(d.applies_to) & set(m.tags)],
+                                  dtype=np.intp).reshape(-1, 2)
+        risks = tuple(RiskRecord(r.window is not None, tuple(index[a] for a in r.affects)) for r in scenario.risks)
+        risk_occurs = Columns.compile(column, ((naming.risk(r.id, "occurs"), None, 0.0) for r in scenario.risks))
+        risk_delay = Columns.compile(column, ((naming.risk(r.id, "delay"), r.delay, 0.0) for r in scenario.risks))
+        risk_time = Columns.compile(column, ((naming.risk(r.id, "time"), None, 0.0) for r in scenario.risks))
         floor = np.zeros(len(ids))
         if scenario.status is not None:
             # Not done by the end of the status date: strictly later than as_of_days, so that a deadline on the
@@ -132,20 +139,20 @@ class Network:
             deps=tuple(tuple(index[d] for d in m.after.ids) for m in scenario.milestones),
             need=tuple(m.after.k for m in scenario.milestones),
             observed=observed,
-            fixed_duration=fixed,
-            duration_input=tuple(duration_input),
-            driver_inputs=drivers,
+            durations=durations,
+            driver_factors=driver_factors,
             risks=risks,
+            risk_occurs=risk_occurs,
+            risk_delay=risk_delay,
+            risk_time=risk_time,
+            input_names=input_names,
             risk_ids=tuple(r.id for r in scenario.risks),
             scale=np.array([m.scale for m in scenario.milestones]),
-            shifts=tuple(
-                (None, sh.delay.value, tuple(index[a] for a in sh.affects)) if isinstance(sh.delay, Fixed)
-                else (sh.name, 0.0, tuple(index[a] for a in sh.affects))
-                for sh in scenario.shifts
-            ),
+            shifts=tuple(tuple(index[a] for a in sh.affects) for sh in scenario.shifts),
+            shift_days=Columns.compile(column, ((sh.name, sh.delay, 0.0) for sh in scenario.shifts)),
             horizon=scenario.horizon_days,
-            money=MoneyNetwork.of(scenario),
-            lines=LineNetwork.of(scenario),
+            money=MoneyNetwork.of(scenario, column),
+            lines=LineNetwork.of(scenario, column),
             observables=scenario.observables(),
             monthly=np.array([day_offset(d, scenario.start) for d in months]),
             monthly_dates=tuple(d.isoformat() for d in months),
@@ -157,23 +164,27 @@ class Network:
             gates=tuple((i, m.when[0], m.when[1]) for i, m in enumerate(scenario.milestones) if m.when is not None),
         )
 
-    def durations(self, inputs: Inputs) -> np.ndarray:
+    def check_inputs(self, inputs: Inputs) -> None:
+        """Refuse inputs sampled for another scenario: the compiled columns would read the wrong quantities."""
+        if inputs.names is not self.input_names and inputs.names != self.input_names:
+            raise ValueError("these inputs were not sampled for this network's scenario (their names differ)")
+
+    def effective_durations(self, inputs: Inputs) -> np.ndarray:
         """Effective durations ``(count, milestones)`` in days: sampled or fixed, times driver factors."""
-        count = inputs.values.shape[0]
-        out = np.tile(self.fixed_duration, (count, 1))
-        for i, name in enumerate(self.duration_input):
-            if name is not None:
-                out[:, i] = inputs.column(name)
-        for i, names in enumerate(self.driver_inputs):
-            for name in names:
-                out[:, i] *= inputs.column(name)
+        out = self.durations.take(inputs)
+        for i, j in self.driver_factors:
+            out[:, i] *= inputs.values[:, j]
         return out * self.scale
 
     def shift(self, inputs: Inputs) -> np.ndarray:
         """Completion shifts ``(count, milestones)`` in days from ``delay`` shocks (0 where none)."""
         out = np.zeros((inputs.values.shape[0], len(self.ids)))
-        for name, fixed, affected in self.shifts:
-            days = inputs.column(name) if name is not None else fixed
+        days = self.shift_days.take(inputs)
+        for s, affected in enumerate(self.shifts):
             for i in affected:
-                out[:, i] += days
+                out[:, i] += days[:, s]
         return out
+
+    def risk_columns(self, inputs: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Occurrence (0/1), delay (days) and time (days) of every risk, each ``(count, risks)``."""
+        return self.risk_occurs.take(inputs), self.risk_delay.take(inputs), self.risk_time.take(inputs)

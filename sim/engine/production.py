@@ -6,6 +6,7 @@ Units: capacities in units per year, quantities in units, times in days.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
 from ..scenario import Scenario
 from . import curves
+from .columns import Columns
 from .kernel import FAR, solve_curve
 
 
@@ -137,6 +139,10 @@ class LineQueue:
         return order, quantity, event
 
 
+LINE_PARTS = (("capacity", "capacity", 0.0), ("target", "target_capacity", np.nan), ("first_output", "first_output", 0.0),
+              ("realisation", "realisation", 1.0))  # input part, Line attribute, value when not given
+
+
 @dataclass(frozen=True)
 class LineNetwork:
     """Lines, orders and capability areas of a scenario, by index."""
@@ -153,13 +159,15 @@ class LineNetwork:
     factors: tuple[tuple[int, float, float, float], ...]  # (line, factor, from, to) from shocks
     capabilities: tuple
     milestone_ids: tuple[str, ...]
-    # input names, compiled once (sim.names): the engine never builds them
-    quantity_inputs: tuple[str, ...] = ()  # per order
-    line_inputs: tuple[dict, ...] = ()  # per line: part (capacity, target, first_output, realisation) → name
-    capacity_cut_inputs: tuple[str, ...] = ()  # per risk
+    # where the sampled quantities are, compiled once (sim.engine.columns): the engine never looks up names
+    quantity_columns: Columns  # per order: units
+    line_columns: dict[str, Columns]  # part → per line: capacity, target (units/yr; NaN: the claimed
+    # capacity), first_output (days), realisation (share)
+    capacity_cut_columns: Columns  # per risk: share of capacity it cuts
 
     @classmethod
-    def of(cls, scenario: Scenario) -> LineNetwork | None:
+    def of(cls, scenario: Scenario, column: Mapping[str, int]) -> LineNetwork | None:
+        """The lines of ``scenario`` by index; ``column``: sampled input name → column (None without lines)."""
         if not scenario.lines:
             return None
         line_index = {line.id: k for k, line in enumerate(scenario.lines)}
@@ -185,24 +193,22 @@ class LineNetwork:
             factors=tuple((line_index[x], f, lo, hi) for x, f, lo, hi in scenario.capacity_factors),
             capabilities=scenario.capabilities,
             milestone_ids=tuple(m.id for m in scenario.milestones),
-            quantity_inputs=tuple(names.order(scenario.milestones[i].id, scenario.lines[k].id) for i, k in orders),
-            line_inputs=tuple({part: names.line(line.id, part) for part in ("capacity", "target", "first_output",
-                                                                             "realisation")}
-                              for line in scenario.lines),
-            capacity_cut_inputs=tuple(names.risk(r.id, "capacity_cut") for r in scenario.risks),
+            quantity_columns=Columns.compile(column, ((names.order(scenario.milestones[i].id, scenario.lines[k].id), dist, 0.0)
+                                                      for (i, k), dist in zip(orders, quantities, strict=True))),
+            line_columns={part: Columns.compile(column, ((names.line(line.id, part), getattr(line, attribute), default)
+                                                         for line in scenario.lines))
+                          for part, attribute, default in LINE_PARTS},
+            capacity_cut_columns=Columns.compile(column, ((names.risk(r.id, "capacity_cut"), r.capacity_share, 0.0)
+                                                          for r in scenario.risks)),
         )
 
     def order_quantities(self, inputs: Inputs) -> np.ndarray:
         """Units of each order ``(n, orders)``."""
-        out = np.zeros((inputs.values.shape[0], len(self.orders)))
-        for j, ((i, k), dist) in enumerate(zip(self.orders, self.quantities)):
-            out[:, j] = inputs.draws(dist, self.quantity_inputs[j], 0.0)
-        return out
+        return self.quantity_columns.take(inputs)
 
     def first_output(self, inputs: Inputs) -> np.ndarray:
         """Days from each line's trigger to the first added output ``(n, lines)``."""
-        return np.column_stack([inputs.draws(line.first_output, self.line_inputs[k]["first_output"], 0.0)
-                                for k, line in enumerate(self.lines)])
+        return self.line_columns["first_output"].take(inputs)
 
     def curves(self, inputs: Inputs, ramp_start: np.ndarray, occurs, time, delay) -> list[CapacityCurves]:
         """Capacity curves of every line for a batch, given when each line's added capacity starts ``(n, lines)``.
@@ -212,16 +218,16 @@ class LineNetwork:
         """
         n = inputs.values.shape[0]
         out = []
+        parts = {part: columns.take(inputs) for part, columns in self.line_columns.items()}
+        cut_shares = self.capacity_cut_columns.take(inputs)
         for k, line in enumerate(self.lines):
-            named = self.line_inputs[k]
-            claimed = inputs.draws(line.capacity, named["capacity"], 0.0)
-            target = inputs.draws(line.target_capacity, named["target"], np.nan)
-            target = np.where(np.isnan(target), claimed, target)
-            real = inputs.draws(line.realisation, named["realisation"], 1.0) * (1 - line.export_share)
+            claimed = parts["capacity"][:, k]
+            target = np.where(np.isnan(parts["target"][:, k]), claimed, parts["target"][:, k])
+            real = parts["realisation"][:, k] * (1 - line.export_share)
             windows = []
             for r, risk in enumerate(self.risks):
                 if k in self.risk_cut[r]:
-                    share = inputs.draws(risk.capacity_share, self.capacity_cut_inputs[r], 0.0)
+                    share = cut_shares[:, r]
                     lo = np.where(occurs[:, r] > 0, time[:, r], np.inf)
                     windows.append((lo, lo + delay[:, r], 1.0 - share))
             for line_k, factor, lo, hi in self.factors:

@@ -44,10 +44,10 @@ def simulate(net: Network, durations: np.ndarray, shift: np.ndarray, occurs: np.
     count, n = durations.shape
     done = np.full((count, n), math.inf)
     hitting: list[list[int]] = [[] for _ in range(n)]
-    for r, (_, _, _, affected) in enumerate(net.risks):
+    for r, (_, affected) in enumerate(net.risks):
         for i in affected:
             hitting[i].append(r)
-    windowed = np.array([r[2] is not None for r in net.risks], dtype=bool)
+    windowed = np.array([r.windowed for r in net.risks], dtype=bool)
     # when each risk happens: -inf for risks without a window (at the start, before anything is done),
     # +inf for risks that do not occur
     when = np.where(occurs > 0, np.where(windowed[None, :], time, -math.inf), math.inf) if net.risks \
