@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sim.engine import curves, kernel
+from sim.engine import curves, kernel_curves, kernel_events
 from sim.engine.money import FAR_PAUSE, Pool, paid_by
 from sim.engine.production import CapacityCurves, LineQueue
 from sim.results import QUANTILES, nan_quantiles, quantile_times
@@ -75,11 +75,11 @@ def test_event_heap_orders_by_time_then_priority_then_insertion():
     entries = []
     for k in range(150):
         time, prio = float(rng.integers(0, 5)), int(rng.integers(0, 2))  # many exact ties
-        kernel.push(hf, hi, ctr, time, prio, 0, k, 0, 0.0)
+        kernel_events.push(hf, hi, ctr, time, prio, 0, k, 0, 0.0)
         entries.append((time, prio, k))
     popped = []
-    while ctr[kernel.C_HEAP] > 0:
-        j = kernel.pop(hf, hi, ctr)
+    while ctr[kernel_events.C_HEAP] > 0:
+        j = kernel_events.pop(hf, hi, ctr)
         popped.append((hf[j, 0], int(hi[j, 0]), int(hi[j, 3])))
     assert popped == sorted(entries)  # the id (third) is the insertion order, as SimPy's event id
 
@@ -105,7 +105,7 @@ def kernel_arrays(curve):
     factor = np.array([w[2][0] for w in curve.windows] or [1.0])
     args = (curve.base[0], curve.added[0], curve.ramp_start[0], np.asarray(curve.ramp_t, float),
             np.asarray(curve.ramp_s, float), len(curve.ramp_t), lo, hi, factor, len(curve.windows))
-    kernel.rebuild_curve(0, b, right, left, cum, nb, *args)
+    kernel_curves.rebuild_curve(0, b, right, left, cum, nb, *args)
     return (b, right, left, cum, nb), args
 
 
@@ -115,11 +115,11 @@ def test_compiled_capacity_curve_matches_the_reference(seed):
     curve = random_curve(rng)
     arrays, args = kernel_arrays(curve)
     for start, quantity in zip(rng.uniform(0, 600, 5), rng.uniform(1, 400, 5)):
-        assert kernel.solve_curve(0, *arrays, start, quantity) == pytest.approx(curve.solve(start, quantity), rel=1e-12)
+        assert kernel_curves.solve_curve(0, *arrays, start, quantity) == pytest.approx(curve.solve(start, quantity), rel=1e-12)
     t = np.sort(rng.uniform(0, 900, 40))
     for left in (False, True):
         reference = curve.rate(t[None, :], left=left)[0]
-        compiled = [kernel.capacity_rate(x, left, *args) for x in t]
+        compiled = [kernel_curves.capacity_rate(x, left, *args) for x in t]
         np.testing.assert_allclose(compiled, reference, rtol=1e-12)
     # cumulative output: the compiled sweep (shared grid) against the trapezoids of the reference
     b, right, left_rates, cum = curve._cumulative()

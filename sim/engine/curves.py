@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .kernel import capacity_rate
+from .kernel_curves import capacity_rate
 
 
 @njit(cache=True, nogil=True)

@@ -17,7 +17,7 @@ import simpy
 from simpy.events import Condition
 
 from ..calendar import DAYS_PER_YEAR
-from .kernel import SAME_MOMENT
+from .kernel_resources import SAME_MOMENT
 from .money import MoneyNetwork, Pool
 from .network import Network
 from .production import LineNetwork, LineQueue

@@ -158,7 +158,7 @@ class Pool:
         A request that can never be met in full (everything the pool will ever hold is there and it is not
         enough) takes what is left: an envelope cut shrinks programmes rather than blocking them. An empty,
         closed, frozen or expired pool commits nothing. The same rule is compiled in
-        :func:`sim.engine.kernel.serve`.
+        :func:`sim.engine.kernel_resources.serve`.
 
         Returns
         -------

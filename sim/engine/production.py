@@ -17,7 +17,7 @@ from ..sampling import Inputs
 from ..scenario import Scenario
 from . import curves
 from .columns import Columns
-from .kernel import FAR, solve_curve
+from .kernel_curves import FAR, solve_curve
 
 
 class CapacityCurves:
@@ -97,7 +97,7 @@ class CapacityCurves:
     def solve(self, start: float, quantity: float) -> float:
         """For one replication (n = 1): when output since ``start`` reaches ``quantity`` (days; inf: never).
 
-        The compiled rule the fast engine uses (:func:`sim.engine.kernel.solve_curve`): one definition for both.
+        The compiled rule the fast engine uses (:func:`sim.engine.kernel_curves.solve_curve`): one definition for both.
         """
         b, right, left, cum = self._cumulative()
         return float(solve_curve(0, b, right, left, cum, np.array([b.shape[1]], dtype=np.int64), float(start),
@@ -114,7 +114,7 @@ class LineQueue:
     """One line's orders within one replication: one in delivery at a time, the rest waiting.
 
     The next order is the waiting one with the highest priority, then the first placed (``take_next``). The
-    same rule is compiled in :func:`sim.engine.kernel.next_order`.
+    same rule is compiled in :func:`sim.engine.kernel_resources.next_order`.
     """
 
     __slots__ = ("queue", "busy", "start", "version", "seq", "picking")
