@@ -816,7 +816,7 @@ def _sensitivity(args) -> int:
     import matplotlib.pyplot as plt
 
     from .labels import input_labels
-    from .sensitivity_chart import plot_total_indices
+    from .charts import plot_total_indices
 
     chosen = [t for t in (args.target or headline(scenario, limit=len(scenario.targets))) if t in set(table["target"])]
     varies = set(table.loc[table["ST" if args.method == "sobol" else "mu_star"].notna(), "target"])

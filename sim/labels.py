@@ -1,10 +1,9 @@
-"""Plain words for a reader: labels of sampled inputs and observables, their units, the lever an input stands
-for, and text shortened at a word boundary.
+"""Plain words for a reader: labels of inputs and observables, their units, levers, text cut at word boundaries.
 
 Briefings are read by people who never saw a scenario file, so nothing here returns an id when a title exists.
 Labels of inputs are computed once per run (:func:`input_labels`, stored in ``run.json`` as ``labels``);
 labels of observables need the scenario's titles (:func:`observable_label`) and fall back to words made from
-the id.
+the id. Input names are split only through :func:`sim.names.parse`.
 """
 
 from __future__ import annotations
@@ -209,31 +208,37 @@ def format_value(value: float, unit: str) -> str:
 
 # ---------------------------------------------------------------------------------------------- levers
 
-_LEVERS = (
-    (re.compile(r"^driver:"), "work on {what}"),
-    (re.compile(r"^milestone:.*:duration$"), "speed up {what}"),
-    (re.compile(r"^risk:.*:occurs$"), "prevent or mitigate {what}"),
-    (re.compile(r"^risk:.*:delay$"), "limit the delay from {what}"),
-    (re.compile(r"^risk:.*:time$"), "prepare earlier for {what}"),
-    (re.compile(r"^risk:.*:cut$"), "protect the money against {what}"),
-    (re.compile(r"^risk:.*:capacity_cut$"), "secure supplies against {what}"),
-    (re.compile(r"^line:.*:target$"), "aim higher: {what}"),
-    (re.compile(r"^line:.*:first_output$"), "start production sooner: {what}"),
-    (re.compile(r"^line:.*:realisation$"), "make announced capacity real: {what}"),
-)
+# What to do about an input, by (kind, part) of its name (part None: any part). The quoted title fills {what}.
+_LEVERS: dict[tuple[str, str | None], str] = {
+    ("driver", None): "work on {what}",
+    ("milestone", "duration"): "speed up {what}",
+    ("risk", "occurs"): "prevent or mitigate {what}",
+    ("risk", "delay"): "limit the delay from {what}",
+    ("risk", "time"): "prepare earlier for {what}",
+    ("risk", "cut"): "protect the money against {what}",
+    ("risk", "capacity_cut"): "secure supplies against {what}",
+    ("line", "target"): "aim higher: {what}",
+    ("line", "first_output"): "start production sooner: {what}",
+    ("line", "realisation"): "make announced capacity real: {what}",
+}
 # Inputs whose label is already a phrase about the element ('Envelope of SAFE loans'): the lever prefixes it.
-_PHRASE_LEVERS = (
-    (re.compile(r"^fund:.*:envelope$"), "secure the full {what}"),
-    (re.compile(r"^fund:.*:growth$"), "raise the {what}"),
-    (re.compile(r"^funding:.*:amount$"), "secure the {what}"),
-    (re.compile(r"^funding:.*:lag$"), "shorten the {what}"),
-    (re.compile(r"^order:"), "raise the {what}"),
-    (re.compile(r"^line:.*:capacity$"), "expand the {what}"),
-    (re.compile(r"^indicator:"), "{what}"),
-    (re.compile(r"^shock:"), "avoid the {what}"),
-)
+_PHRASE_LEVERS: dict[tuple[str, str | None], str] = {
+    ("fund", "envelope"): "secure the full {what}",
+    ("fund", "growth"): "raise the {what}",
+    ("funding", "amount"): "secure the {what}",
+    ("funding", "lag"): "shorten the {what}",
+    ("order", None): "raise the {what}",
+    ("line", "capacity"): "expand the {what}",
+    ("indicator", None): "{what}",
+    ("shock", None): "avoid the {what}",
+}
 _KIND_PREFIX = re.compile(r"^(Duration|Risk occurs|Risk delay|Risk timing|Envelope cut|Capacity cut|Time to first "
                           r"output|Capacity aimed for|Share of announced capacity really built): ")
+
+
+def _template(table: dict[tuple[str, str | None], str], name: names.Name) -> str | None:
+    """The entry of ``table`` for the parsed input name: by kind and part, else by kind alone."""
+    return table.get((name.kind, name.part)) or table.get((name.kind, None))
 
 
 def lever(name: str, label: str = "", width: int = 70) -> str:
@@ -244,7 +249,7 @@ def lever(name: str, label: str = "", width: int = 70) -> str:
     name : str
         The input's name (``milestone:ID:duration``, ``driver:ID`` …).
     label : str, optional
-        Its label (from :func:`input_labels`); default words made from the name.
+        Its label (from :func:`input_labels`); default the id the name holds.
     width : int, default 70
         Longest text quoted, cut at a word boundary.
 
@@ -253,34 +258,34 @@ def lever(name: str, label: str = "", width: int = 70) -> str:
     str
         A phrase starting with a verb, in lower case.
     """
-    what = str(label or (name.split(":")[1] if ":" in name else name))
-    for pattern, template in _PHRASE_LEVERS:
-        if pattern.search(name):
-            if name.startswith("indicator:") and what.startswith("How much of "):
-                what = "make more of " + what[len("How much of "):].replace(" counts towards ", " count towards ", 1)
-            return shorten(template.format(what=_lower_first(what)), width + 20)
+    parsed = names.parse(name)
+    what = str(label or (parsed.ids[0] if ":" in name else name))
+    if (template := _template(_PHRASE_LEVERS, parsed)) is not None:
+        if parsed.kind == "indicator" and what.startswith("How much of "):
+            what = "make more of " + what[len("How much of "):].replace(" counts towards ", " count towards ", 1)
+        return shorten(template.format(what=_lower_first(what)), width + 20)
     what = _KIND_PREFIX.sub("", what)
     if what.endswith(" (shared factor)"):
         what = "the shared factor " + f"‘{shorten(what[: -len(' (shared factor)')], width)}’"
     else:
         what = f"‘{shorten(what, width)}’"
-    for pattern, template in _LEVERS:
-        if pattern.search(name):
-            return template.format(what=what)
+    if (template := _template(_LEVERS, parsed)) is not None:
+        return template.format(what=what)
     return f"act on {what}"
 
 
 # Inputs whose lever raises them (more money, more capacity); every other lever lowers its input (a shorter
 # duration, a risk avoided, a smaller cut, a faster shared factor).
-_RAISED = re.compile(r"^(fund:.*:(envelope|growth)|funding:.*:amount|order:|line:.*:(capacity|target|realisation)"
-                     r"|indicator:)")
+_RAISED = {("fund", "envelope"), ("fund", "growth"), ("funding", "amount"), ("order", None), ("line", "capacity"),
+           ("line", "target"), ("line", "realisation"), ("indicator", None)}
 
 
 def lever_direction(name: str) -> int:
-    """+1 when acting on the input means raising it (money, capacity), −1 when lowering it (durations, delays,
-    risks, cuts, shared factors that scale durations).
+    """+1 when acting on the input means raising it (money, capacity), −1 when lowering it.
 
-    An input is a lever for a target only when acting on it helps: ``impact_pp * lever_direction(name) > 0``,
-    where ``impact_pp`` is the target's chance with the input high minus low.
+    Lowered are durations, delays, risks, cuts and shared factors that scale durations. An input is a lever for
+    a target only when acting on it helps: ``impact_pp * lever_direction(name) > 0``, where ``impact_pp`` is the
+    target's chance with the input high minus low.
     """
-    return 1 if _RAISED.search(name) else -1
+    parsed = names.parse(name)
+    return 1 if (parsed.kind, parsed.part) in _RAISED or (parsed.kind, None) in _RAISED else -1

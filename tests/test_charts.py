@@ -257,7 +257,8 @@ def test_write_charts_writes_pngs_and_closes_every_figure(results, tmp_path):
                                        + [f"tornado-{t}.png" for t in worst] + fans)
     for path in paths:
         data = path.read_bytes()
-        assert len(data) > 1000 and data.startswith(PNG_SIGNATURE), path.name
+        assert len(data) > 1000, path.name
+        assert data.startswith(PNG_SIGNATURE), path.name
 
 
 # ---------------------------------------------------------------------------------------------- briefing charts
@@ -269,7 +270,7 @@ from sim.analysis import compare_results, drivers, sweep, with_delay  # noqa: E4
 
 @pytest.fixture(scope="module")
 def scenario(results):
-    return sim.load(results.meta["scenario"])
+    return results.scenario  # charts and their tests take the scenario from the run, never from its file
 
 
 def _driver_bars(ax):
@@ -298,7 +299,7 @@ def test_tornado_bars_follow_the_drivers_table(results, target):
     else:
         assert "noise" in title
     # Worse (less likely) is red, better blue.
-    for bar, value in zip(bars, top["impact_pp"]):
+    for bar, value in zip(bars, top["impact_pp"], strict=True):
         assert to_hex(bar.get_facecolor()[:3]) == to_hex(charts.RED if value < 0 else charts.BLUE)
 
 
@@ -352,7 +353,7 @@ def _series():
     t = np.arange(len(dates)) / len(dates)
     rows = []
     for name, scale in (("safe.disbursed_share", 1.0), ("joint-procurement-share", 0.4)):
-        for d, x in zip(dates, t):
+        for d, x in zip(dates, t, strict=True):
             rows.append({"observable": name, "date": d.date().isoformat(), "p10": scale * x ** 1.5,
                          "p50": scale * x, "p90": scale * x ** 0.7, "mean": scale * x * 0.98})
     return pd.DataFrame(rows)

@@ -143,7 +143,7 @@ def test_cli_writes_table_and_chart(write, tmp_path, capsys):
 def test_chart_of_total_indices(chain):
     import matplotlib
     matplotlib.use("Agg")
-    from sim.sensitivity_chart import plot_total_indices
+    from sim.charts.sensitivity import plot_total_indices
 
     table = sensitivity(chain, n=256, seed=1)
     ax = plot_total_indices(table, ["c"], outcome="date")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,8 @@ def plot_total_indices(table: pd.DataFrame, targets: Sequence[str] | None = None
                     color="white" if np.isfinite(v) and v > 0.6 * vmax else "black")
     names = labels or {}
     ax.set_yticks(range(len(wide)), [_cut(names.get(f, f), 48) for f in wide.index], fontsize=8)
-    titles = rows.drop_duplicates("target").set_index("target")["title"] if "title" in rows else {}
+    titles: Mapping[str, str] = ({str(k): str(v) for k, v in rows.drop_duplicates("target").set_index("target")["title"].items()}
+                                 if "title" in rows else {})
     ax.set_xticks(range(len(wide.columns)), [_wrap(titles.get(t, t)) for t in wide.columns], fontsize=7)
     ax.xaxis.tick_top()
     what = "total Sobol' index" if sobol else "Morris μ* (elementary effect)"
@@ -66,12 +68,12 @@ def plot_total_indices(table: pd.DataFrame, targets: Sequence[str] | None = None
 
 
 def _wrap(text: str, width: int = 16, lines: int = 3) -> str:
-    import textwrap
-
+    """``text`` on at most ``lines`` lines of ``width`` characters, the last one cut with an ellipsis."""
     parts = textwrap.wrap(str(text), width) or [""]
     return "\n".join(parts[:lines - 1] + [_cut(" ".join(parts[lines - 1:]), width)] if len(parts) >= lines else parts)
 
 
 def _cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis (inside a word: heat-map labels are narrow)."""
     text = str(text)
     return text if len(text) <= width else text[: width - 1] + "…"
