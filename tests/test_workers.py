@@ -18,13 +18,17 @@ def test_jobs_are_capped_at_the_cpus():
     assert f"--jobs {cpus + 5} is more than the {cpus} CPUs" in note
 
 
+def _signal_self_and_wait() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(5)  # the handler raises in the main thread before this ends
+
+
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM to oneself needs POSIX")
 def test_sigterm_raises_terminated_and_sets_the_exit_code():
     previous = handle_sigterm()
     try:
         with pytest.raises(Terminated):
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(5)  # the handler raises in the main thread before this ends
+            _signal_self_and_wait()
         assert stop_signal() == signal.SIGTERM
         assert exit_code() == 128 + signal.SIGTERM
         assert isinstance(Terminated(), KeyboardInterrupt)  # every Ctrl-C clean-up path applies
