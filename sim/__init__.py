@@ -1,4 +1,4 @@
-"""readiness-sim: how likely is the EU to meet the milestones and targets of its Defence Readiness Roadmap 2030?
+"""readiness-sim: how likely the EU is to meet the milestones and targets of its Defence Readiness Roadmap 2030.
 
 Public API::
 

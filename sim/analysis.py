@@ -17,7 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from . import calendar as cal
-from .results import Z95, Results, inverted_cdf_index
+from .atomic import write_atomic
+from .results import Z95, Results, inverted_cdf_index, wilson_interval
 from .runner import run
 from .scenario import Scenario
 from .shocks import SWEEPS, select_milestones, with_capacity, with_cut, with_delay, with_scale
@@ -26,15 +27,8 @@ COMPARE_COLUMNS = ["scenario", "target", "title", "deadline", "p_base", "p_other
                    "p50_base", "p50_other", "median_shift_days"]
 
 
-def target_times(results: Results, target: str) -> np.ndarray:
-    """Event time (days since start; ``inf`` = not by the horizon) of ``target`` in every replication."""
-    return results.times(target)
-
-
 def joint_probability(results: Results, targets: Sequence[str]) -> tuple[float, float, float]:
     """Probability that all ``targets`` are met by their own deadlines, with its 95 % Wilson interval."""
-    from .results import wilson_interval
-
     met = np.logical_and.reduce([results.met(t) for t in targets])
     low, high = wilson_interval(int(met.sum()), len(met))
     return float(met.mean()), float(low), float(high)
@@ -68,11 +62,12 @@ class Comparison:
             out.append(f"{name} vs {self.base.meta.get('title', 'base')}  "
                        f"({self.base.n} paired replications, seed {self.base.meta.get('seed')})")
             out.append(f"  {'target':<52} {'base':>5} {'this':>5} {'change':>8}  {'95% interval':>17}  {'median shift':>12}")
-            for r in moved.head(rows).itertuples():
-                title = r.title if len(r.title) <= 52 else r.title[:51] + "…"
-                shift = "" if np.isnan(r.median_shift_days) else f"{r.median_shift_days:+.0f} days"
-                out.append(f"  {title:<52} {r.p_base:>5.0%} {r.p_other:>5.0%} {100 * r.diff:>+7.1f}pp  "
-                           f"[{100 * r.diff_low:+6.1f}, {100 * r.diff_high:+6.1f}]pp  {shift:>12}")
+            for r in moved.head(rows).to_dict("records"):
+                title = str(r["title"])
+                title = title if len(title) <= 52 else title[:51] + "…"
+                shift = "" if np.isnan(r["median_shift_days"]) else f"{r['median_shift_days']:+.0f} days"
+                out.append(f"  {title:<52} {r['p_base']:>5.0%} {r['p_other']:>5.0%} {100 * r['diff']:>+7.1f}pp  "
+                           f"[{100 * r['diff_low']:+6.1f}, {100 * r['diff_high']:+6.1f}]pp  {shift:>12}")
             unchanged = int((group["diff"] == 0).sum())
             if len(group) > rows:
                 out.append(f"  … {len(group) - rows} more targets in compare.csv ({unchanged} unchanged)")
@@ -83,12 +78,9 @@ class Comparison:
         return "\n".join(out)
 
     def save(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "compare.csv"
-        tmp = path.with_suffix(".csv.partial")
-        self.table.to_csv(tmp, index=False, float_format="%.6g")
-        tmp.replace(path)
+        """Write the table to ``directory/compare.csv`` (atomically) and return its path."""
+        path = Path(directory) / "compare.csv"
+        write_atomic(path, lambda tmp: self.table.to_csv(tmp, index=False, float_format="%.6g"))
         return path
 
     def _repr_html_(self) -> str:
@@ -109,7 +101,7 @@ class Comparison:
             "scenario": order["scenario"], "target": order["title"], "deadline": order["deadline"],
             "P(met) base": order["p_base"].map(pct), "P(met) scenario": order["p_other"].map(pct),
             "change (pp)": order["diff"].map(pp),
-            "95 % interval (pp)": [f"{pp(lo)} to {pp(hi)}" for lo, hi in zip(order["diff_low"], order["diff_high"])],
+            "95 % interval (pp)": [f"{pp(lo)} to {pp(hi)}" for lo, hi in zip(order["diff_low"], order["diff_high"], strict=True)],
             "P50 base": order["p50_base"].fillna("").replace("", "> horizon"),
             "P50 scenario": order["p50_other"].fillna("").replace("", "> horizon"),
             "median shift (days)": order["median_shift_days"].map(lambda d: "" if pd.isna(d) else f"{d:+.0f}"),
@@ -137,15 +129,16 @@ def compare_results(base: Results, others: dict[str, Results]) -> Comparison:
             raise ValueError("paired comparison needs the same seed and number of replications")
         shared = other.targets[other.targets.target.isin(base.targets.target)]
         base_rows = base.targets.set_index("target")
-        for r in shared.itertuples():
-            diff, low, high = paired_difference(base, other, r.target)
-            tb, to = target_times(base, r.target), target_times(other, r.target)
+        for r in shared.to_dict("records"):
+            target = str(r["target"])
+            diff, low, high = paired_difference(base, other, target)
+            tb, to = base.times(target), other.times(target)
             both = np.isfinite(tb) & np.isfinite(to)
             rows.append({
-                "scenario": name, "target": r.target, "title": r.title, "deadline": r.deadline,
-                "p_base": base_rows.loc[r.target, "p_met"], "p_other": r.p_met,
+                "scenario": name, "target": target, "title": r["title"], "deadline": r["deadline"],
+                "p_base": base_rows.loc[target, "p_met"], "p_other": r["p_met"],
                 "diff": diff, "diff_low": low, "diff_high": high,
-                "p50_base": base_rows.loc[r.target, "p50"], "p50_other": r.p50,
+                "p50_base": base_rows.loc[target, "p50"], "p50_other": r["p50"],
                 "median_shift_days": float(np.median(to[both] - tb[both])) if both.any() else np.nan,
             })
     return Comparison(pd.DataFrame(rows, columns=COMPARE_COLUMNS), base, others)
@@ -171,7 +164,7 @@ def compare(base: Scenario, others: Sequence[Scenario], n: int = 2000, seed: int
     seed = base.seed if seed is None else seed
     base_results = run(base, n=n, seed=seed, jobs=jobs, progress=progress, engine=engine, executor=executor)
     seed = base_results.meta["seed"]
-    named = {}
+    named: dict[str, Results] = {}
     for s in others:
         name = Path(s.path).stem if s.path else s.title
         named[name if name not in named else f"{name}-{len(named)}"] = run(s, n=n, seed=seed, jobs=jobs, progress=progress,
@@ -220,39 +213,48 @@ def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], 
 
 
 @dataclass(frozen=True)
-class _InputGroups:
-    """Per sampled input (that varies), what every target's driver analysis needs: its ranks as z-scores and
-    its lower and upper groups of replications. Computed once per results and decile.
+class InputGroups:
+    """Per sampled input that varies, what every target's driver analysis needs.
+
+    Attributes
+    ----------
+    names : list of str
+        The inputs that vary (constant inputs drive nothing).
+    rank_z : numpy.ndarray
+        ``(replications, inputs)``: the ranks of each input as z-scores.
+    low, high : numpy.ndarray
+        ``(replications, inputs)`` bool: replications in the input's lower / upper ``decile`` (for a risk's
+        ``occurs`` input: not occurring / occurring).
     """
 
     names: list
-    rank_z: np.ndarray  # (n, inputs)
-    low: np.ndarray  # (n, inputs) bool
+    rank_z: np.ndarray
+    low: np.ndarray
     high: np.ndarray
 
+    @classmethod
+    def of(cls, inputs: pd.DataFrame, decile: float) -> InputGroups:
+        """Ranks and groups of every varying column of ``inputs`` (one row per replication)."""
+        x = inputs.to_numpy(dtype=float)
+        keep = np.ptp(x, axis=0) > 0 if x.size else np.zeros(x.shape[1], bool)
+        names = [c for c, k in zip(inputs.columns, keep, strict=True) if k]
+        x = x[:, keep]
+        ranks = stats.rankdata(x, axis=0)
+        rank_z = (ranks - ranks.mean(axis=0)) / ranks.std(axis=0)
+        occurs = np.array([n.endswith(":occurs") for n in names], dtype=bool)
+        cuts = np.quantile(x, [decile, 1 - decile], axis=0) if len(names) else np.zeros((2, 0))
+        low = np.where(occurs, x == 0, x <= cuts[0])
+        high = np.where(occurs, x == 1, x >= cuts[1])
+        return cls(names, rank_z, low, high)
 
-_GROUPS: dict = {}  # id(results.inputs), decile → _InputGroups (results are immutable)
 
+def input_groups(results: Results, decile: float) -> InputGroups:
+    """The :class:`InputGroups` of ``results``: computed once per results and decile, and kept with the results.
 
-def _input_groups(results: Results, decile: float) -> _InputGroups:
-    key = (id(results.inputs), decile)
-    cached = _GROUPS.get(key)
-    if cached is not None and cached[0] is results.inputs:
-        return cached[1]
-    x = results.inputs.to_numpy(dtype=float)
-    keep = np.ptp(x, axis=0) > 0 if x.size else np.zeros(x.shape[1], bool)
-    names = [c for c, k in zip(results.inputs.columns, keep) if k]
-    x = x[:, keep]
-    ranks = stats.rankdata(x, axis=0)
-    rank_z = (ranks - ranks.mean(axis=0)) / ranks.std(axis=0)
-    occurs = np.array([n.endswith(":occurs") for n in names], dtype=bool)
-    cuts = np.quantile(x, [decile, 1 - decile], axis=0) if len(names) else np.zeros((2, 0))
-    low = np.where(occurs, x == 0, x <= cuts[0])
-    high = np.where(occurs, x == 1, x >= cuts[1])
-    groups = _InputGroups(names, rank_z, low, high)
-    _GROUPS.clear()  # one results object at a time is enough: drivers of every target of a run
-    _GROUPS[key] = (results.inputs, groups)
-    return groups
+    The drivers of every target of a run share them (:meth:`sim.results.Results.derived` remembers them on the
+    results object, so they live and go with it).
+    """
+    return results.derived(("input_groups", decile), lambda r: InputGroups.of(r.inputs, decile))
 
 
 def _group_medians(times: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -282,10 +284,10 @@ def drivers(results: Results, target: str, decile: float = 0.1) -> pd.DataFrame:
     All inputs at once: ranks, groups and medians are array operations (the ranks and groups are computed once
     per run and shared by every target).
     """
-    times = target_times(results, target)
+    times = results.times(target)
     met = results.met(target).astype(float)
     labels = results.meta.get("labels", {})
-    g = _input_groups(results, decile)
+    g = input_groups(results, decile)
     columns = ["input", "label", "spearman", "impact_pp", "p50_low", "p50_high", "impact_days"]
     usable = g.low.any(axis=0) & g.high.any(axis=0)
     if not usable.any():
@@ -301,7 +303,7 @@ def drivers(results: Results, target: str, decile: float = 0.1) -> pd.DataFrame:
     p50_low, p50_high = _group_medians(times, low), _group_medians(times, high)
     with np.errstate(invalid="ignore"):
         days = np.where(np.isfinite(p50_low) & np.isfinite(p50_high), p50_high - p50_low, np.nan)
-    names = [n for n, u in zip(g.names, usable) if u]
+    names = [g.names[i] for i in np.flatnonzero(usable)]
     table = pd.DataFrame({"input": names, "label": [labels.get(n, n) for n in names], "spearman": rho,
                           "impact_pp": impact, "p50_low": p50_low, "p50_high": p50_high, "impact_days": days},
                          columns=columns)

@@ -56,7 +56,7 @@ def describe(dist, days: bool = False) -> str:
         elif isinstance(value, (tuple, list)):
             parts.append("[" + ", ".join(_number(v, days) for v in value) + "]")
         elif isinstance(value, (int, float, np.floating)):
-            parts.append(_number(value, days))
+            parts.append(_number(float(value), days))
     return f"{name}({', '.join(parts)})" + (" months" if days else "")
 
 
@@ -133,15 +133,16 @@ def assumption_register(scenario: Scenario, results: Results, targets: Sequence[
     # impact_pp compares two groups of ≈ decile·n replications: its standard error is at most
     # 100·sqrt(2·0.25 / (decile·n)) pp; below twice that a "move" is indistinguishable from noise.
     moved_pp = max(MOVED_PP, 2 * 100 * np.sqrt(0.5 / max(decile * results.n, 1)))
-    roadmap = dict(zip(results.targets.target, results.targets.get("roadmap_id", pd.Series(dtype=str))))
+    # strict=False: results read from an old folder may have no roadmap_id column (then no roadmap ids)
+    roadmap = dict(zip(results.targets.target, results.targets.get("roadmap_id", pd.Series(dtype=str)), strict=False))
     impact: dict[str, dict[str, float]] = {}
     spearman: dict[str, dict[str, float]] = {}
     given = {} if drivers_table is None else {t: g for t, g in drivers_table.groupby("target", sort=False)}
     for target in chosen:
         table = given[target] if target in given else drivers(results, target, decile=decile)
-        for row in table.itertuples():
-            impact.setdefault(row.input, {})[target] = float(row.impact_pp)
-            spearman.setdefault(row.input, {})[target] = float(row.spearman)
+        for row in table.to_dict("records"):
+            impact.setdefault(str(row["input"]), {})[target] = float(row["impact_pp"])
+            spearman.setdefault(str(row["input"]), {})[target] = float(row["spearman"])
     labels = results.meta.get("labels", {})
     rows = []
     for name, dist in scenario.inputs():

@@ -56,7 +56,7 @@ class DaskExecutor:
         A cluster this executor started and must close.
     """
 
-    def __init__(self, client, cluster=None):
+    def __init__(self, client, cluster=None) -> None:
         self.client, self.cluster = client, cluster
         self._scattered: dict[int, tuple[object, object]] = {}
 

@@ -11,6 +11,7 @@ import platform
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,10 @@ def _simulate_chunk(net: Network, inputs: Inputs, engine: str = "fast") -> Batch
 
 
 def _split(inputs: Inputs, parts: int) -> list[Inputs]:
+    """``inputs`` cut into at most ``parts`` consecutive, nearly equal chunks of replications (none empty)."""
     bounds = np.linspace(0, len(inputs.values), parts + 1).astype(int)
-    return [Inputs(inputs.names, inputs.values[a:b], inputs.first + a) for a, b in zip(bounds, bounds[1:]) if b > a]
+    return [Inputs(inputs.names, inputs.values[a:b], inputs.first + a)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
 def half_width(scenario: Scenario, outcome: BatchOutcome) -> float:
@@ -97,41 +100,65 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         On Ctrl-C; no partial results are returned or written.
     """
     if not isinstance(scenario, Scenario):
-        scenario = load(scenario)
+        scenario = load(scenario)  # the one read of the file: everything after works on the Scenario
     if batch is None:  # precision is checked after each batch: keep its steps of 1,000
         batch = BATCH if precision is not None else default_batch(scenario)
+    _check_arguments(n, jobs, batch, engine, lhs, precision)
+    seed = resolve_seed(scenario, seed)
+    net = Network.of(scenario)
+    plan = _Plan(scenario, net, n, seed, batch, lhs, precision, engine)
+    started = time.perf_counter()
+    outcome, values = _simulate(plan, jobs, executor, sys.stderr.isatty() if progress is None else progress)
+    meta = run_metadata(scenario, seed, outcome, values, n=n, precision=precision, lhs=lhs, jobs=jobs, engine=engine,
+                        wall_time_s=time.perf_counter() - started)
+    return Results.build(scenario, net, outcome, sample_names(scenario), values, meta)
+
+
+def _check_arguments(n: int, jobs: int, batch: int, engine: str, lhs: bool, precision: float | None) -> None:
+    """Refuse impossible settings before anything runs (ValueError)."""
     if n < 1 or jobs < 1 or batch < 1:
         raise ValueError("n, jobs and batch must be at least 1")
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     if lhs and precision is not None:
         raise ValueError("Latin hypercube sampling needs a fixed number of replications; drop --precision or --lhs")
-    seed = scenario.seed if seed is None else seed
-    seed = DEFAULT_SEED if seed is None else seed
-    net = Network.of(scenario)
-    if progress is None:
-        progress = sys.stderr.isatty()
 
-    started = time.perf_counter()
-    outcome_parts, input_parts = [], []
+
+def resolve_seed(scenario: Scenario, seed: int | None) -> int:
+    """The root seed of a run: ``seed`` if given, else the scenario's, else :data:`DEFAULT_SEED`."""
+    seed = scenario.seed if seed is None else seed
+    return DEFAULT_SEED if seed is None else seed
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a run simulates: ``n`` replications (at most, with ``precision``) in batches of ``batch``."""
+
+    scenario: Scenario
+    net: Network
+    n: int
+    seed: int
+    batch: int
+    lhs: bool
+    precision: float | None
+    engine: str
+
+
+def _simulate(plan: _Plan, jobs: int, executor, progress: bool) -> tuple[BatchOutcome, np.ndarray]:
+    """Run the batches in this process, ``jobs`` worker processes or the caller's ``executor``.
+
+    Returns the outcome of every replication and the sampled input values ``(replications, inputs)``.
+
+    Raises
+    ------
+    RunInterrupted
+        On Ctrl-C (or SIGTERM); worker processes this run started are stopped at once.
+    """
     owned = executor is None  # a caller's executor (Dask) stays open for its next run
     pool = executor if not owned else workers.pool(jobs) if jobs > 1 else None  # workers die with this process
-    bar = _progress_bar(n, progress)
+    bar = _progress_bar(plan.n, progress)
     try:
-        first = 0
-        while first < n:
-            count = min(batch, n - first)
-            inputs = sample(scenario, seed, first, count, lhs_total=n if lhs else None)
-            if pool is None:
-                outcome_parts.append(simulate_batch(net, inputs, engine=engine))
-            else:
-                chunks = _split(inputs, getattr(pool, "workers", jobs) * 4)
-                outcome_parts.extend(pool.map(_simulate_chunk, [net] * len(chunks), chunks, [engine] * len(chunks)))
-            input_parts.append(inputs.values)
-            first += count
-            bar.update(count)
-            if precision is not None and half_width(scenario, BatchOutcome.concat(outcome_parts)) <= precision:
-                break
+        return _batches(plan, pool, getattr(pool, "workers", jobs), bar)
     except KeyboardInterrupt:
         if pool is not None and owned:
             workers.stop(pool)
@@ -142,10 +169,34 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         if pool is not None and owned:
             pool.shutdown()
 
-    outcome = BatchOutcome.concat(outcome_parts)
-    values = np.concatenate(input_parts)
+
+def _batches(plan: _Plan, pool, pool_workers: int, bar) -> tuple[BatchOutcome, np.ndarray]:
+    """Sample and simulate batch after batch until ``n`` replications, or the precision is reached."""
+    outcome_parts: list[BatchOutcome] = []
+    input_parts: list[np.ndarray] = []
+    first = 0
+    while first < plan.n:
+        count = min(plan.batch, plan.n - first)
+        inputs = sample(plan.scenario, plan.seed, first, count, lhs_total=plan.n if plan.lhs else None)
+        if pool is None:
+            outcome_parts.append(simulate_batch(plan.net, inputs, engine=plan.engine))
+        else:  # four chunks per worker: the pool balances uneven chunks
+            chunks = _split(inputs, pool_workers * 4)
+            outcome_parts.extend(pool.map(_simulate_chunk, [plan.net] * len(chunks), chunks, [plan.engine] * len(chunks)))
+        input_parts.append(inputs.values)
+        first += count
+        bar.update(count)
+        if plan.precision is not None and \
+                half_width(plan.scenario, BatchOutcome.concat(outcome_parts)) <= plan.precision:
+            break
+    return BatchOutcome.concat(outcome_parts), np.concatenate(input_parts)
+
+
+def run_metadata(scenario: Scenario, seed: int, outcome: BatchOutcome, values: np.ndarray, *, n: int,
+                 precision: float | None, lhs: bool, jobs: int, engine: str, wall_time_s: float) -> dict:
+    """``run.json``: what was run, how, with which software, and how long it took (``wall_time_s``, seconds)."""
     copula = Copula.of(scenario)
-    meta = {
+    return {
         "title": scenario.title,
         "scenario": scenario.path,
         "scenario_sha256": scenario.sha256,
@@ -161,7 +212,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         "package_version": __version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "wall_time_s": round(time.perf_counter() - started, 3),
+        "wall_time_s": round(wall_time_s, 3),
         "start": scenario.start.isoformat(),
         "as_of": scenario.status.as_of.isoformat() if scenario.status else None,  # the status date, if any
         "horizon": scenario.horizon.isoformat(),
@@ -170,7 +221,6 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         "labels": input_labels(scenario),
         "shocks": [{"kind": sh.kind, "what": sh.description, "source": sh.source} for sh in scenario.shocks],
     }
-    return Results.build(scenario, net, outcome, sample_names(scenario), values, meta)
 
 
 def _progress_bar(total: int, show: bool):
@@ -184,6 +234,7 @@ def _progress_bar(total: int, show: bool):
 
 
 def sample_names(scenario: Scenario) -> tuple[str, ...]:
+    """The names of the sampled inputs, in the order of the columns of :attr:`sim.sampling.Inputs.values`."""
     return tuple(name for name, _ in scenario.inputs())
 
 
@@ -207,8 +258,7 @@ def trace(scenario: Scenario | str | Path, replication: int, seed: int | None = 
     """
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
-    seed = scenario.seed if seed is None else seed
-    seed = DEFAULT_SEED if seed is None else seed
+    seed = resolve_seed(scenario, seed)
     net = Network.of(scenario)
     inputs = sample(scenario, seed, replication, 1)
     events: list[dict] = []
@@ -229,6 +279,7 @@ def default_batch(scenario: Scenario) -> int:
 
 
 def default_jobs() -> int:
+    """Worker processes of ``--jobs`` when not given: one per CPU this process may use, at most 8."""
     return min(workers.cpu_count(), 8)
 
 

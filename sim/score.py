@@ -70,6 +70,7 @@ def _bool(value) -> bool | None:
 
 
 def iso(value) -> dt.date | None | str:
+    """``value`` as a date: None when empty, the date, or ``"bad"`` when it is not an ISO date."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.date):
@@ -108,7 +109,7 @@ def read_outcomes(path: str | Path) -> list[Outcome]:
             raise OutcomesError(f"{path}:1: outcomes: missing; expected a mapping 'outcomes:' of target id → "
                                 "{met: true/false, date: YYYY-MM-DD, source: ...}")
         lines = {}
-        for key, value in node.value:
+        for key, value in node.value if node is not None else ():
             if key.value == "outcomes":
                 lines = {k.value: k.start_mark.line + 1 for k, _ in value.value}
         for target, fields in data["outcomes"].items():
@@ -133,7 +134,7 @@ def read_outcomes(path: str | Path) -> list[Outcome]:
         source = str(fields.get("source") or "").strip()
         if not source:
             problems.append(f"{label}.source: missing; every outcome needs the document it comes from")
-        if met is not None and date != "bad" and source:
+        if met is not None and not isinstance(date, str) and source:  # a str is "bad"
             out.append(Outcome(str(target), met, date, source, where))
     if problems:
         raise OutcomesError("\n".join(problems))
@@ -150,9 +151,10 @@ def outcomes_from_results(later: Results, where: str = "") -> list[Outcome]:
     if "status" not in table:
         return []
     source = f"status run {where or later.meta.get('title', '')}"
-    return [Outcome(str(row.target), row.status == "met",
-                    dt.date.fromisoformat(row.status_date) if row.status_date else None, source, f"{where}/targets.csv")
-            for row in table.itertuples() if row.status in ("met", "missed")]
+    return [Outcome(str(row["target"]), row["status"] == "met",
+                    dt.date.fromisoformat(str(row["status_date"])) if row["status_date"] else None, source,
+                    f"{where}/targets.csv")
+            for row in table.to_dict("records") if row["status"] in ("met", "missed")]
 
 
 def _log(p: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -185,7 +187,7 @@ def score(results: Results, outcomes: list[Outcome]) -> tuple[pd.DataFrame, pd.D
     if not outcomes:
         raise OutcomesError("no outcomes to score")
     eps = 0.5 / results.n
-    p = np.array([float(table.loc[o.target, "p_met"]) for o in outcomes])
+    p = table.loc[[o.target for o in outcomes], "p_met"].to_numpy(dtype=float)
     y = np.array([o.met for o in outcomes], dtype=bool)
     base = float(y.mean())
     forecasts = {"forecast": p, "on_time": np.ones_like(p), "base_rate": np.full_like(p, base),
@@ -196,11 +198,13 @@ def score(results: Results, outcomes: list[Outcome]) -> tuple[pd.DataFrame, pd.D
     for o in outcomes:
         column = f"milestone:{o.target}" if f"milestone:{o.target}" in results.outcomes else f"target:{o.target}"
         if o.date is None or column not in results.outcomes:
-            pit.append(np.nan), band.append("")
+            pit.append(np.nan)
+            band.append("")
             continue
         t = day_offset(o.date, results.start) + 1  # by the end of the observed day
         value = float(np.mean(results.outcomes[column].to_numpy(dtype=float) <= t))
-        pit.append(value), band.append("yes" if 0.1 <= value <= 0.9 else "no")
+        pit.append(value)
+        band.append("yes" if 0.1 <= value <= 0.9 else "no")
     per_target = pd.DataFrame({
         "target": [o.target for o in outcomes],
         "title": [table.loc[o.target, "title"] for o in outcomes],
@@ -277,8 +281,8 @@ def format_summary(summary: pd.DataFrame, n_targets: int) -> str:
     names = {"forecast": "this forecast", "on_time": "naive: everything on time", "base_rate": "naive: base rate",
              "half": "naive: 0.5"}
     lines = [f"{n_targets} targets scored (lower is better)", f"{'':28} {'Brier':>7} {'log score':>10} {'Brier skill':>12}"]
-    for row in summary.itertuples():
-        skill = "" if math.isnan(row.brier_skill_of_forecast) else f"{row.brier_skill_of_forecast:+.2f}"
-        lines.append(f"{names[row.forecaster]:28} {row.brier:7.3f} {row.log_score:10.3f} {skill:>12}")
+    for row in summary.to_dict("records"):
+        skill = "" if math.isnan(row["brier_skill_of_forecast"]) else f"{row['brier_skill_of_forecast']:+.2f}"
+        lines.append(f"{names[str(row['forecaster'])]:28} {row['brier']:7.3f} {row['log_score']:10.3f} {skill:>12}")
     lines.append("Brier skill: 1 − Brier(forecast) / Brier(naive); positive = the forecast did better.")
     return "\n".join(lines)

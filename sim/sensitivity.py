@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -150,12 +150,17 @@ def _targets_chunk(scenario: Scenario, net: Network, u: np.ndarray, first: int, 
     return target_times(scenario, outcome.done, outcome.indicator_times)
 
 
-def _evaluate(scenario: Scenario, net: Network, chunks, engine: str, executor) -> np.ndarray:
-    """Target times of every design row; ``chunks`` yields uniform blocks in order (built as they are needed,
-    so the client holds at most a wave of them: a large ungrouped design does not fit in memory at once).
+def _evaluate(scenario: Scenario, net: Network, chunks: Iterable[np.ndarray], engine: str, executor) -> np.ndarray:
+    """Target times (days since the start) of every design row.
+
+    ``chunks`` yields uniform blocks in order, built as they are needed, so the client holds at most a wave of
+    them: a large ungrouped design does not fit in memory at once.
     """
-    parts, wave, first = [], [], 0
-    size = 4 * max(1, int(getattr(executor, "workers", None) or getattr(executor, "_max_workers", 2)))
+    parts: list[np.ndarray] = []
+    wave: list[tuple[np.ndarray, int]] = []
+    first = 0
+    workers = getattr(executor, "workers", None) or getattr(executor, "_max_workers", None)  # Dask, or a process pool
+    size = 4 * max(1, int(workers or 2))
 
     def flush() -> None:
         if executor is None:
@@ -221,46 +226,63 @@ def sensitivity(scenario: Scenario, method: str = "sobol", n: int = 256, seed: i
         of an outcome that never varies are NaN. ``attrs`` holds ``method, n, seed, runs, factors,
         wall_time_s``.
     """
-    from .runner import DEFAULT_SEED
+    from .runner import resolve_seed  # imported here: the runner is the heavier module, needed only for this
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     if n < 2:
         raise ValueError("n must be at least 2")
-    seed = scenario.seed if seed is None else seed
-    seed = DEFAULT_SEED if seed is None else seed
+    seed = resolve_seed(scenario, seed)
     started = time.perf_counter()
     specs = input_specs(scenario)
     if not specs:
         raise ValueError("the scenario has no uncertain inputs: there is nothing to analyse")
     names = [s.name for s in specs]
     factor = factors(scenario, groups)
-    levels = _unique(factor)
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names), "groups": factor}
+    chosen = _chosen_targets(scenario, targets)
+    grid, chunks, runs = _design(method, problem, n, seed)
+    times = _evaluate(scenario, Network.of(scenario), chunks, engine, executor)
+    table = _indices_table(scenario, method, problem, grid, times, chosen, seed)
+    table.attrs.update(method=method, n=n, seed=seed, runs=int(runs), factors=len(_unique(factor)),
+                       wall_time_s=round(time.perf_counter() - started, 3))
+    return table
+
+
+def _chosen_targets(scenario: Scenario, targets: Sequence[str] | None) -> list[str]:
+    """The ids of the targets to analyse (default all); a ValueError names unknown ones."""
     chosen = list(targets) if targets else [t.id for t in scenario.targets]
-    known = {t.id: t for t in scenario.targets}
+    known = {t.id for t in scenario.targets}
     missing = [t for t in chosen if t not in known]
     if missing:
         raise ValueError(f"unknown target(s): {', '.join(missing)}")
+    return chosen
 
-    if method == "sobol":
-        grid = None  # SALib's Sobol' analysis needs only the outputs
+
+def _design(method: str, problem: dict, n: int, seed: int) -> tuple[np.ndarray | None, Iterator[np.ndarray], int]:
+    """The design on uniforms, in chunks of rows: (Morris grid or None for Sobol', chunks, number of runs)."""
+    names, factor = problem["names"], problem["groups"]
+    levels = _unique(factor)
+    if method == "sobol":  # SALib's Sobol' analysis needs only the outputs, no grid
         a, b = _base(names, n, seed)
         per = max(1, CHUNK // (len(levels) + 2))  # base rows per chunk
         chunks = (_saltelli_rows(a[i:i + per], b[i:i + per], factor) for i in range(0, n, per))
-        runs = n * (len(levels) + 2)
-    else:
-        from SALib.sample import morris as morris_sample
+        return None, chunks, n * (len(levels) + 2)
+    from SALib.sample import morris as morris_sample
 
-        grid = morris_sample.sample(problem, n, num_levels=LEVELS, seed=_derived_seed(seed, "morris"))
-        u = 1 / (2 * LEVELS) + grid * (LEVELS - 1) / LEVELS
-        chunks = (u[i:i + CHUNK] for i in range(0, len(u), CHUNK))
-        runs = len(u)
-    times = _evaluate(scenario, Network.of(scenario), chunks, engine, executor)
+    grid = morris_sample.sample(problem, n, num_levels=LEVELS, seed=_derived_seed(seed, "morris"))
+    u = 1 / (2 * LEVELS) + grid * (LEVELS - 1) / LEVELS
+    return grid, (u[i:i + CHUNK] for i in range(0, len(u), CHUNK)), len(u)
 
+
+def _indices_table(scenario: Scenario, method: str, problem: dict, grid: np.ndarray | None, times: np.ndarray,
+                   chosen: Sequence[str], seed: int) -> pd.DataFrame:
+    """One row per (target, outcome, factor) with the indices of the outcomes ``met`` and ``date``."""
     net_horizon = cal.deadline_time(scenario.horizon, scenario.start)
     column = {t.id: k for k, t in enumerate(scenario.targets)}
-    count = {f: factor.count(f) for f in levels}
+    known = {t.id: t for t in scenario.targets}
+    levels = _unique(problem["groups"])
+    count = {f: problem["groups"].count(f) for f in levels}
     rows = []
     for tid in chosen:
         t = known[tid]
@@ -274,13 +296,10 @@ def sensitivity(scenario: Scenario, method: str = "sobol", n: int = 256, seed: i
                        "inputs": count[level]}
                 row.update({k: v[g] for k, v in stats.items()})
                 rows.append(row)
-    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    table.attrs.update(method=method, n=n, seed=seed, runs=int(runs), factors=len(levels),
-                       wall_time_s=round(time.perf_counter() - started, 3))
-    return table
+    return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
 
-def _analyse(method: str, problem: dict, grid: np.ndarray, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+def _analyse(method: str, problem: dict, grid: np.ndarray | None, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     """SALib's indices of one output, with 95 % intervals as low/high columns; NaN for a constant output."""
     d = len(_unique(problem["groups"]))
     nan = np.full(d, np.nan)
@@ -308,8 +327,10 @@ def _analyse(method: str, problem: dict, grid: np.ndarray, y: np.ndarray, seed: 
 
 
 def headline(scenario: Scenario, limit: int = 6) -> list[str]:
-    """The headline targets for the chart: declared combined or indicator targets that no other declared target
-    contains (as the briefing's page one); else the earliest deadlines.
+    """The headline targets for the chart, at most ``limit``.
+
+    Declared combined or indicator targets that no other declared target contains (as the briefing's page one);
+    else the earliest deadlines.
     """
     members = {m for t in scenario.targets if t.kind in ("all_of", "any_of") for m in t.members}
     declared = [t.id for t in scenario.targets if t.kind != "milestone" and t.id not in members]

@@ -15,8 +15,10 @@ title: Two streams
 start: 2026-01-01
 horizon: end-2029
 milestones:
-  law: {title: Law adopted, tags: [legislative], duration: {uniform: {min: 100, max: 300}, unit: days}, deadline: 2026-09-30, source: x}
-  money: {title: Money flows, after: [law], duration: {triangular: {min: 60, mode: 120, max: 200}, unit: days}, deadline: 2027-03-31, source: x}
+  law: {title: Law adopted, tags: [legislative], duration: {uniform: {min: 100, max: 300}, unit: days},
+        deadline: 2026-09-30, source: x}
+  money: {title: Money flows, after: [law], duration: {triangular: {min: 60, mode: 120, max: 200}, unit: days},
+          deadline: 2027-03-31, source: x}
   plant: {title: Plant built, tags: [industrial], duration: {uniform: {min: 200, max: 260}, unit: days}, source: x}
   output: {title: First output, after: [money, plant], duration: 30 days, deadline: 2027-06-30}
   report: {title: Report, duration: {uniform: {min: 10, max: 40}, unit: days}, deadline: 2026-01-31, source: x}
@@ -53,7 +55,8 @@ def test_delay_shock_on_a_leaf_shifts_it_exactly(base, write):
 
 def test_delay_shock_even_through_windowed_risks(write):
     # A windowed risk that could hit the milestone during its shift does not: the shift is exact.
-    text = BASE.replace("risks:\n", "risks:\n  late: {title: Late, probability: 1, delay: 50 days, window: {from: 2027-01, to: 2028-12}, affects: {milestones: [output]}, source: x}\n")
+    text = BASE.replace("risks:\n", "risks:\n  late: {title: Late, probability: 1, delay: 50 days, "
+                                    "window: {from: 2027-01, to: 2028-12}, affects: {milestones: [output]}, source: x}\n")
     base = sim.load(write(text, "b2.yaml"))
     shifted = with_delay(base, ["output"], 200.0)
     a, b = sim.run(base, n=300, seed=2), sim.run(shifted, n=300, seed=2)
@@ -74,7 +77,8 @@ def test_scale_and_forced_risk_shocks(base, write):
 def test_bad_shocks_are_reported(write):
     write(BASE, "base.yaml")
     path = write("extends: base.yaml\ntitle: Bad\nshocks:\n  - {delay: lawx, by: 3 months}\n"
-                 "  - {scale: {tags: [legal]}, factor: -1}\n  - {risk: vetox, occurs: yes please}\n  - {halve: everything}\n", "bad.yaml")
+                 "  - {scale: {tags: [legal]}, factor: -1}\n  - {risk: vetox, occurs: yes please}\n  - {halve: everything}\n",
+                 "bad.yaml")
     with pytest.raises(sim.ScenarioError) as exc:
         sim.load(path)
     text = str(exc.value)

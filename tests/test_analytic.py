@@ -64,7 +64,7 @@ def sum_of_uniforms_cdf(x: float, intervals) -> float:
     widths = [b - a for a, b in intervals]
     total = 0.0
     for subset in itertools.product((0, 1), repeat=n):
-        y = x - low - sum(w for w, s in zip(widths, subset) if s)
+        y = x - low - sum(w for w, s in zip(widths, subset, strict=True) if s)
         if y > 0:
             total += (-1) ** sum(subset) * y**n
     return total / (math.factorial(n) * math.prod(widths))
@@ -77,7 +77,7 @@ def sum_of_uniforms_pdf(x: float, intervals) -> float:
     widths = [b - a for a, b in intervals]
     total = 0.0
     for subset in itertools.product((0, 1), repeat=n):
-        y = x - low - sum(w for w, s in zip(widths, subset) if s)
+        y = x - low - sum(w for w, s in zip(widths, subset, strict=True) if s)
         if y > 0:
             total += (-1) ** sum(subset) * y ** (n - 1)
     return total / (math.factorial(n - 1) * math.prod(widths))
@@ -232,7 +232,7 @@ def _exact_windowed():
             # Hit iff the risk occurs at τ < Q. Missed iff hit and Q + delay > x (given Q ≤ x; here x ≥ hi so Q ≤ x):
             # P(miss) = p · ∫ f_Q(q) · P(τ < q) · [q > x − delay] dq, with τ ~ U(w0, w1).
             assert x >= hi
-            miss, _ = integrate.quad(lambda q: uniform_cdf(q, w0, w1) / (hi - lo), max(x - delay, lo), hi,
+            miss, _ = integrate.quad(lambda q, w0=w0, w1=w1: uniform_cdf(q, w0, w1) / (hi - lo), max(x - delay, lo), hi,
                                      epsabs=1e-13, epsrel=1e-13)
             out[t] = 1 - p * miss
     return out
@@ -384,8 +384,9 @@ def test_file_matches_the_parameters_and_answers_used_here(case):
     for milestone_id, expected in DURATIONS[case].items():
         dist = scenario.milestone(milestone_id).duration
         family, params = type(dist).__name__.lower(), dataclasses.astuple(dist)
-        assert family == expected[0] and params == pytest.approx(tuple(map(float, expected[1:])), rel=1e-12), (
-            f"{case}: {milestone_id} has {family}{params}, expected {expected}")
+        message = f"{case}: {milestone_id} has {family}{params}, expected {expected}"
+        assert family == expected[0], message
+        assert params == pytest.approx(tuple(map(float, expected[1:])), rel=1e-12), message
     targets = {t.id: t for t in scenario.targets}
     assert set(targets) == set(DEADLINES[case]), f"{case}: targets {sorted(targets)}"
     for target_id, deadline in DEADLINES[case].items():

@@ -64,7 +64,8 @@ def test_other_views_of_a_commitment_name_it_in_their_title(baseline):
     for t in baseline.targets:
         match = re.match(r"Part of ([A-Z]+-[0-9a-z]+)", t.title)
         if match:
-            assert not t.roadmap_id and match.group(1) in commitments, t.id
+            assert not t.roadmap_id, t.id
+            assert match.group(1) in commitments, t.id
 
 
 # ----------------------------------------------------------------------------------- no silent 0 or 1
@@ -72,7 +73,7 @@ def test_other_views_of_a_commitment_name_it_in_their_title(baseline):
 
 def test_no_target_exactly_0_or_1_without_its_constraint(results, baseline):
     constraint = {t.id: t.constraint for t in baseline.targets}
-    p = dict(zip(results.targets.target, results.targets.p_met))
+    p = dict(zip(results.targets.target, results.targets.p_met, strict=True))
     silent = [f"{t} = {p[t]:.0f}" for t in p if p[t] in (0.0, 1.0) and not constraint[t]]
     assert not silent, f"probability exactly 0 or 1 with no stated constraint (n = {N}): {silent}"
     # a constraint claims impossibility (or certainty): a single replication against it refutes it

@@ -80,8 +80,10 @@ milestones:
   hu: {{title: HU contracts, after: [ask], funding: {{safe/HU: 30}}, duration: 10 days, source: x}}
   hu2: {{title: HU second, after: [hu], funding: {{safe/HU: 10}}, source: x}}
 risks:
-  veto: {{title: Veto, probability: {p}, window: {{from: 2026-01-01, to: 2026-01-01}}, delay: 90 days, freeze: [safe/HU], source: x}}
-  shrink: {{title: Shrink, probability: {q}, window: {{from: 2026-01-05, to: 2026-01-05}}, cut: {{funds: [safe], share: 0.1}}, source: x}}
+  veto: {{title: Veto, probability: {p}, window: {{from: 2026-01-01, to: 2026-01-01}}, delay: 90 days, freeze: [safe/HU],
+         source: x}}
+  shrink: {{title: Shrink, probability: {q}, window: {{from: 2026-01-05, to: 2026-01-05}},
+           cut: {{funds: [safe], share: 0.1}}, source: x}}
 """
 
 
@@ -148,7 +150,8 @@ targets:
                      "milestones.p.funding.safe: unknown pool 'safe'; 'safe' has beneficiaries: draw from one of safe/PL",
                      "milestones.p.funding.edip: unknown pool 'edip'",
                      "indicators.share.ratio.numerator.safe.paid: unknown observable 'safe.paid'",
-                     "targets.t.indicator: unknown observable or indicator 'safe.disbursed_shares'; did you mean 'safe.disbursed_share'?"]:
+                     "targets.t.indicator: unknown observable or indicator 'safe.disbursed_shares'; "
+                     "did you mean 'safe.disbursed_share'?"]:
         assert fragment in text, text
 
 
@@ -156,7 +159,7 @@ targets:
 
 def funds_scenario(envelopes, inflows, prefin, programmes):
     lines = ["title: Random money", "start: 2026-01-01", "horizon: end-2029", "funds:"]
-    for k, (env, inflow, pre) in enumerate(zip(envelopes, inflows, prefin)):
+    for k, (env, inflow, pre) in enumerate(zip(envelopes, inflows, prefin, strict=True)):
         extra = f", inflow: {inflow}" if inflow else ""
         lines.append(f"  f{k}: {{title: F{k}, envelope: {{uniform: {{min: {env / 2}, max: {env}}}}}{extra}, "
                      f"prefinancing: {pre}, payment_lag: {{uniform: {{min: 0, max: 60}}, unit: days}}, "
@@ -274,8 +277,10 @@ funds:
 milestones:
   p: {{title: Programme, funding: {{f: 100}}, duration: 100 days, tags: [prog], source: x}}
 risks:
-  strike: {{title: Strike, probability: {p}, window: {{from: 2026-02-20, to: 2026-02-20}}, delay: 30 days, affects: {{tags: [prog]}}, source: x}}
-  late: {{title: Late, probability: {q}, window: {{from: 2026-03-01, to: 2026-03-01}}, delay: 20 days, affects: {{tags: [prog]}}, source: x}}
+  strike: {{title: Strike, probability: {p}, window: {{from: 2026-02-20, to: 2026-02-20}}, delay: 30 days,
+           affects: {{tags: [prog]}}, source: x}}
+  late: {{title: Late, probability: {q}, window: {{from: 2026-03-01, to: 2026-03-01}}, delay: 20 days,
+         affects: {{tags: [prog]}}, source: x}}
 targets:
   paid-40: {{title: 40 paid, indicator: f.disbursed, at_least: 40, deadline: 2026-12-31}}
   paid-80: {{title: 80 paid, indicator: f.disbursed, at_least: 80, deadline: 2026-12-31}}

@@ -74,7 +74,8 @@ milestones:
 capabilities:
   area: {title: Area, closed_by: {deliveries: {shared: 0.02}, milestones: {area-step: 0.5}}, source: x}
 risks:
-  strike: {title: Strike, probability: 1, window: {from: 2026-01-01, to: 2026-01-01}, delay: 20 days, capacity_cut: {lines: [shared], share: 1.0}, source: x}
+  strike: {title: Strike, probability: 1, window: {from: 2026-01-01, to: 2026-01-01}, delay: 20 days,
+           capacity_cut: {lines: [shared], share: 1.0}, source: x}
 targets:
   area-closed: {title: Area closed, indicator: area.closed, at_least: 1, deadline: end-2026}
 """
@@ -116,7 +117,8 @@ start: 2026-01-01
 horizon: end-2028
 lines:
   l1: {title: L1, capacity: -5, source: x}
-  l2: {title: L2, capacity: 10, target_capacity: 20, ramp: {after: [2 years, 1 year], share: [0.5, 1.0]}, trigger: contrct, source: x}
+  l2: {title: L2, capacity: 10, target_capacity: 20, ramp: {after: [2 years, 1 year], share: [0.5, 1.0]}, trigger: contrct,
+       source: x}
   l3: {title: L3, capacity: 10, realisation: 3, export_share: 1.2, source: x}
 milestones:
   contract: {title: Contract, source: x}
@@ -138,7 +140,7 @@ milestones:
 
 def lines_scenario(lines, orders):
     out = ["title: Random lines", "start: 2026-01-01", "horizon: end-2029", "lines:"]
-    for k, (cap, extra, first, cut) in enumerate(lines):
+    for k, (cap, extra, first, _cut) in enumerate(lines):
         out.append(f"  l{k}: {{title: L{k}, capacity: {{uniform: {{min: 0, max: {cap}}}}}, "
                    f"target_capacity: {cap + extra}, first_output: {{uniform: {{min: 0, max: {first}}}, unit: days}}, "
                    f"ramp: {{after: [100 days, 300 days], share: [0.3, 1.0]}}, "
@@ -151,7 +153,8 @@ def lines_scenario(lines, orders):
     cuts = [k for k, (*_, cut) in enumerate(lines) if cut]
     if cuts:
         out.append(f"  cut: {{title: Cut, probability: 0.5, window: {{from: 2026-02, to: 2027-06}}, delay: 60 days, "
-                   f"capacity_cut: {{lines: [{', '.join(f'l{k}' for k in cuts)}], share: {{uniform: {{min: 0, max: 1}}}}}}, source: x}}")
+                   f"capacity_cut: {{lines: [{', '.join(f'l{k}' for k in cuts)}], "
+                   f"share: {{uniform: {{min: 0, max: 1}}}}}}, source: x}}")
     else:
         out.pop()
     return "\n".join(out) + "\n"
@@ -254,4 +257,5 @@ milestones:
 def test_workforce_validation(write):
     with pytest.raises(sim.ScenarioError, match="a workforce line must not need a workforce itself"):
         sim.load(write("title: W\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  m: {title: M}\nlines:\n"
-                       "  a: {title: A, capacity: 1, target_capacity: 2, ramp: {after: [1 year], share: [1]}, workforce: {line: a, workers: 5}, source: x}\n"))
+                       "  a: {title: A, capacity: 1, target_capacity: 2, ramp: {after: [1 year], share: [1]}, "
+                       "workforce: {line: a, workers: 5}, source: x}\n"))

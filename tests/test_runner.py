@@ -8,6 +8,7 @@ import pytest
 
 import sim
 from sim.cli import main
+from sim.runner import DEFAULT_SEED, resolve_seed
 from sim.sampling import Copula, latin_hypercube, sample, uniforms
 
 SCENARIO = """\
@@ -18,11 +19,13 @@ drivers:
   friction: {title: Friction, factor: {uniform: {min: 0.8, max: 1.4}}, applies_to: [industry], source: "assumption: test"}
 milestones:
   a: {title: A, tags: [industry], duration: {triangular: {min: 1, mode: 2, max: 6}, unit: months}, source: "assumption: test"}
-  b: {title: B, after: [a], duration: {pert: {min: 2, mode: 3, max: 9}, unit: months}, deadline: 2026-Q4, source: "assumption: test"}
+  b: {title: B, after: [a], duration: {pert: {min: 2, mode: 3, max: 9}, unit: months}, deadline: 2026-Q4,
+      source: "assumption: test"}
   c: {title: C, duration: {lognormal: {median: 8 months, p90: 14 months}}, deadline: end-2026, source: "assumption: test"}
   d: {title: D, after: {any: [b, c]}, tags: [industry], duration: 1 month, deadline: 2026-12}
 risks:
-  shock: {title: Shock, probability: 0.3, delay: {uniform: {min: 1, max: 3}, unit: months}, window: {from: 2026-03, to: 2026-Q4}, affects: {tags: [industry]}, source: "assumption: test"}
+  shock: {title: Shock, probability: 0.3, delay: {uniform: {min: 1, max: 3}, unit: months},
+          window: {from: 2026-03, to: 2026-Q4}, affects: {tags: [industry]}, source: "assumption: test"}
 correlations:
   - {between: [milestone:b:duration, milestone:c:duration], rank: 0.6, source: "assumption: test"}
 targets:
@@ -33,6 +36,14 @@ targets:
 @pytest.fixture
 def scenario(write):
     return sim.load(write(SCENARIO))
+
+
+def test_seed_comes_from_the_call_then_the_scenario_then_the_default(scenario, write):
+    assert resolve_seed(scenario, 5) == 5
+    assert resolve_seed(scenario, None) == DEFAULT_SEED  # the test scenario names no seed
+    seeded = sim.load(write(SCENARIO.replace("title: Runner test\n", "title: Runner test\nseed: 11\n"), "seeded.yaml"))
+    assert resolve_seed(seeded, None) == 11
+    assert resolve_seed(seeded, 0) == 0  # 0 is a seed, not "none given"
 
 
 def test_jobs_do_not_change_results(scenario):
@@ -56,7 +67,8 @@ def test_streams_are_keyed_by_name_not_position():
 
 def test_common_random_numbers_for_shared_inputs(write, scenario):
     # Another scenario with an extra milestone in front and one milestone changed: shared inputs get equal draws.
-    other = sim.load(write(SCENARIO.replace("milestones:\n", "milestones:\n  z: {title: Z, duration: {uniform: {min: 1, max: 2}, unit: days}, source: x}\n")
+    extra = "  z: {title: Z, duration: {uniform: {min: 1, max: 2}, unit: days}, source: x}\n"
+    other = sim.load(write(SCENARIO.replace("milestones:\n", "milestones:\n" + extra)
                            .replace("lognormal: {median: 8 months", "lognormal: {median: 10 months"), "other.yaml"))
     x, y = sample(scenario, 3, 0, 500), sample(other, 3, 0, 500)
     assert np.array_equal(x.column("milestone:a:duration"), y.column("milestone:a:duration"))
@@ -129,7 +141,9 @@ def test_cli_run_writes_results_atomically(write, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "P(met)" in printed
     assert "All" in printed
-    assert sorted(p.name for p in out.iterdir()) == [".readiness-results", "assumptions.csv", "criticality.csv", "drivers.csv", "inputs.csv.gz", "milestones.csv", "outcomes.csv.gz", "run.json", "targets.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".readiness-results", "assumptions.csv", "criticality.csv", "drivers.csv",
+                                                     "inputs.csv.gz", "milestones.csv", "outcomes.csv.gz", "run.json",
+                                                     "targets.csv"]
     meta = json.loads((out / "run.json").read_text())
     assert meta["seed"] == 7
     assert meta["iterations"] == 300
@@ -183,7 +197,8 @@ milestones:
   late: {title: Late, duration: 40 days}
   twin: {title: Twin, duration: 40 days}
 risks:
-  hit: {title: Hit, probability: 1, delay: {uniform: {min: 5, max: 50}, unit: days}, window: {from: 2026-01-21, to: 2026-01-31}, affects: {milestones: [early, late, twin]}, source: x}
+  hit: {title: Hit, probability: 1, delay: {uniform: {min: 5, max: 50}, unit: days},
+        window: {from: 2026-01-21, to: 2026-01-31}, affects: {milestones: [early, late, twin]}, source: x}
 """))
     res = sim.run(s, n=200, seed=3)
     delay = res.inputs["risk:hit:delay"].to_numpy()

@@ -1,0 +1,63 @@
+"""Pure statistics helpers of the results: Wilson interval, inverted-CDF quantiles, NaN quantiles."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.results import wilson_interval as reexported
+from sim.results.stats import QUANTILES, Z95, inverted_cdf_index, nan_quantiles, quantile_times, wilson_interval
+
+
+def test_wilson_interval_against_a_hand_computed_value():
+    # 8 successes in 10, z = 1.96: centre (0.8 + 1.96²/20) / (1 + 1.96²/10), half-width
+    # 1.96·sqrt(0.8·0.2/10 + 1.96²/400) / (1 + 1.96²/10): [0.4902, 0.9433] (textbook value).
+    low, high = wilson_interval(8, 10, z=1.96)
+    assert float(low) == pytest.approx(0.4902, abs=1e-4)
+    assert float(high) == pytest.approx(0.9433, abs=1e-4)
+
+
+def test_wilson_interval_stays_in_0_1_and_is_vectorised():
+    low, high = wilson_interval(np.array([0, 50, 100]), 100)
+    assert low[0] == pytest.approx(0.0, abs=1e-15)
+    assert high[2] == pytest.approx(1.0)
+    assert np.all(low <= np.array([0, 0.5, 1.0]) + 1e-12)
+    assert np.all(high >= np.array([0, 0.5, 1.0]) - 1e-12)
+    assert high[0] == pytest.approx(Z95**2 / (100 + Z95**2))  # k = 0: the upper bound is z²/(n + z²)
+
+
+def test_reexported_from_the_package():
+    assert reexported is wilson_interval
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 11, 100, 1001])
+@pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 0.8, 0.9, 0.999, 1.0])
+def test_inverted_cdf_index_matches_numpy(n, q):
+    values = np.arange(n, dtype=float) * 3.5 + 1
+    assert values[inverted_cdf_index(n, q)] == np.quantile(values, q, method="inverted_cdf")
+    assert inverted_cdf_index(n, q) == max(0, math.ceil(n * q) - 1)  # smallest k with (k + 1)/n ≥ q
+
+
+def test_quantile_times_matches_numpy_inverted_cdf_with_censoring():
+    rng = np.random.default_rng(3)
+    times = rng.exponential(100, size=(257, 5))
+    times[rng.random(times.shape) < 0.3] = np.inf  # censored: not done by the horizon
+    times[:, 4] = np.inf
+    expected = np.quantile(times, QUANTILES, axis=0, method="inverted_cdf")
+    assert np.array_equal(quantile_times(times), expected)
+    assert np.isinf(quantile_times(times)[:, 4]).all()
+
+
+def test_quantile_times_of_no_columns():
+    assert quantile_times(np.empty((10, 0))).shape == (len(QUANTILES), 0)
+
+
+def test_nan_quantiles_matches_numpy_nanquantile():
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(101, 3, 4)).astype(np.float32)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[:, 0, 0] = np.nan  # a month without any valid value
+    qs = [0.1, 0.5, 0.9]
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanquantile(values.astype(float), qs, axis=0)
+    assert np.array_equal(nan_quantiles(values, qs), expected, equal_nan=True)
