@@ -81,7 +81,7 @@ _JS = """
 _ID = re.compile(r'\bid="([^"]+)"')
 
 
-def svg_of(fig, prefix: str) -> str:
+def svg_of(fig: Figure, prefix: str) -> str:
     """A matplotlib figure as an inline ``<svg>`` element: no prologue, DOCTYPE or metadata, ids prefixed."""
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
@@ -100,16 +100,16 @@ def svg_of(fig, prefix: str) -> str:
     return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1', text, count=1)
 
 
-def _e(text) -> str:
+def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _rag(p: float, thresholds) -> str:
+def _rag(p: float, thresholds: tuple[float, float]) -> str:
     status = rag_status(float(p), thresholds)
     return f'<span class="rag {status}">{status}</span>'
 
 
-def _date_cell(value) -> str:
+def _date_cell(value: object) -> str:
     d = iso(value)
     return (f'<td class="date" data-v="{d.isoformat() if d else "9999-12-31"}">'
             f'{_e(fmt_date(d)) if d else "after horizon"}</td>')
