@@ -685,7 +685,8 @@ def _report(args) -> int:
         return EXIT_USAGE
     progress = False if args.no_progress else None
     if fmt == "xlsx":
-        from .workbook import MissingDependency, _openpyxl
+        from .report.workbook import MissingDependency
+        from .report.workbook import require_openpyxl as _openpyxl
 
         try:
             _openpyxl()

@@ -43,6 +43,13 @@ def rag_status(p: float, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> st
 
 
 def check_thresholds(thresholds: Sequence[float]) -> tuple[float, float]:
+    """RAG thresholds ``(green, amber)`` as two probabilities with ``0 <= amber <= green <= 1``.
+
+    Raises
+    ------
+    ValueError
+        For anything else, saying what was found and what is expected.
+    """
     try:
         green, amber = (float(x) for x in thresholds)
     except (TypeError, ValueError):

@@ -19,15 +19,17 @@ from sim.analysis import compare_results, with_delay  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.report import (  # noqa: E402
     A4,
-    IN_PLAY,
-    _assumption_pages,
-    _pages,
     assumption_of,
     briefing,
     build_report,
     headline_targets,
     on_track_range,
 )
+from sim.report.assumption_pages import assumption_pages  # noqa: E402
+from sim.report.briefing import IN_PLAY  # noqa: E402
+from sim.report.pages import DASHBOARD_ROWS, dashboard_pages, pages  # noqa: E402
+from sim.report.words import headline  # noqa: E402
+from sim.report.workbook import SHEETS  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -127,22 +129,23 @@ def _pdf_page_sizes(data: bytes) -> list[tuple[float, float]]:
 
 def test_markdown_names_the_headline_targets_where_action_matters_and_sources(results_dir, tmp_path):
     loaded = sim.Results.load(results_dir)
-    out = build_report(loaded, tmp_path / "briefing.md", format="md")
+    scenario = sim.load(loaded.meta["scenario"])  # a run read back from its folder carries no scenario
+    out = build_report(loaded, tmp_path / "briefing.md", format="md", scenario=scenario)
     assert out == [tmp_path / "briefing.md"]
     text = out[0].read_text(encoding="utf-8")
     assert text.startswith("# Readiness briefing — Report test")
-    b = briefing(loaded)
+    b = briefing(loaded, scenario=scenario)
     assert "## Where action matters" in text
-    for action in [a for a in b.actions if len(a.named)]:
+    for action in b.with_lever:
         assert action.row["title"] in text
     # The assumptions behind the results: the sources of the main drivers of the targets where action matters.
-    scenario = sim.load(loaded.meta["scenario"])
     named = [a for a in b.actions if len(a.named)][:6]
     assert named, "the test scenario has targets in play with drivers beyond the noise"
     for action in named:
         for name in action.named.head(3)["input"]:
             source = assumption_of(scenario, name).source
-            assert source.startswith("SRC-") and source in text, (action.row["target"], name)
+            assert source.startswith("SRC-"), (action.row["target"], name)
+            assert source in text, (action.row["target"], name)
     # Every target in the full table, with probability, interval and P-dates.
     for row in loaded.targets.itertuples():
         assert re.search(rf"\| {re.escape(row.title)} \| {row.deadline} \| [^|]+ % \| [^|]+ % \|", text), row.title
@@ -162,12 +165,14 @@ def test_where_action_matters_lists_targets_in_play_with_drivers_beyond_the_nois
         assert low <= action.row["p_met"] <= high
         assert (action.named["impact_pp"].abs() > action.named["noise"]).all()
         # Acting on a lever helps: a duration that is long lowers the chance, a capacity that is high raises it.
-        assert all(p * lever_direction(n) > 0 for n, p in zip(action.named["input"], action.named["impact_pp"]))
+        assert all(p * lever_direction(n) > 0
+                   for n, p in zip(action.named["input"], action.named["impact_pp"], strict=True))
     effects = [a.effect for a in b.actions if a.external]
     assert effects == sorted(effects, reverse=True), "ranked by how much the main driver moves the target"
     for action in b.actions:
         for text, gain in action.levers():
-            assert text[0].islower() and ":" not in text.split("‘")[0][:-1], text  # a phrase, not an input name
+            assert text[0].islower(), text  # a phrase, not an input name
+            assert ":" not in text.split("‘")[0][:-1], text
             assert gain > 0
 
 
@@ -212,30 +217,30 @@ def test_every_pdf_page_is_a4_landscape(results, tmp_path):
 
 def test_pdf_pages_in_order(results, tmp_path):
     b = briefing(results)
-    pages = list(_pages(b))
-    charted = [a for a in b.actions if len(a.named)][:5]
-    text_pages = len(_assumption_pages(b))
+    built = list(pages(b))
+    charted = b.with_lever[:5]
+    text_pages = assumption_pages(b)
+    for fig in text_pages:
+        fig.clear()
     fans = len(charts.fan_observables(results, b.scenario))
     # page one, one dashboard page and one timeline page (few rows), S-curve and tornado per charted target,
     # fans, then the text pages
-    assert len(pages) == 1 + 1 + 1 + 2 * len(charted) + fans + text_pages
+    assert len(built) == 1 + 1 + 1 + 2 * len(charted) + fans + len(text_pages)
 
 
 def test_long_dashboards_and_timelines_paginate(results):
-    from sim import report
-
     many = results.targets.sample(n=80, replace=True, random_state=1).reset_index(drop=True)
     many["target"] = [f"t{i}" for i in range(len(many))]
     big = dataclasses.replace(results, targets=many)
     b = briefing(results)
     b.results = big
-    builders = report._dashboard_pages(b)
+    builders = dashboard_pages(b)
     assert len(builders) >= 3
     with charts.unmanaged_figures():
         fig = builders[0]()
         assert tuple(fig.get_size_inches()) == pytest.approx(A4)
         bars = [p for ax in fig.axes for p in ax.patches if str(p.get_gid()).startswith("target:")]
-        assert 0 < len(bars) <= report.DASHBOARD_ROWS
+        assert 0 < len(bars) <= DASHBOARD_ROWS
 
 
 def test_png_pages_replace_a_longer_earlier_briefing(results, tmp_path):
@@ -260,18 +265,37 @@ def test_comparison_page_and_table(results, tmp_path):
     assert "## Scenario comparison" in text
     assert "| adoption-late | Regulation adopted |" in text
     # One more page (counted without drawing): the comparison chart.
-    assert len(list(_pages(briefing(results, comparison)))) == len(list(_pages(briefing(results)))) + 1
+    assert len(list(pages(briefing(results, comparison)))) == len(list(pages(briefing(results)))) + 1
     html = comparison._repr_html_()
     assert "Paired comparison" in html
+    # Without a comparison, no comparison section in the Markdown either.
+    assert "## Scenario comparison" not in build_report(results, tmp_path / "n.md", format="md")[0].read_text()
     assert " %</td>" in html
     assert "95 % interval" in html
 
 
-def test_a_missing_scenario_file_is_said_not_hidden(results, tmp_path):
+def test_a_missing_scenario_is_said_not_hidden(results, tmp_path):
+    # As read back from a results folder: no scenario, and the file it names is gone. Nothing is read.
+    moved = dataclasses.replace(results, meta={**results.meta, "scenario": str(tmp_path / "gone.yaml")}, scenario=None)
+    text = build_report(moved, tmp_path / "m.md", format="md")[0].read_text()
+    assert "> The results carry no scenario" in text
+    assert "--scenario FILE" in text
+    assert "(scenario not available)" in text
+    assert "SRC-" not in text
+
+
+def test_the_scenario_of_the_results_is_used_not_the_file(results, tmp_path):
+    # The file the run names is gone, but the results carry their scenario: the sources are all there.
     moved = dataclasses.replace(results, meta={**results.meta, "scenario": str(tmp_path / "gone.yaml")})
     text = build_report(moved, tmp_path / "m.md", format="md")[0].read_text()
-    assert "not found" in text
-    assert "(scenario file not available)" in text
+    assert "SRC-" in text
+    assert "> " not in text.split("## The roadmap's headline targets")[0]  # no note on the scenario
+
+
+def test_a_scenario_other_than_the_one_run_is_flagged(results, tmp_path):
+    other = dataclasses.replace(results.scenario, sha256="0" * 64)
+    b = briefing(results, scenario=other)
+    assert "is not the one run" in b.scenario_note
 
 
 def test_bad_format_is_a_value_error(results, tmp_path):
@@ -378,16 +402,12 @@ def test_html_is_one_self_contained_file(results, tmp_path):
 
 
 def _headline_text(results):
-    from sim.report import _headline
-
-    return _headline(briefing(results))
+    return headline(briefing(results))
 
 
 def test_xlsx_has_the_sheets_and_the_run(results, tmp_path):
     pd = pytest.importorskip("pandas")
     pytest.importorskip("openpyxl")
-    from sim.workbook import SHEETS
-
     out = build_report(results, tmp_path / "r.xlsx", format="xlsx")
     book = pd.read_excel(out[0], sheet_name=None)
     assert list(book) == list(SHEETS)
@@ -396,7 +416,7 @@ def test_xlsx_has_the_sheets_and_the_run(results, tmp_path):
     assert len(book["milestones"]) == len(results.milestones)
     assert set(book["assumptions"]["input"]) == set(results.inputs.columns)
     assert book["assumptions"]["source"].str.startswith("SRC-").any()
-    readme = dict(zip(book["README"]["item"], book["README"]["value"].astype(str)))
+    readme = dict(zip(book["README"]["item"], book["README"]["value"].astype(str), strict=True))
     assert readme["Seed"] == str(results.meta["seed"])
     assert readme["Replications (N)"] == str(results.n)
     assert "PERT" in readme["Conventions"]

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_workbook", "SHEETS", "MissingDependency"]
+from ..analysis import all_drivers
+from ..charts import observable_label
+from ..formatting import target_status
+from ..labels import lever, observable_unit
+from .assumptions import assumption_of
+from .briefing import RUN_KEYS, Briefing
+from .words import headline
+
+__all__ = ["write_workbook", "require_openpyxl", "SHEETS", "MissingDependency"]
 
 SHEETS = ("README", "targets", "milestones", "drivers", "assumptions", "series")
 PERCENT_COLUMNS = {"p_met", "ci_low", "ci_high", "p_on_time", "criticality"}
@@ -25,7 +33,14 @@ class MissingDependency(RuntimeError):
     """An optional package needed for this output is not installed."""
 
 
-def _openpyxl():
+def require_openpyxl() -> None:
+    """Check that openpyxl is installed, before a run of minutes rather than after it.
+
+    Raises
+    ------
+    MissingDependency
+        When it is not, saying how to install it.
+    """
     try:
         import openpyxl  # noqa: F401
     except ImportError:
@@ -33,12 +48,10 @@ def _openpyxl():
                                 "(or pip install openpyxl)") from None
 
 
-def _readme(b) -> pd.DataFrame:
-    from .report import RUN_KEYS, _headline
-
+def _readme(b: Briefing) -> pd.DataFrame:
     r = b.results
     m = r.meta
-    rows = [("Title", m.get("title", "")), ("Headline", _headline(b)),
+    rows = [("Title", m.get("title", "")), ("Headline", headline(b)),
             ("Scenario file", m.get("scenario", "")), ("Scenario sha256", m.get("scenario_sha256", "")),
             ("Seed", m.get("seed", "")), ("Replications (N)", r.n), ("Start", m.get("start", "")),
             ("Horizon", m.get("horizon", "")), ("Created", m.get("created", "")),
@@ -61,23 +74,18 @@ def _readme(b) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
-def _drivers(b) -> pd.DataFrame:
-    from .analysis import all_drivers
-    from .labels import lever
-
+def _drivers(b: Briefing) -> pd.DataFrame:
     r = b.results
     table = all_drivers(r)
     if table.empty:
         return pd.DataFrame(columns=["target", "title", "input", "label", "lever", "impact_pp", "impact_days", "spearman"])
     titles = r.targets.set_index("target")["title"]
     table.insert(1, "title", table["target"].map(titles))
-    table.insert(4, "lever", [lever(n, lab, 200) for n, lab in zip(table["input"], table["label"])])
+    table.insert(4, "lever", [lever(n, lab, 200) for n, lab in zip(table["input"], table["label"], strict=True)])
     return table
 
 
-def _assumptions(b) -> pd.DataFrame:
-    from .report import assumption_of
-
+def _assumptions(b: Briefing) -> pd.DataFrame:
     r = b.results
     labels = r.meta.get("labels", {})
     rows = []
@@ -87,10 +95,7 @@ def _assumptions(b) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["input", "label", "element", "assumed", "source"])
 
 
-def _series(b) -> pd.DataFrame:
-    from .charts import observable_label
-    from .labels import observable_unit
-
+def _series(b: Briefing) -> pd.DataFrame:
     s = b.results.series
     if s is None or s.empty:
         return pd.DataFrame(columns=["observable", "label", "unit", "date", "p10", "p50", "p90", "mean"])
@@ -102,7 +107,7 @@ def _series(b) -> pd.DataFrame:
     return out
 
 
-def write_workbook(b, path: str | Path) -> Path:
+def write_workbook(b: Briefing, path: str | Path) -> Path:
     """Write the briefing ``b`` (:class:`sim.report.Briefing`) as an ``.xlsx`` workbook at ``path``.
 
     Raises
@@ -110,14 +115,12 @@ def write_workbook(b, path: str | Path) -> Path:
     MissingDependency
         When openpyxl is not installed.
     """
-    _openpyxl()
-    from .formatting import target_status
-
+    require_openpyxl()
     r = b.results
     targets = r.targets.copy()
-    targets.insert(targets.columns.get_loc("p_met") + 1, "rag",
+    targets.insert(list(targets.columns).index("p_met") + 1, "rag",
                    [target_status(float(p), s, b.thresholds)
-                    for p, s in zip(targets["p_met"], targets.get("status", ["open"] * len(targets)))])
+                    for p, s in zip(targets["p_met"], targets.get("status", ["open"] * len(targets)), strict=True)])
     sheets = {"README": _readme(b), "targets": targets, "milestones": r.milestones, "drivers": _drivers(b),
               "assumptions": _assumptions(b), "series": _series(b)}
     path = Path(path)
