@@ -1,0 +1,72 @@
+"""Money tables of a run: quantile bands of the money observables over time, and waiting for funds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..engine import BatchOutcome, Network
+from ..sampling import Inputs
+from .columns import FUNDING_COLUMNS, SERIES_COLUMNS
+from .stats import nan_quantiles
+
+
+def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
+    """Quantile bands of every money observable on the monthly grid (NaN ratios are left out of a month).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SERIES_COLUMNS`: per observable and month, P10, P50, P90 and the mean over replications, in the
+        observable's unit (euros or shares); empty without funds.
+    """
+    if outcome.series.size == 0:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    values = outcome.series  # (n, observables, months), float32
+    q = nan_quantiles(values, [0.1, 0.5, 0.9])
+    valid = (~np.isnan(values)).sum(axis=0)
+    with np.errstate(all="ignore"):
+        mean = np.where(valid > 0, np.nansum(values, axis=0, dtype=float) / np.maximum(valid, 1), np.nan)
+    rows = len(net.observables) * len(net.monthly_dates)
+    return pd.DataFrame({
+        "observable": np.repeat(net.observables, len(net.monthly_dates)),
+        "date": np.tile(net.monthly_dates, len(net.observables)),
+        "p10": q[0].reshape(rows), "p50": q[1].reshape(rows), "p90": q[2].reshape(rows), "mean": mean.reshape(rows),
+    }, columns=SERIES_COLUMNS)
+
+
+def funding_waits(net: Network, outcome: BatchOutcome, inputs: Inputs) -> pd.DataFrame:
+    """How often and how long each programme waited for each pool's money.
+
+    Columns: ``p_requested`` (share of replications in which the programme asked for the money before the
+    horizon), ``p_waited`` (share in which it then waited more than a day, including never being served),
+    ``mean_wait_days`` and ``p90_wait_days`` (among those that waited and got it), ``p_never`` (share in
+    which it asked but was never served before the horizon), ``p_short`` (share in which it got less than it
+    asked because the pool ran short) and ``mean_share_received`` (mean share of the amount asked that it got).
+    """
+    mnet = net.money
+    if mnet is None or not mnet.parts:
+        return pd.DataFrame(columns=FUNDING_COLUMNS)
+    asked = np.isfinite(outcome.requested)
+    got = np.isfinite(outcome.committed)
+    asked_amount = mnet.amounts(inputs)
+    with np.errstate(invalid="ignore"):
+        wait = np.where(asked & got, outcome.committed - outcome.requested, np.nan)
+    rows = []
+    for j, (i, p) in enumerate(mnet.parts):
+        waited = wait[:, j][wait[:, j] > 1.0]
+        rows.append({
+            "milestone": mnet.milestone_ids[i], "pool": mnet.pools[p],
+            "p_requested": asked[:, j].mean(),
+            "p_waited": ((wait[:, j] > 1.0) | (asked[:, j] & ~got[:, j])).mean(),
+            "mean_wait_days": waited.mean() if waited.size else 0.0,
+            "p90_wait_days": float(np.quantile(waited, 0.9)) if waited.size else 0.0,
+            "p_never": (asked[:, j] & ~got[:, j]).mean(),
+            "p_short": (got[:, j] & (outcome.committed_amount[:, j] < asked_amount[:, j] * (1 - 1e-9))).mean(),
+            "mean_share_received": float(np.mean(outcome.committed_amount[got[:, j], j] / asked_amount[got[:, j], j]))
+            if got[:, j].any() and (asked_amount[got[:, j], j] > 0).all() else np.nan,
+        })
+    return pd.DataFrame(rows, columns=FUNDING_COLUMNS)
+
+
+__all__ = ["FUNDING_COLUMNS", "SERIES_COLUMNS", "funding_waits", "series_bands"]

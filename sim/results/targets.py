@@ -1,0 +1,131 @@
+"""Target event times from milestone times, and targets that the facts of a status date already resolve."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import calendar as cal
+from ..scenario import Scenario, Target
+
+
+def target_times(scenario: Scenario, done: np.ndarray, indicator_times: np.ndarray | None = None) -> np.ndarray:
+    """Event time of every target ``(replications, targets)``, days since the start (``inf``: not by the horizon).
+
+    From milestone completion times ``done`` and, for indicator targets, ``indicator_times`` (one column
+    per indicator target, in scenario order). An all-of target is done when its last member is, an any-of
+    target when its first is.
+    """
+    column = {m.id: i for i, m in enumerate(scenario.milestones)}
+    explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+    indicator_column = {t.id: k for k, t in enumerate(t for t in scenario.targets if t.kind == "indicator")}
+    memo: dict[str, np.ndarray] = {}
+
+    def time_of(member: str) -> np.ndarray:
+        if member in explicit:
+            return target_time(explicit[member])
+        return done[:, column[member]]
+
+    def target_time(t: Target) -> np.ndarray:
+        if t.id not in memo:
+            if t.kind == "milestone":
+                memo[t.id] = done[:, column[t.members[0]]]
+            elif t.kind == "indicator":
+                if indicator_times is None:
+                    raise ValueError(f"target {t.id!r} is an indicator target; expected indicator_times")
+                memo[t.id] = indicator_times[:, indicator_column[t.id]]
+            else:
+                stacked = np.column_stack([time_of(m) for m in t.members])
+                memo[t.id] = stacked.max(axis=1) if t.kind == "all_of" else stacked.min(axis=1)
+        return memo[t.id]
+
+    if not scenario.targets:
+        return np.empty((done.shape[0], 0))
+    return np.column_stack([target_time(t) for t in scenario.targets])
+
+
+def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tuple[list[str], list[str]]:
+    """Per target, whether the facts known on the status date resolve it: (status, observed date).
+
+    Nothing that is not reported done can be done by the status date (the engines' floor), so a target whose
+    event time is at or before the end of ``as_of`` in every replication is a fact: ``met`` if that time is by
+    its deadline, ``missed`` if later (done late, on the date given). A target whose deadline has passed by
+    ``as_of`` without it in any replication is ``missed`` (no date: not done), and so is a target that an
+    abandoned commitment makes impossible. Everything else is ``open``.
+    Without a status date, the start plays its part (facts observed before it). Indicator targets and targets
+    on metric gates depend on money and production, which are not observed yet: always ``open``.
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        ``(replications, targets)`` event times, days since the start (:func:`target_times`).
+    deadlines : numpy.ndarray
+        Per target, the deadline in days since the start (:func:`sim.calendar.deadline_time`).
+    """
+    as_of = scenario.status.as_of_days if scenario.status is not None else 0.0
+    modelled = _modelled_by(scenario)
+    doomed = _doomed_by(scenario)
+    status, dates = [], []
+    for k, t in enumerate(scenario.targets):
+        col = times[:, k] if times.size else np.zeros(0)
+        if doomed(t):
+            state, date = "missed", ""  # abandoned: it will not be done
+        elif modelled(t) or not len(col):
+            state, date = "open", ""
+        elif np.all(col <= as_of) and np.all(col == col[0]):
+            state = "met" if col[0] <= deadlines[k] else "missed"
+            day = cal.date_of(float(col[0]), scenario.start)
+            date = day.isoformat() if day else ""
+        elif deadlines[k] <= as_of and np.all(col > deadlines[k]):
+            state, date = "missed", ""
+        else:
+            state, date = "open", ""
+        status.append(state)
+        dates.append(date)
+    return status, dates
+
+
+def _modelled_by(scenario: Scenario):
+    """Whether money or production (not facts) decide a target: indicators and metric gates in it."""
+    gates = {m.id for m in scenario.milestones if m.when is not None}
+    by_id = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+
+    def modelled(t: Target) -> bool:
+        return t.kind == "indicator" or any(m in gates or (m in by_id and modelled(by_id[m])) for m in t.members)
+
+    return modelled
+
+
+def unreachable_milestones(scenario: Scenario) -> set[str]:
+    """Milestones that can never be done: abandoned ones, and those that fewer than k of their dependencies reach."""
+    dropped = {m.id for m in scenario.milestones if m.abandoned is not None}
+    changed = bool(dropped)
+    while changed:
+        changed = False
+        for m in scenario.milestones:
+            if m.id not in dropped and m.done_on is None and m.after.ids and \
+                    sum(d not in dropped for d in m.after.ids) < m.after.k:
+                dropped.add(m.id)
+                changed = True
+    return dropped
+
+
+def _doomed_by(scenario: Scenario):
+    """Whether an abandoned commitment (not replaced for it) makes a target impossible."""
+    dropped = unreachable_milestones(scenario)
+    by_id = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+
+    def member_doomed(member: str) -> bool:
+        t = by_id.get(member)
+        if t is None:
+            return member in dropped
+        if t.kind == "indicator":
+            return False
+        return (any if t.kind == "all_of" else all)(member_doomed(m) for m in t.members)
+
+    def doomed(t: Target) -> bool:
+        return t.members[0] in dropped if t.kind == "milestone" else member_doomed(t.id)
+
+    return doomed
+
+
+__all__ = ["resolved", "target_times", "unreachable_milestones"]
