@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-from . import calendar as cal
-from .checks import ID, ID_RULE, Checker, needs_source
-from .distributions import Fixed, _plain
-from .errors import did_you_mean
-from .scenario import Fund, Funding, Indicator
+from .. import calendar as cal
+from .checks import ID, ID_RULE, Checker, needs_source, plain
+from ..distributions import Fixed
+from ..errors import did_you_mean
+from ..scenario import Fund, Funding, Indicator
 
 FUND_KEYS = ("title", "envelope", "beneficiaries", "opens", "available_from", "commit_by", "prefinancing",
              "payment_lag", "inflow", "spending", "source")
@@ -26,7 +26,7 @@ def funds(raw_funds: dict, check: Checker, start, milestone_ids) -> list[Fund]:
 
 def _number(value, path, check, what, low=0.0, high=None, strict_low=False):
     try:
-        x = _plain(value)
+        x = plain(value)
     except ValueError as exc:
         check.add(path, f"{exc}; expected {what}" if value is not None else f"missing; expected {what}")
         return None

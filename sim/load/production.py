@@ -5,11 +5,11 @@ Capacities are units per year, quantities units, times days since start.
 
 from __future__ import annotations
 
-from . import calendar as cal
-from .checks import Checker, needs_source
-from .distributions import Fixed, _plain
-from .errors import did_you_mean
-from .scenario import Capability, Line, Order
+from .. import calendar as cal
+from .checks import Checker, needs_source, plain
+from ..distributions import Fixed
+from ..errors import did_you_mean
+from ..scenario import Capability, Line, Order
 
 LINE_KEYS = ("title", "unit", "capacity", "target_capacity", "trigger", "first_output", "ramp", "realisation",
              "export_share", "workforce", "source")
@@ -76,7 +76,7 @@ def _line(lid, raw, check: Checker, milestone_ids) -> Line:
     export = 0.0
     if "export_share" in raw:
         try:
-            export = _plain(raw["export_share"])
+            export = plain(raw["export_share"])
             if not 0 <= export < 1:
                 raise ValueError(f"found {export}; expected a share 0 ≤ s < 1")
         except ValueError as exc:
@@ -91,7 +91,7 @@ def _line(lid, raw, check: Checker, milestone_ids) -> Line:
             check.add(path + ("workforce",), "a workforce need applies to the ramp: it needs a target_capacity")
         else:
             try:
-                workers = _plain(body["workers"])
+                workers = plain(body["workers"])
                 if workers <= 0:
                     raise ValueError(f"found {workers}; expected a number of workers > 0")
                 workforce = (str(body["line"]), workers)
@@ -117,7 +117,7 @@ def _ramp(raw, path, check: Checker) -> tuple:
             check.add(path + ("after", i), str(exc))
             return ()
         try:
-            x = _plain(s)
+            x = plain(s)
         except ValueError as exc:
             check.add(path + ("share", i), str(exc))
             return ()
@@ -179,7 +179,7 @@ def _shares(raw, path, check: Checker, known, what) -> tuple:
             check.add(path + (key,), f"unknown {what} '{key}'{did_you_mean(key, known)}")
             continue
         try:
-            x = _plain(value)
+            x = plain(value)
             if x < 0:
                 raise ValueError(f"found {x}; a share of the gap cannot be negative")
         except ValueError as exc:
