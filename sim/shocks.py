@@ -1,5 +1,6 @@
-"""Shocks as pure functions Scenario → Scenario: delays, scales of durations, forced risks, freezes and cuts of
-pools, capacity factors of lines.
+"""Shocks as pure functions Scenario → Scenario.
+
+Delays, scales of durations, forced risks, freezes and cuts of pools, capacity factors of lines.
 
 The loader applies a delay scenario's ``shocks:`` with them (to the scenario it builds without them), sweeps and
 scripted what-ifs apply them to a loaded scenario: one implementation for both. Each returns a new scenario and

@@ -33,7 +33,7 @@ start: 2026-01-01
 horizon: end-2028
 milestones:
   a: {title: A, tags: [industry], duration: {triangular: {min: 1, mode: 2, max: 6}, unit: months}, source: "assumption: test"}
-  b: {title: B, after: [a], duration: {pert: {min: 2, mode: 3, max: 9}, unit: months}, deadline: 2026-Q4, source: "assumption: test"}
+  b: {title: B, after: [a], duration: {pert: {min: 2, mode: 3, max: 9}, unit: months}, deadline: 2026-Q4, source: "test"}
 targets:
   both: {title: Both, all_of: [a, b], deadline: 2027-03}
 """

@@ -1,5 +1,7 @@
-"""What every command of ``readiness`` shares: exit codes, the errors the boundary turns into messages, saying
-things on stderr, finding and loading scenario files, reading results folders.
+"""What every command of ``readiness`` shares.
+
+Exit codes, the errors the boundary turns into messages, saying things on stderr, finding and loading scenario
+files, reading results folders.
 
 Commands raise :class:`UsageError`, :class:`Interrupted`, :class:`~sim.errors.ScenarioError` or
 ``KeyboardInterrupt``; :func:`sim.cli.boundary.main` turns each into one message and an exit code.

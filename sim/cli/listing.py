@@ -1,5 +1,6 @@
-"""``readiness list`` (the shipped scenarios, or those of a folder, with their titles) and ``readiness targets``
-(the targets of one scenario).
+"""``readiness list`` and ``readiness targets``.
+
+``list``: the shipped scenarios, or those of a folder, with their titles; ``targets``: the targets of one scenario.
 """
 
 from __future__ import annotations

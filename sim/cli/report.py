@@ -78,10 +78,10 @@ def _results(args, source: Path, given):
     if given is not None:
         return results, given
     # Never a briefing without its assumptions: say what is missing and how to give it.
-    scenario, note = load_recorded(results.meta.get("scenario"), results.meta.get("scenario_sha256"))
-    if scenario is None:
+    recorded, note = load_recorded(results.meta.get("scenario"), results.meta.get("scenario_sha256"))
+    if recorded is None:
         raise UsageError(f"{note.replace('or name the file.', '')}or pass it with --scenario FILE.")
-    return results, scenario
+    return results, recorded
 
 
 def _progress(args) -> bool | None:

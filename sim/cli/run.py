@@ -72,8 +72,9 @@ def _out(args) -> Path:
 
 
 def _stages(show_timings: bool) -> Callable[..., None]:
-    """A function saying what the command does: with the time since the start on a terminal, else only the lines
-    asked for ``always``.
+    """A function saying what the command does on stderr.
+
+    On a terminal with the time since the start; otherwise only the lines asked for ``always``.
     """
     began = time.perf_counter()
 

@@ -11,7 +11,17 @@ from .build import build, load, load_with_warnings
 from .extends import MAX_EXTENDS
 from .milestones import KINDS
 from .recorded import load_recorded
-from .yaml_reader import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Unreadable, read_text, read_yaml, scenario_title
+from .yaml_reader import (
+    MAX_ALIASES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    Unreadable,
+    read_text,
+    read_yaml,
+    scenario_title,
+)
 
 __all__ = ["KINDS", "MAX_ALIASES", "MAX_DEPTH", "MAX_EXTENDS", "MAX_FILE_BYTES", "MAX_NODES", "Problem", "ScenarioError",
-           "Unreadable", "build", "did_you_mean", "load", "load_recorded", "load_with_warnings", "read_text", "read_yaml", "scenario_title"]
+           "Unreadable", "build", "did_you_mean", "load", "load_recorded", "load_with_warnings", "read_text", "read_yaml",
+           "scenario_title"]

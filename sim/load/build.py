@@ -118,7 +118,7 @@ def _elements(data: dict, check: Checker, head: Header) -> Elements:
     milestones = [milestone(i, m, check, head.start, raw_milestones, pools, line_ids) for i, m in raw_milestones.items()]
     check_cycles(milestones, check)
     # Status facts mark milestones done before the risks are built: a milestone done is never delayed.
-    raw_risks = data.get("risks") if isinstance(data.get("risks"), dict) else {}
+    raw_risks = data["risks"] if isinstance(data.get("risks"), dict) else {}
     gated = frozenset(i for i, m in raw_milestones.items() if "when" in m)
     raw_status = {} if "status" in data and data["status"] is None else data.get("status")  # empty: lacks as_of
     milestones, facts = status.apply_status(raw_status, check, head.start, head.horizon_days, milestones, raw_risks,

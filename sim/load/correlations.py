@@ -28,7 +28,8 @@ def correlations(raw, check: Checker, inputs: set[str]) -> list[Correlation]:
             check.add(path + ("between",), f"found {item.get('between')!r}; expected exactly two input names")
         for j, name in enumerate(names):
             if name not in inputs:
-                hint = did_you_mean(name, inputs) or " (inputs are milestone:ID:duration for uncertain durations, driver:ID, risk:ID:occurs|delay|time)"
+                hint = did_you_mean(name, inputs) or (" (inputs are milestone:ID:duration for uncertain durations, "
+                                                      "driver:ID, risk:ID:occurs|delay|time)")
                 check.add(path + ("between", j), f"'{name}' is not an uncertain input of this scenario{hint}")
                 good = False
         if good and names[0] == names[1]:
@@ -45,7 +46,7 @@ def correlations(raw, check: Checker, inputs: set[str]) -> list[Correlation]:
             check.add(path + ("rank",), str(exc))
             good = False
         source = needs_source(item, path, check, "correlation")
-        if good:
+        if good and rank is not None:
             seen.add(frozenset(names))
             out.append(Correlation((names[0], names[1]), rank, source))
     return out

@@ -94,26 +94,30 @@ def _read(path: Path, chain: tuple[Path, ...], problems: list[Problem], texts: l
 def _parent(path: Path, parent_ref: object, chain: tuple[Path, ...], reader: Reader,
             problems: list[Problem]) -> Path | None:
     """The file ``extends: parent_ref`` names, or None after recording why it cannot be used."""
-    file, line = reader.locs.get(("extends",), (reader.name, 0))
-
-    def refuse(message: str) -> None:
-        problems.append(Problem(file, line, "extends", message))
-
     if not isinstance(parent_ref, str) or not parent_ref.strip():
-        return refuse(f"found {parent_ref!r}; expected the path of a scenario file")
-    parent_path = (path.parent / parent_ref).resolve()
+        message = f"found {parent_ref!r}; expected the path of a scenario file"
+    else:
+        parent_path = (path.parent / parent_ref).resolve()
+        message = _parent_problem(path, parent_ref, parent_path, chain)
+        if not message:
+            return parent_path
+    file, line = reader.locs.get(("extends",), (reader.name, 0))
+    problems.append(Problem(file, line, "extends", message))
+    return None
+
+
+def _parent_problem(path: Path, parent_ref: str, parent_path: Path, chain: tuple[Path, ...]) -> str:
+    """What is wrong with extending ``parent_path`` (empty when nothing)."""
     if parent_path in chain or parent_path == path.resolve():
-        loop = " → ".join(p.name for p in chain + (path.resolve(), parent_path))
-        return refuse(f"extends loops back: {loop}")
+        return f"extends loops back: {' → '.join(p.name for p in chain + (path.resolve(), parent_path))}"
     if len(chain) >= MAX_EXTENDS:
-        return refuse(f"more than {MAX_EXTENDS} files extend each other in a chain; a delay scenario usually "
-                      "extends the baseline directly")
+        return (f"more than {MAX_EXTENDS} files extend each other in a chain; a delay scenario usually extends the "
+                "baseline directly")
     if parent_path.is_dir():
-        return refuse(f"found '{parent_ref}', which is the folder {parent_path}; expected a scenario file such as "
-                      "../baseline.yaml")
+        return f"found '{parent_ref}', which is the folder {parent_path}; expected a scenario file such as ../baseline.yaml"
     if not parent_path.is_file():
-        return refuse(f"found '{parent_ref}', but {parent_path} does not exist")
-    return parent_path
+        return f"found '{parent_ref}', but {parent_path} does not exist"
+    return ""
 
 
 def lists_to_mappings(data: dict, locs: dict, problems: list[Problem], name: str) -> None:

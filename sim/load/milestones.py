@@ -46,6 +46,7 @@ def selected(raw: dict, path_of: Callable[..., Path_], check: Checker, milestone
 
 
 def dependency(raw, path, check, known, itself: str = "") -> Dependency:
+    """A milestone's ``after``: a list (all of), ``{all: [...]}``, ``{any: [...]}`` or ``{k: K, of: [...]}``."""
     if raw is None:
         return Dependency.none()
     mode, k = "all", None
@@ -60,7 +61,8 @@ def dependency(raw, path, check, known, itself: str = "") -> Dependency:
         elif keys == {"k", "of"}:
             mode, ids, k = "k", raw["of"], raw["k"]
         else:
-            check.add(path, f"found keys {', '.join(map(str, raw))}; expected a list, {{all: [...]}}, {{any: [...]}} or {{k: 2, of: [...]}}")
+            check.add(path, f"found keys {', '.join(map(str, raw))}; expected a list, {{all: [...]}}, {{any: [...]}} "
+                            "or {k: 2, of: [...]}")
             return Dependency.none()
     else:
         ids = raw
@@ -90,6 +92,7 @@ _STATUS = re.compile(r"^done on (\S+)$")
 
 
 def milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) -> Milestone:
+    """One milestone (returned even with problems, so that references to it do not cascade into more errors)."""
     path = ("milestones", milestone_id)
     check.unknown_keys(raw, MILESTONE_KEYS, path, "a milestone")
     title = check.text(raw.get("title"), path + ("title",), required=True, default=milestone_id)
@@ -130,8 +133,12 @@ def milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) -> 
     if funding and done_on is not None:
         check.add(path + ("funding",), "an observed milestone (status: done on) cannot draw money; "
                                        "reduce the fund's envelope by what it already took")
-    uncertain = (duration is not None and not isinstance(duration, Fixed) or "funding" in raw or "orders" in raw) and done_on is None
-    source = needs_source(raw, path, check, "milestone") if uncertain or done_on else check.text(raw.get("source"), path + ("source",)) if "source" in raw else ""
+    uncertain = (duration is not None and not isinstance(duration, Fixed) or "funding" in raw or "orders" in raw) \
+        and done_on is None
+    if uncertain or done_on:
+        source = needs_source(raw, path, check, "milestone")
+    else:
+        source = check.text(raw.get("source"), path + ("source",)) if "source" in raw else ""
     return Milestone(
         id=milestone_id,
         title=title,
@@ -154,6 +161,7 @@ def milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) -> 
 
 
 def check_cycles(milestones: list[Milestone], check: Checker) -> None:
+    """Report every dependency cycle once, written in the direction work flows."""
     graph = {m.id: [d for d in m.after.ids] for m in milestones if m.done_on is None}
     state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
     reported: set[frozenset] = set()

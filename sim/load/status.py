@@ -14,9 +14,9 @@ import datetime as dt
 import re
 
 from ..calendar import day_offset
-from .checks import Checker
 from ..errors import did_you_mean
 from ..scenario import Dependency, Fact, Milestone, Status
+from .checks import Checker
 
 STATUS_KEYS = ("as_of", "milestones", "risks", "source")
 _MILESTONE_FACT_KEYS = ("done", "abandoned", "replaced_by", "source")
@@ -268,27 +268,28 @@ def _check_done_order(milestones: list[Milestone], check: Checker, as_of: dt.dat
     With a status date, a milestone reported done whose needed predecessors are not all reported done is a
     contradiction too (they are not done by ``as_of`` by convention).
     """
-    done = {m.id: m.done_on for m in milestones}
+    done: dict[str, dt.date] = {m.id: m.done_on for m in milestones if m.done_on is not None}
     for m in milestones:
         if m.done_on is None or not m.after.ids:
             continue
-        dates = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
+        dates = sorted(done[d] for d in m.after.ids if d in done)
         path = ("status", "milestones", m.id, "done") if (("status", "milestones", m.id) in check.locs) \
             else ("milestones", m.id, "status")
         if len(dates) >= m.after.k:
             ready = dates[m.after.k - 1]
             if m.done_on < ready:
-                late = [d for d in m.after.ids if done.get(d) is not None and done[d] > m.done_on]
+                late = [d for d in m.after.ids if d in done and done[d] > m.done_on]
                 check.add(path, f"found done on {m.done_on}, before its predecessor "
                                 f"{', '.join(repr(x) for x in late)} was done ({ready}); expected a date on or after it")
         elif as_of is not None:
-            missing = [d for d in m.after.ids if done.get(d) is None]
+            missing = [d for d in m.after.ids if d not in done]
             check.add(path, f"found done on {m.done_on}, but it waits for {m.after.k} of {list(m.after.ids)} and "
                             f"{', '.join(repr(x) for x in missing)} is not reported done by {as_of}; report the "
                             "predecessors done too")
 
 
-def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float, gated=frozenset()) -> list[tuple[str, float]]:
+def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float,
+             gated=frozenset()) -> list[tuple[str, float]]:
     """Milestones under way at ``as_of``: their dependencies were met (by observed milestones) before it.
 
     Their work started when the needed dependencies were done (the ``k``-th observed done time; day 0 without
@@ -296,12 +297,12 @@ def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float, gat
     without finishing. Programmes and ordering milestones wait for money or deliveries too, so their work's
     start is not known: they are not conditioned (the floor still keeps them from finishing before ``as_of``).
     """
-    done = {m.id: (day_offset(m.done_on, start) + 0.5 if m.done_on else None) for m in milestones}
+    done = {m.id: day_offset(m.done_on, start) + 0.5 for m in milestones if m.done_on}
     out = []
     for m in milestones:
         if m.done_on is not None or m.abandoned is not None or m.funding or m.orders or m.id in gated:
             continue
-        times = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
+        times = sorted(done[d] for d in m.after.ids if d in done)
         if len(times) < m.after.k:
             continue
         ready = max(times[m.after.k - 1], 0.0) if m.after.k else 0.0
@@ -328,8 +329,10 @@ def check_risk_facts(status: Status | None, risks, check: Checker, start: dt.dat
 
 
 def warn_overdue(status: Status | None, milestones, drivers, check: Checker) -> None:
-    """Warn about milestones under way at ``as_of`` whose duration cannot last that long, even at the slowest
-    driver values: not reported done, they are placed just after ``as_of`` (the conditioned draw is clamped).
+    """Warn about milestones under way at ``as_of`` whose duration cannot last that long.
+
+    Even at the slowest driver values: not reported done, they are placed just after ``as_of`` (the conditioned
+    draw is clamped).
 
     Usually a fact is missing (the milestone was done) or the duration's range is too narrow.
     """

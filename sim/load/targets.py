@@ -1,5 +1,6 @@
-"""Validation of the ``targets`` section (and the targets milestones with a deadline make), and of the names of
-observables that indicator targets and metric gates refer to.
+"""Validation of the ``targets`` section, and the names of observables that targets and metric gates refer to.
+
+Every milestone with a deadline is a target too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def observable_names(fund_list, line_ids, milestones, capability_list, indicator
 
 
 def targets(raw_targets, milestones, check, start, observables=()) -> list[Target]:
+    """The targets of the milestones with a deadline, then those of the ``targets`` section."""
     targets = [Target(m.id, m.title, "milestone", (m.id,), m.deadline, m.deadline_text, m.section, roadmap_id=m.roadmap_id,
                       constraint=m.constraint)
                for m in milestones if m.deadline is not None]
@@ -49,7 +51,8 @@ def targets(raw_targets, milestones, check, start, observables=()) -> list[Targe
             try:
                 threshold = plain(raw.get("at_least"))
             except ValueError as exc:
-                check.add(path + ("at_least",), f"{exc}" if "at_least" in raw else "missing; expected the value to reach, e.g. at_least: 0.5")
+                check.add(path + ("at_least",),
+                          f"{exc}" if "at_least" in raw else "missing; expected the value to reach, e.g. at_least: 0.5")
                 continue
         elif "at_least" in raw:
             check.add(path + ("at_least",), "only indicator targets take at_least")
@@ -64,7 +67,8 @@ def targets(raw_targets, milestones, check, start, observables=()) -> list[Targe
         elif kind == "milestone":
             members = [raw["milestone"]] if isinstance(raw["milestone"], str) else []
             if not members or members[0] not in milestone_ids:
-                check.add(path + ("milestone",), f"unknown milestone {raw['milestone']!r}{did_you_mean(raw['milestone'], milestone_ids)}")
+                check.add(path + ("milestone",),
+                          f"unknown milestone {raw['milestone']!r}{did_you_mean(raw['milestone'], milestone_ids)}")
                 continue
         else:
             members = check.str_list(raw[kind], path + (kind,), "milestone or target ids")
