@@ -6,13 +6,13 @@ import sys
 
 from ..errors import ScenarioError
 from ..load import load_with_warnings
-from .common import EXIT_OK, EXIT_USAGE, print_problems, shipped_or_given
+from .common import EXIT_OK, EXIT_USAGE, expand_shipped, print_problems, shipped_or_given
 
 
 def command(args) -> int:
     """Check each of ``args.scenarios``; exit 0 when all are valid, 2 otherwise."""
     status = EXIT_OK
-    for path in args.scenarios:
+    for path in expand_shipped(args.scenarios):
         try:
             scenario, warnings = load_with_warnings(shipped_or_given(path))
         except ScenarioError as exc:  # reported here, not by the boundary: the next file is still checked

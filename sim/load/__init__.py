@@ -7,7 +7,7 @@ Modules: :mod:`.yaml_reader` (one file, its limits), :mod:`.extends` (the chain 
 """
 
 from ..errors import Problem, ScenarioError, did_you_mean
-from .build import build, load, load_with_warnings
+from .build import load, load_with_warnings
 from .extends import MAX_EXTENDS
 from .milestones import KINDS
 from .recorded import load_recorded
@@ -23,5 +23,5 @@ from .yaml_reader import (
 )
 
 __all__ = ["KINDS", "MAX_ALIASES", "MAX_DEPTH", "MAX_EXTENDS", "MAX_FILE_BYTES", "MAX_NODES", "Problem", "ScenarioError",
-           "Unreadable", "build", "did_you_mean", "load", "load_recorded", "load_with_warnings", "read_text", "read_yaml",
+           "Unreadable", "did_you_mean", "load", "load_recorded", "load_with_warnings", "read_text", "read_yaml",
            "scenario_title"]
