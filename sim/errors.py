@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 Path_ = tuple  # a key path: ("milestones", "edip-adopted", "after", 1)
 MAX_TOKEN, MAX_PATH, MAX_MESSAGE = 80, 160, 400
-_LONG_TOKEN = re.compile(r"[^\s'\",;:.\[\]{}()]{%d,}" % (MAX_TOKEN + 1))  # a run without blanks or punctuation
+_LONG_TOKEN = re.compile(rf"[^\s'\",;:.\[\]{{}}()]{{{MAX_TOKEN + 1},}}")  # a run without blanks or punctuation
 
 
 def shorten(text: str, limit: int) -> str:
-    """``text`` with every run of more than 80 characters without blanks or punctuation cut to 60 + ``…``, then cut in the middle
-    to at most ``limit`` characters (the end, which says what is expected, is kept).
+    """``text`` shortened for a message: long runs cut, then the whole cut in the middle to ``limit`` characters.
+
+    Every run of more than 80 characters without blanks or punctuation is cut to 60 + ``…``; the end of the text,
+    which says what is expected, is kept.
     """
     text = _LONG_TOKEN.sub(lambda m: f"{m[0][:60]}…[{len(m[0])} characters]", str(text))
     if len(text) > limit:

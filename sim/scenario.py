@@ -23,6 +23,7 @@ class Dependency:
 
     @classmethod
     def none(cls) -> Dependency:
+        """No dependency: ready at the start."""
         return cls("all", (), 0)
 
 
@@ -127,6 +128,7 @@ class Fund:
 
     @property
     def is_flow(self) -> bool:
+        """Whether this is an exogenous spending flow (no envelope, no pools)."""
         return self.spending_rate is not None
 
 
@@ -209,7 +211,7 @@ class Shock:
 
 @dataclass(frozen=True)
 class Target:
-    """A question: when does a condition first hold, and does it hold by ``deadline``?
+    """A question: when does a condition first hold, and does it hold by ``deadline``.
 
     ``kind`` is ``milestone`` (one milestone done), ``all_of`` (latest of ``members``), ``any_of``
     (earliest) or ``indicator`` (when the observable or indicator ``members[0]`` first reaches
@@ -311,6 +313,7 @@ class Scenario:
         return float((self.horizon - self.start).days + 1)
 
     def milestone(self, milestone_id: str) -> Milestone:
+        """The milestone with id ``milestone_id``."""
         return next(m for m in self.milestones if m.id == milestone_id)
 
     def inputs(self) -> list[tuple[str, Distribution]]:
@@ -335,7 +338,8 @@ class Scenario:
         return tuple(names) + tuple(i.id for i in self.indicators)
 
 
-def uncertain_inputs(milestones, drivers=(), risks=(), shifts=(), funds=(), indicators=(), lines=()) -> list[tuple[str, Distribution]]:
+def uncertain_inputs(milestones, drivers=(), risks=(), shifts=(), funds=(), indicators=(),
+                     lines=()) -> list[tuple[str, Distribution]]:
     """Every uncertain input ``(name, distribution)`` of a scenario, in a fixed documented order.
 
     Names: ``driver:ID``, ``milestone:ID:duration``, ``risk:ID:occurs|delay|time|cut``, ``shock:N:delay``,

@@ -21,8 +21,9 @@ def scenarios_dir() -> Path | None:
 
 
 def resolve(path: str | Path) -> Path | None:
-    """``path`` if it is a file; else, for a relative path under ``scenarios/`` (as a run from the project folder
-    records it), the shipped copy; else None.
+    """``path`` if it is a file; else the shipped copy of a relative path under ``scenarios/``; else None.
+
+    A run from the project folder records such a relative path.
     """
     path = Path(path)
     if path.is_file():

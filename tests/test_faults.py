@@ -172,7 +172,8 @@ def test_out_dot_is_refused(scenario_file, tmp_path, monkeypatch, capsys):
     (tmp_path / "keep.txt").write_text("x")
     for out in (".", str(tmp_path), ".."):
         code, captured = run_cli(scenario_file, "-n", "50", "--out", out, capsys=capsys)
-        assert code == 2 and "is the current folder or contains it" in captured.err, captured.err
+        assert code == 2, captured.err
+        assert "is the current folder or contains it" in captured.err, captured.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt", "s.yaml"]
 
 
@@ -325,7 +326,8 @@ def test_ctrl_c_during_imports_exits_130_without_traceback(tmp_path):
     rest = proc.stderr.read()
     assert signalled, "numpy's import was not seen"
     proc.wait(timeout=60)
-    assert proc.returncode == 130 and "Traceback" not in rest, rest[-2000:]
+    assert proc.returncode == 130, rest[-2000:]
+    assert "Traceback" not in rest, rest[-2000:]
 
 
 # ------------------------------------------------------------------------------------------------ reading results

@@ -20,7 +20,7 @@ lines:
   shells: {title: Shells, unit: rounds, capacity: 365.25, source: "assumption: test"}
 milestones:
   a: {title: A, duration: 30 days, deadline: 2026-Q2, source: "assumption: test"}
-  b: {title: B, after: [a], duration: {triangular: {min: 1, mode: 2, max: 4}, unit: months}, funding: {safe: 10}, source: "assumption: test"}
+  b: {title: B, after: [a], duration: {triangular: {min: 1, mode: 2, max: 4}, unit: months}, funding: {safe: 10}, source: "test"}
   c: {title: C, after: [b], orders: {shells: 100}, deadline: end-2027, source: "assumption: test"}
 risks:
   r: {title: R, probability: 0.3, delay: 2 months, affects: {milestones: [b]}, source: "assumption: test"}
@@ -48,7 +48,9 @@ def test_impossible_unquoted_dates(write, line, value):
     path = write(SMALL.replace(line, value))
     found = problems(path)
     key = line.split(":")[0]
-    assert len(found) == 1 and "not a real date" in found[0] and f"{key}: found" in found[0], found
+    assert len(found) == 1, found
+    assert "not a real date" in found[0], found
+    assert f"{key}: found" in found[0], found
     assert found[0].startswith(f"{path}:{SMALL.splitlines().index(next(x for x in SMALL.splitlines() if line in x)) + 1}:")
 
 
@@ -72,36 +74,42 @@ def test_alias_bomb_is_refused_cheaply(write):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
     lines.append("milestones: {m: {title: M, tags: *a9}}")
     found = problems(write("\n".join(lines) + "\n"))
-    assert len(found) == 1 and f"refused: more than {MAX_NODES:,} values once aliases are expanded" in found[0], found
+    assert len(found) == 1, found
+    assert f"refused: more than {MAX_NODES:,} values once aliases are expanded" in found[0], found
 
 
 def test_too_many_aliases(write):
     text = "title: T\nstart: 2026-01-01\nhorizon: end-2027\nx: &x 1\ny: [" + ", ".join(["*x"] * (MAX_ALIASES + 1)) + "]\n"
     found = problems(write(text))
-    assert len(found) == 1 and f"more than {MAX_ALIASES} aliases" in found[0], found
+    assert len(found) == 1, found
+    assert f"more than {MAX_ALIASES} aliases" in found[0], found
 
 
 def test_alias_to_its_own_anchor(write):
     found = problems(write("title: T\nstart: 2026-01-01\nhorizon: end-2027\nmilestones: &m {a: *m}\n"))
-    assert len(found) == 1 and "refused: an alias (*name) refers to the value it is part of" in found[0], found
+    assert len(found) == 1, found
+    assert "refused: an alias (*name) refers to the value it is part of" in found[0], found
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 100_000])
 def test_deep_nesting_flow(write, depth):
     found = problems(write("title: T\nmilestones: " + "[" * depth + "]" * depth + "\n"))
-    assert len(found) == 1 and f"nested more than {MAX_DEPTH} levels deep" in found[0], found
+    assert len(found) == 1, found
+    assert f"nested more than {MAX_DEPTH} levels deep" in found[0], found
 
 
 def test_deep_nesting_block(write):
     text = "title: T\nmilestones:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 2000))
     found = problems(write(text))
-    assert len(found) == 1 and f"nested more than {MAX_DEPTH} levels deep" in found[0], found
+    assert len(found) == 1, found
+    assert f"nested more than {MAX_DEPTH} levels deep" in found[0], found
 
 
 def test_file_size_limit(write):
     text = SMALL + "# padding\n" * (MAX_FILE_BYTES // 10 + 1)
     found = problems(write(text))
-    assert len(found) == 1 and "MB; a scenario file may be at most 4 MB" in found[0], found
+    assert len(found) == 1, found
+    assert "MB; a scenario file may be at most 4 MB" in found[0], found
 
 
 @pytest.mark.parametrize(("extra", "where"), [
@@ -144,7 +152,9 @@ def test_horizon_far_in_the_future(write):
 ])
 def test_non_finite_and_overflowing_durations(write, duration, message):
     found = problems(write(SMALL.replace("duration: 30 days", f"duration: {duration}")))
-    assert len(found) == 1 and "milestones.a.duration" in found[0] and message in found[0], found
+    assert len(found) == 1, found
+    assert "milestones.a.duration" in found[0], found
+    assert message in found[0], found
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
@@ -157,7 +167,9 @@ def test_non_finite_and_overflowing_durations(write, duration, message):
 ])
 def test_non_finite_numbers_on_every_path(write, field, value, message):
     found = problems(write(SMALL.replace(field, value)))
-    assert found and all(message in p or "source" in p for p in found) and any(message in p for p in found), found
+    assert found, found
+    assert all(message in p or "source" in p for p in found), found
+    assert any(message in p for p in found), found
 
 
 def test_reversed_capacity_shock_window(write):
@@ -193,7 +205,8 @@ def test_status_dates_are_strict(write, status):
 @pytest.mark.parametrize("value", ["2026-3-1", "2026-03-01T10:00:00", "2026-03-01 10:00"])
 def test_lenient_unquoted_dates_are_refused(write, value):
     found = problems(write(SMALL.replace("deadline: 2026-Q2", f"deadline: {value}")))
-    assert len(found) == 1 and f"deadline: found '{value}'; expected ISO date 2026-03-31" in found[0], found
+    assert len(found) == 1, found
+    assert f"deadline: found '{value}'; expected ISO date 2026-03-31" in found[0], found
 
 
 # ------------------------------------------------------------------------------------------- message quality
@@ -208,7 +221,8 @@ def test_extends_a_folder_is_one_problem(write, tmp_path):
 @pytest.mark.parametrize("value", ["missing.yaml", "[a, b]", "''"])
 def test_broken_extends_has_no_follow_on_errors(write, value):
     found = problems(write(f"extends: {value}\ntitle: Child\n", "child.yaml"))
-    assert len(found) == 1 and "extends" in found[0], found
+    assert len(found) == 1, found
+    assert "extends" in found[0], found
 
 
 def test_funds_as_a_list_is_one_line(write):
@@ -221,7 +235,8 @@ def test_funds_as_a_list_is_one_line(write):
 def test_long_values_are_shortened(write):
     long_id = "x" * 10_000
     found = problems(write(SMALL.replace("after: [a]", f"after: [{long_id}]").replace("  c: {", f"  {'y' * 1000}: {{")))
-    assert found and all(len(p) < len(str(write(SMALL))) + MAX_PATH + MAX_MESSAGE + 10 for p in found), found
+    assert found, found
+    assert all(len(p) < len(str(write(SMALL))) + MAX_PATH + MAX_MESSAGE + 10 for p in found), found
     assert any("[10000 characters]" in p for p in found)
 
 
@@ -261,5 +276,6 @@ def test_long_extends_chain_is_refused(write, tmp_path):
     for i in range(1, 1200):  # 1200 levels of recursion overflowed the stack before
         write(f"extends: s{i - 1}.yaml\ntitle: Level {i}\n", f"s{i}.yaml")
     found = problems(tmp_path / "s1199.yaml")
-    assert len(found) == 1 and "more than 20 files extend each other in a chain" in found[0], found
+    assert len(found) == 1, found
+    assert "more than 20 files extend each other in a chain" in found[0], found
     assert sim.load(tmp_path / "s20.yaml").title == "Level 20"

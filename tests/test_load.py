@@ -31,13 +31,13 @@ milestones:
     deadline: mid-2026
     source: "assumption: test"
 risks:
-  veto: {title: Veto, probability: 0.2, delay: 2 months, affects: {tags: [political]}, window: {from: 2026-01, to: 2026-Q2}, source: "assumption: test"}
+  veto: {probability: 0.2, delay: 2 months, affects: {tags: [political]}, window: {from: 2026-01, to: 2026-Q2}, source: "test"}
 correlations:
   - {between: [milestone:launched:duration, milestone:funded:duration], rank: 0.5, source: "assumption: test"}
 targets:
   both: {title: Both, all_of: [launched, funded], deadline: end-2026}
 """
-
+HEAD = "title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n"  # a scenario up to its milestones
 
 def problems_of(path):
     with pytest.raises(ScenarioError) as exc:
@@ -82,7 +82,8 @@ def test_all_problems_reported_at_once_with_lines(write):
     expected = [
         f"{name}:8: milestones.eddi-launch.after[1]: unknown milestone 'edi-endorsed'; did you mean 'eddi-endorsed'?",
         f"{name}:9: milestones.eddi-launch.deadline: found 'spring 2026'; expected ISO date",
-        f"{name}:10: milestones.eddi-launch.duration.pert: found min '3 months', mode '1 month', max '6 months'; need min ≤ mode ≤ max",
+        f"{name}:10: milestones.eddi-launch.duration.pert: found min '3 months', mode '1 month', max '6 months'; "
+        "need min ≤ mode ≤ max",
         f"{name}:12: milestones.other.kynd: unknown key 'kynd' in a milestone; did you mean 'kind'?",
         f"{name}:12: milestones.other.duration: found '3 fortnights'; expected a number and a unit",
         f"{name}:14: risks.r1.probability: found 1.4; expected a probability 0 ≤ p ≤ 1",
@@ -113,7 +114,7 @@ def test_cycle_is_named(write):
     assert sorted(nodes[:-1]) == ["a", "b", "c"]
     # each step goes from a milestone to one that waits for it
     waits = {"a": "c", "b": "a", "c": "b"}
-    assert all(waits[nxt] == cur for cur, nxt in zip(nodes, nodes[1:]))
+    assert all(waits[nxt] == cur for cur, nxt in zip(nodes, nodes[1:], strict=False))
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
@@ -125,14 +126,18 @@ def test_cycle_is_named(write):
     ("title: x\nstart: 2026-01-01\nhorizon: end-2027\n", "milestones: missing"),
     ("title: x\nstart: mid-2026\nhorizon: end-2027\nmilestones:\n  a: {title: A}\n", "expected an ISO date"),
     ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  A B: {title: A}\n", "invalid id 'A B'"),
-    ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A, after: {k: 3, of: [b]}}\n  b: {title: B}\n", "expected a whole number from 1 to 1"),
-    ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A, status: finished}\n", "expected 'done on YYYY-MM-DD'"),
-    ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A}\ntargets:\n  t: {title: T, all_of: [a, zz], deadline: 2026-Q1}\n", "unknown milestone or target 'zz'"),
-    ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A}\ntargets:\n  t: {title: T, all_of: [a]}\n", "targets.t.deadline: missing"),
-    ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A, duration: 2 days}\ncorrelations:\n  - {between: [milestone:a:duration, milestone:b:duration], rank: 0.5}\n", "is not an uncertain input"),
-    ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A, tags: [x]}\ndrivers:\n  d: {title: D, factor: 1.1, applies_to: [y]}\n", "no milestone has the tag 'y'"),
-    ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A}\nrisks:\n  r: {title: R, probability: 0.5, delay: 1 month, affects: {milestones: [a]}, window: {from: 2020-01, to: 2021-01}}\n", "leaves no time"),
-    ("title: x\nstart: 2026-01-01\nhorizon: end-2027\nmilestones:\n  a: {title: A}\nfoo: 1\n", "unknown key 'foo' in the scenario"),
+    (HEAD + "  a: {title: A, after: {k: 3, of: [b]}}\n  b: {title: B}\n", "expected a whole number from 1 to 1"),
+    (HEAD + "  a: {title: A, status: finished}\n", "expected 'done on YYYY-MM-DD'"),
+    (HEAD + "  a: {title: A}\ntargets:\n  t: {title: T, all_of: [a, zz], deadline: 2026-Q1}\n",
+     "unknown milestone or target 'zz'"),
+    (HEAD + "  a: {title: A}\ntargets:\n  t: {title: T, all_of: [a]}\n", "targets.t.deadline: missing"),
+    (HEAD + "  a: {title: A, duration: 2 days}\ncorrelations:\n"
+     "  - {between: [milestone:a:duration, milestone:b:duration], rank: 0.5}\n", "is not an uncertain input"),
+    (HEAD + "  a: {title: A, tags: [x]}\ndrivers:\n  d: {title: D, factor: 1.1, applies_to: [y]}\n",
+     "no milestone has the tag 'y'"),
+    (HEAD + "  a: {title: A}\nrisks:\n  r: {title: R, probability: 0.5, delay: 1 month, affects: {milestones: [a]}, "
+     "window: {from: 2020-01, to: 2021-01}}\n", "leaves no time"),
+    (HEAD + "  a: {title: A}\nfoo: 1\n", "unknown key 'foo' in the scenario"),
     ("title: !!python/object/apply:os.system ['echo hacked']\nstart: 2026-01-01\n", "tags are not allowed"),
 ])
 def test_malformed(write, text, fragment):

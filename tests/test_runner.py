@@ -205,25 +205,3 @@ risks:
     assert (res.outcomes["milestone:early"] == 10).all()  # done before the window opens: never delayed
     np.testing.assert_allclose(res.outcomes["milestone:late"], 40 + delay)  # the drawn delay, exactly
     np.testing.assert_array_equal(res.outcomes["milestone:late"], res.outcomes["milestone:twin"])  # one draw for both
-
-
-def test_ctrl_c_stops_cleanly_and_writes_nothing(write, tmp_path):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    path = write(SCENARIO)
-    out = tmp_path / "never"
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", str(path), "-n", "10000000", "--jobs", "2",
-                             "--out", str(out), "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=os.getcwd())
-    time.sleep(4)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert "interrupted" in stderr
-    assert "Traceback" not in stderr
-    assert not out.exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".never")]

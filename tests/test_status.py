@@ -209,8 +209,8 @@ milestones:
   y: {title: Y, duration: {uniform: {min: 100 days, max: 200 days}}, source: x}
   z: {title: Z, after: [y], duration: {pert: {min: 10 days, mode: 20 days, max: 60 days}}, source: x}
 risks:
-  rx: {title: RX, probability: 0.5, window: {from: 2026-01-01, to: 2026-06-30}, delay: 10 days, affects: {milestones: [x]}, source: x}
-  rz: {title: RZ, probability: 0.5, window: {from: 2026-06-01, to: 2026-12-31}, delay: 10 days, affects: {milestones: [z]}, source: x}
+  rx: {probability: 0.5, window: {from: 2026-01-01, to: 2026-06-30}, delay: 10 days, affects: {milestones: [x]}, source: x}
+  rz: {probability: 0.5, window: {from: 2026-06-01, to: 2026-12-31}, delay: 10 days, affects: {milestones: [z]}, source: x}
 """, "parent.yaml")
     path = status_file(write, parent, "status:\n  as_of: 2026-02-09\n  risks:\n    rx: {occurred: false, source: s}\n")
     p, c = sim.load(parent), sim.load(path)
@@ -326,7 +326,8 @@ milestones:
     exact = integrate.quad(given_f, 0.5, 1.5, points=[0.5, 0.75, 1.0, 2.0 / 3.0])[0]
     scenario = sim.load(path)
     done = done_of(scenario)["a"]
-    assert np.all(done > 40.0) and not np.any(done == Network.of(scenario).floor[0]), "the floor bound: not exact"
+    assert np.all(done > 40.0), "the floor bound: not exact"
+    assert not np.any(done == Network.of(scenario).floor[0]), "the floor bound: not exact"
     within_4se(float(np.mean(done <= 60.0)), exact, N, "driver-scaled uniform conditioned past day 40, P(t ≤ 60)")
 
 
@@ -480,8 +481,8 @@ risks:
   r: {title: R, probability: 0.3, window: {from: 2026-01-01, to: 2026-06-30}, delay: 20 days,
       affects: {milestones: [c]}, freeze: [pot], source: x}
 """, "parent.yaml")
-    path = status_file(write, parent, "status:\n  as_of: 2026-02-20\n  milestones:\n"
-                                      "    a: {done: 2026-02-05, source: s}\n  risks:\n    r: {occurred: 2026-02-05, source: s}\n")
+    path = status_file(write, parent, "status:\n  as_of: 2026-02-20\n  milestones:\n    a: {done: 2026-02-05, source: s}\n"
+                                      "  risks:\n    r: {occurred: 2026-02-05, source: s}\n")
     scenario = sim.load(path)
     net = Network.of(scenario)
     inputs = sample(scenario, 4, 0, 200)

@@ -13,10 +13,10 @@ import dataclasses
 import datetime as dt
 import re
 
-from .calendar import day_offset
+from ..calendar import day_offset
+from ..errors import did_you_mean
+from ..scenario import Dependency, Fact, Milestone, Status
 from .checks import Checker
-from .errors import did_you_mean
-from .scenario import Dependency, Fact, Milestone, Status
 
 STATUS_KEYS = ("as_of", "milestones", "risks", "source")
 _MILESTONE_FACT_KEYS = ("done", "abandoned", "replaced_by", "source")
@@ -60,7 +60,9 @@ def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, miles
     raw : dict or None
         The merged ``status`` mapping.
     check : Checker
+        Collects the problems.
     start : datetime.date
+        The scenario's first day.
     horizon_days : float
         End of the simulated span (days).
     milestones : list of Milestone
@@ -75,114 +77,136 @@ def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, miles
     milestones : list of Milestone
         With ``done_on`` set for milestones reported done.
     status : Status or None
+        None without a status section, or when its ``as_of`` has a problem.
     """
     if raw is None:  # no status section (an empty one is reported below: it lacks as_of)
         _check_done_order(milestones, check, None)
         return milestones, None
     check.unknown_keys(raw, STATUS_KEYS, ("status",), "the status section")
-    as_of = _date(raw.get("as_of"), ("status", "as_of"), check, "the status date") if "as_of" in raw else None
-    if "as_of" not in raw:
-        check.add(("status",), "missing as_of; expected the status date, e.g. as_of: 2025-11-30")
-    if as_of:
-        t = day_offset(as_of, start) + 1
-        if as_of < start:
-            check.add(("status", "as_of"), f"found {as_of}, before the scenario's start {start}; expected a date "
-                                           "from the start to the horizon")
-            as_of = None
-        elif t > horizon_days:
-            last = start + dt.timedelta(days=int(horizon_days) - 1)
-            check.add(("status", "as_of"), f"found {as_of}, after the horizon {last}; expected a date from the start "
-                                           "to the horizon")
-            as_of = None
-    as_of_days = day_offset(as_of, start) + 1 if as_of else None
+    as_of = _as_of(raw, check, start, horizon_days)
     facts: list[Fact] = []
-    by_id = {m.id: k for k, m in enumerate(milestones)}
-    ms = raw.get("milestones") or {}
-    if not isinstance(ms, dict):
-        check.add(("status", "milestones"), f"found {type(ms).__name__}; expected a mapping of milestone id → "
-                                            "{done: DATE or false, source: ...}")
-        ms = {}
-    for mid, fact in ms.items():
-        path = ("status", "milestones", mid)
-        if mid not in by_id:
-            check.add(path, f"unknown milestone '{mid}'{did_you_mean(mid, by_id)}")
-            continue
-        if not isinstance(fact, dict):
-            check.add(path, f"found {fact!r}; expected a mapping {{done: DATE or false, source: ...}}")
-            continue
-        check.unknown_keys(fact, _MILESTONE_FACT_KEYS, path, "a milestone fact")
-        source = check.text(fact.get("source"), path + ("source",), required=True)
-        if "abandoned" in fact:
-            if "done" in fact:
-                check.add(path, "found both done and abandoned; expected one of them")
-                continue
-            _abandon(mid, fact, path, check, as_of, milestones, by_id, facts, gated, source)
-            continue
-        if "replaced_by" in fact:
-            check.add(path + ("replaced_by",), "found replaced_by without abandoned; expected abandoned: DATE with it")
-        if "done" not in fact:
-            check.add(path, "missing done; expected done: DATE (done on that date), done: false or abandoned: DATE")
-            continue
-        done = _date(fact["done"], path + ("done",), check, "the date it was done", allow_false=True)
-        m = milestones[by_id[mid]]
-        if done is None:
-            continue
-        line = check.where(path)[1]
-        if done is False:
-            if m.done_on is not None:
-                check.add(path + ("done",), f"found false, but the scenario has it done on {m.done_on}; "
-                                            "remove one of the two")
-            facts.append(Fact("not-done", mid, None, source, line))
-            continue
-        if as_of and done > as_of:
-            check.add(path + ("done",), f"found {done}, after the status date {as_of}; expected a date on or "
-                                        "before as_of (a milestone done later is not a fact yet)")
-            continue
-        if m.funding or m.orders or mid in gated:
-            what = "draws money" if m.funding else "places orders" if m.orders else "is a metric gate"
-            check.add(path + ("done",), f"found a done date for a milestone that {what}; observed money and "
-                                        "deliveries are not modelled yet, so it cannot be reported done")
-            continue
-        milestones[by_id[mid]] = dataclasses.replace(m, done_on=done, source=m.source or source)
-        facts.append(Fact("done", mid, done, source, line))
+    for mid, fact in _facts(raw, "milestones", "{done: DATE or false, source: ...}", check).items():
+        _milestone_fact(mid, fact, check, as_of, milestones, facts, gated)
     risks_occurred, not_occurred = [], []
-    rs = raw.get("risks") or {}
-    if not isinstance(rs, dict):
-        check.add(("status", "risks"), f"found {type(rs).__name__}; expected a mapping of risk id → "
-                                       "{occurred: DATE or false, source: ...}")
-        rs = {}
-    for rid, fact in rs.items():
-        path = ("status", "risks", rid)
-        if rid not in raw_risks:
-            check.add(path, f"unknown risk '{rid}'{did_you_mean(rid, raw_risks)}")
-            continue
-        if not isinstance(fact, dict):
-            check.add(path, f"found {fact!r}; expected a mapping {{occurred: DATE or false, source: ...}}")
-            continue
-        check.unknown_keys(fact, _RISK_FACT_KEYS, path, "a risk fact")
-        source = check.text(fact.get("source"), path + ("source",), required=True)
-        if "occurred" not in fact:
-            check.add(path, "missing occurred; expected occurred: DATE or occurred: false (not by as_of)")
-            continue
-        when = _date(fact["occurred"], path + ("occurred",), check, "the date it occurred", allow_false=True)
-        if when is None:
-            continue
-        line = check.where(path)[1]
-        if when is False:
+    for rid, fact in _facts(raw, "risks", "{occurred: DATE or false, source: ...}", check).items():
+        occurred = _risk_fact(rid, fact, check, start, as_of, raw_risks, facts)
+        if occurred is False:
             not_occurred.append(rid)
-            facts.append(Fact("not-occurred", rid, None, source, line))
-            continue
-        if when < start or (as_of and when > as_of):
-            check.add(path + ("occurred",), f"found {when}; expected a date from the start {start} to the status "
-                                            f"date {as_of or 'as_of'}")
-            continue
-        risks_occurred.append((rid, day_offset(when, start) + 0.5))
-        facts.append(Fact("occurred", rid, when, source, line))
+        elif occurred is not None:
+            risks_occurred.append((rid, occurred))
     _check_done_order(milestones, check, as_of)
     if as_of is None:
         return milestones, None
+    as_of_days = day_offset(as_of, start) + 1
     return milestones, Status(as_of, as_of_days, tuple(facts), tuple(_elapsed(milestones, start, as_of_days, gated)),
                               tuple(risks_occurred), tuple(not_occurred))
+
+
+def _as_of(raw: dict, check: Checker, start: dt.date, horizon_days: float) -> dt.date | None:
+    """The status date, or None after recording why it cannot be used."""
+    if "as_of" not in raw:
+        check.add(("status",), "missing as_of; expected the status date, e.g. as_of: 2025-11-30")
+        return None
+    as_of = _date(raw.get("as_of"), ("status", "as_of"), check, "the status date")
+    if not as_of:
+        return None
+    if as_of < start:
+        check.add(("status", "as_of"), f"found {as_of}, before the scenario's start {start}; expected a date "
+                                       "from the start to the horizon")
+        return None
+    if day_offset(as_of, start) + 1 > horizon_days:
+        last = start + dt.timedelta(days=int(horizon_days) - 1)
+        check.add(("status", "as_of"), f"found {as_of}, after the horizon {last}; expected a date from the start "
+                                       "to the horizon")
+        return None
+    return as_of
+
+
+def _facts(raw: dict, key: str, form: str, check: Checker) -> dict:
+    """The facts under ``status.<key>`` (id → fact), or none after recording that they are not a mapping."""
+    facts = raw.get(key) or {}
+    if not isinstance(facts, dict):
+        what = "milestone" if key == "milestones" else "risk"
+        check.add(("status", key), f"found {type(facts).__name__}; expected a mapping of {what} id → {form}")
+        return {}
+    return facts
+
+
+def _milestone_fact(mid, fact, check: Checker, as_of, milestones: list[Milestone], facts: list[Fact],
+                    gated) -> None:
+    """Check one milestone fact; a milestone reported done gets its ``done_on`` in ``milestones``."""
+    path = ("status", "milestones", mid)
+    by_id = {m.id: k for k, m in enumerate(milestones)}
+    if mid not in by_id:
+        check.add(path, f"unknown milestone '{mid}'{did_you_mean(mid, by_id)}")
+        return
+    if not isinstance(fact, dict):
+        check.add(path, f"found {fact!r}; expected a mapping {{done: DATE or false, source: ...}}")
+        return
+    check.unknown_keys(fact, _MILESTONE_FACT_KEYS, path, "a milestone fact")
+    source = check.text(fact.get("source"), path + ("source",), required=True)
+    if "abandoned" in fact:
+        if "done" in fact:
+            check.add(path, "found both done and abandoned; expected one of them")
+            return
+        _abandon(mid, fact, path, check, as_of, milestones, by_id, facts, gated, source)
+        return
+    if "replaced_by" in fact:
+        check.add(path + ("replaced_by",), "found replaced_by without abandoned; expected abandoned: DATE with it")
+    if "done" not in fact:
+        check.add(path, "missing done; expected done: DATE (done on that date), done: false or abandoned: DATE")
+        return
+    done = _date(fact["done"], path + ("done",), check, "the date it was done", allow_false=True)
+    m = milestones[by_id[mid]]
+    if done is None:
+        return
+    line = check.where(path)[1]
+    if done is False:
+        if m.done_on is not None:
+            check.add(path + ("done",), f"found false, but the scenario has it done on {m.done_on}; "
+                                        "remove one of the two")
+        facts.append(Fact("not-done", mid, None, source, line))
+        return
+    if as_of and done > as_of:
+        check.add(path + ("done",), f"found {done}, after the status date {as_of}; expected a date on or "
+                                    "before as_of (a milestone done later is not a fact yet)")
+        return
+    if m.funding or m.orders or mid in gated:
+        what = "draws money" if m.funding else "places orders" if m.orders else "is a metric gate"
+        check.add(path + ("done",), f"found a done date for a milestone that {what}; observed money and "
+                                    "deliveries are not modelled yet, so it cannot be reported done")
+        return
+    milestones[by_id[mid]] = dataclasses.replace(m, done_on=done, source=m.source or source)
+    facts.append(Fact("done", mid, done, source, line))
+
+
+def _risk_fact(rid, fact, check: Checker, start: dt.date, as_of, raw_risks: dict, facts: list[Fact]):
+    """Check one risk fact: the day it occurred (days since start), False (not by as_of) or None (a problem)."""
+    path = ("status", "risks", rid)
+    if rid not in raw_risks:
+        check.add(path, f"unknown risk '{rid}'{did_you_mean(rid, raw_risks)}")
+        return None
+    if not isinstance(fact, dict):
+        check.add(path, f"found {fact!r}; expected a mapping {{occurred: DATE or false, source: ...}}")
+        return None
+    check.unknown_keys(fact, _RISK_FACT_KEYS, path, "a risk fact")
+    source = check.text(fact.get("source"), path + ("source",), required=True)
+    if "occurred" not in fact:
+        check.add(path, "missing occurred; expected occurred: DATE or occurred: false (not by as_of)")
+        return None
+    when = _date(fact["occurred"], path + ("occurred",), check, "the date it occurred", allow_false=True)
+    if when is None:
+        return None
+    line = check.where(path)[1]
+    if when is False:
+        facts.append(Fact("not-occurred", rid, None, source, line))
+        return False
+    if when < start or (as_of and when > as_of):
+        check.add(path + ("occurred",), f"found {when}; expected a date from the start {start} to the status "
+                                        f"date {as_of or 'as_of'}")
+        return None
+    facts.append(Fact("occurred", rid, when, source, line))
+    return day_offset(when, start) + 0.5
 
 
 def _abandon(mid, fact, path, check: Checker, as_of, milestones: list[Milestone], by_id: dict, facts: list,
@@ -244,27 +268,28 @@ def _check_done_order(milestones: list[Milestone], check: Checker, as_of: dt.dat
     With a status date, a milestone reported done whose needed predecessors are not all reported done is a
     contradiction too (they are not done by ``as_of`` by convention).
     """
-    done = {m.id: m.done_on for m in milestones}
+    done: dict[str, dt.date] = {m.id: m.done_on for m in milestones if m.done_on is not None}
     for m in milestones:
         if m.done_on is None or not m.after.ids:
             continue
-        dates = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
+        dates = sorted(done[d] for d in m.after.ids if d in done)
         path = ("status", "milestones", m.id, "done") if (("status", "milestones", m.id) in check.locs) \
             else ("milestones", m.id, "status")
         if len(dates) >= m.after.k:
             ready = dates[m.after.k - 1]
             if m.done_on < ready:
-                late = [d for d in m.after.ids if done.get(d) is not None and done[d] > m.done_on]
+                late = [d for d in m.after.ids if d in done and done[d] > m.done_on]
                 check.add(path, f"found done on {m.done_on}, before its predecessor "
                                 f"{', '.join(repr(x) for x in late)} was done ({ready}); expected a date on or after it")
         elif as_of is not None:
-            missing = [d for d in m.after.ids if done.get(d) is None]
+            missing = [d for d in m.after.ids if d not in done]
             check.add(path, f"found done on {m.done_on}, but it waits for {m.after.k} of {list(m.after.ids)} and "
                             f"{', '.join(repr(x) for x in missing)} is not reported done by {as_of}; report the "
                             "predecessors done too")
 
 
-def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float, gated=frozenset()) -> list[tuple[str, float]]:
+def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float,
+             gated=frozenset()) -> list[tuple[str, float]]:
     """Milestones under way at ``as_of``: their dependencies were met (by observed milestones) before it.
 
     Their work started when the needed dependencies were done (the ``k``-th observed done time; day 0 without
@@ -272,12 +297,12 @@ def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float, gat
     without finishing. Programmes and ordering milestones wait for money or deliveries too, so their work's
     start is not known: they are not conditioned (the floor still keeps them from finishing before ``as_of``).
     """
-    done = {m.id: (day_offset(m.done_on, start) + 0.5 if m.done_on else None) for m in milestones}
+    done = {m.id: day_offset(m.done_on, start) + 0.5 for m in milestones if m.done_on}
     out = []
     for m in milestones:
         if m.done_on is not None or m.abandoned is not None or m.funding or m.orders or m.id in gated:
             continue
-        times = sorted(done[d] for d in m.after.ids if done.get(d) is not None)
+        times = sorted(done[d] for d in m.after.ids if d in done)
         if len(times) < m.after.k:
             continue
         ready = max(times[m.after.k - 1], 0.0) if m.after.k else 0.0
@@ -304,15 +329,17 @@ def check_risk_facts(status: Status | None, risks, check: Checker, start: dt.dat
 
 
 def warn_overdue(status: Status | None, milestones, drivers, check: Checker) -> None:
-    """Warn about milestones under way at ``as_of`` whose duration cannot last that long, even at the slowest
-    driver values: not reported done, they are placed just after ``as_of`` (the conditioned draw is clamped).
+    """Warn about milestones under way at ``as_of`` whose duration cannot last that long.
+
+    Even at the slowest driver values: not reported done, they are placed just after ``as_of`` (the conditioned
+    draw is clamped).
 
     Usually a fact is missing (the milestone was done) or the duration's range is too narrow.
     """
     if status is None:
         return
-    from .distributions import Discrete, Fixed
-    from .sampling import cdf
+    from ..distributions import Discrete, Fixed
+    from ..sampling import cdf
 
     def upper(dist) -> float:
         if isinstance(dist, Fixed):

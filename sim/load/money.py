@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import re
 
-from . import calendar as cal
-from .checks import ID, ID_RULE, Checker, needs_source
-from .distributions import Fixed, _plain
-from .errors import did_you_mean
-from .scenario import Fund, Funding, Indicator
+from .. import calendar as cal
+from ..distributions import Fixed
+from ..errors import did_you_mean
+from ..scenario import Fund, Funding, Indicator
+from .checks import ID, ID_RULE, Checker, needs_source, plain
 
 FUND_KEYS = ("title", "envelope", "beneficiaries", "opens", "available_from", "commit_by", "prefinancing",
              "payment_lag", "inflow", "spending", "source")
 _BENEFICIARY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 OBSERVABLE_KINDS = ("committed", "disbursed", "committed_share", "disbursed_share")
+_OBSERVABLE_FORMS = " (FUND.committed, FUND.disbursed, FUND.committed_share, FUND.disbursed_share)"
 
 
 def funds(raw_funds: dict, check: Checker, start, milestone_ids) -> list[Fund]:
@@ -26,7 +27,7 @@ def funds(raw_funds: dict, check: Checker, start, milestone_ids) -> list[Fund]:
 
 def _number(value, path, check, what, low=0.0, high=None, strict_low=False):
     try:
-        x = _plain(value)
+        x = plain(value)
     except ValueError as exc:
         check.add(path, f"{exc}; expected {what}" if value is not None else f"missing; expected {what}")
         return None
@@ -74,7 +75,8 @@ def _fund(fid, raw, check: Checker, start, milestone_ids) -> Fund | None:
             amounts = {}
             for name, value in ben.items():
                 if not _BENEFICIARY.match(str(name)):
-                    check.add(path + ("beneficiaries", name), f"invalid beneficiary name '{name}'; use letters, digits, '-' or '_'")
+                    check.add(path + ("beneficiaries", name),
+                              f"invalid beneficiary name '{name}'; use letters, digits, '-' or '_'")
                     continue
                 x = _number(value, path + ("beneficiaries", name), check, "an allocation in € bn > 0", strict_low=True)
                 if x is not None:
@@ -102,7 +104,8 @@ def _fund(fid, raw, check: Checker, start, milestone_ids) -> Fund | None:
     if "inflow" in raw:
         inflow = _number(raw["inflow"], path + ("inflow",), check, "€ bn per year > 0", strict_low=True)
     return Fund(fid, title, envelope=envelope or Fixed(0.0), pools=pools, opens=opens, commit_by=commit_by,
-                commit_by_text=commit_text, available_from=available_from, prefinancing=prefinancing or 0.0, payment_lag=lag, inflow=inflow, source=source)
+                commit_by_text=commit_text, available_from=available_from, prefinancing=prefinancing or 0.0,
+                payment_lag=lag, inflow=inflow, source=source)
 
 
 def funding(raw, path, check: Checker, pools) -> tuple[Funding, ...]:
@@ -129,6 +132,7 @@ def funding(raw, path, check: Checker, pools) -> tuple[Funding, ...]:
 
 
 def observable_names(fund_list: list[Fund]) -> list[str]:
+    """Names of the fund observables (``FUND.committed`` …; a spending flow has only ``FUND.disbursed``)."""
     names = []
     for f in fund_list:
         names += [f"{f.id}.disbursed"] if f.is_flow else [f"{f.id}.{k}" for k in OBSERVABLE_KINDS]
@@ -151,7 +155,8 @@ def indicators(raw_indicators: dict, check: Checker, fund_list: list[Fund]) -> l
         if kinds[0] == "ratio":
             body = raw["ratio"]
             if not isinstance(body, dict) or set(body) != {"numerator", "denominator"}:
-                check.add(path + ("ratio",), f"found {body!r}; expected {{numerator: {{observable: weight}}, denominator: {{...}}}}")
+                check.add(path + ("ratio",),
+                          f"found {body!r}; expected {{numerator: {{observable: weight}}, denominator: {{...}}}}")
                 continue
             num = _weights(body["numerator"], path + ("ratio", "numerator"), check, observables)
             den = _weights(body["denominator"], path + ("ratio", "denominator"), check, observables)
@@ -177,7 +182,7 @@ def _weights(raw, path, check, observables):
     for name, weight in raw.items():
         if name not in observables:
             check.add(path + (name,), f"unknown observable '{name}'{did_you_mean(name, observables)}"
-                      f"{'' if did_you_mean(name, observables) else ' (FUND.committed, FUND.disbursed, FUND.committed_share, FUND.disbursed_share)'}")
+                      f"{'' if did_you_mean(name, observables) else _OBSERVABLE_FORMS}")
             ok = False
             continue
         dist = check.distribution(weight, path + (name,), duration=False)
@@ -190,7 +195,9 @@ def _weights(raw, path, check, observables):
 
 def risk_money(raw, path, check: Checker, fund_list: list[Fund]):
     """A risk's ``freeze`` (pools) and ``cut`` ({funds: [...], share: DIST}); returns (freeze, cut, share)."""
-    freeze, cut, share = (), (), None
+    freeze: tuple[str, ...] = ()
+    cut: tuple[str, ...] = ()
+    share = None
     if "freeze" in raw:
         freeze = tuple(resolve_pools(raw["freeze"], path + ("freeze",), check, fund_list))
     if "cut" in raw:

@@ -5,11 +5,11 @@ Capacities are units per year, quantities units, times days since start.
 
 from __future__ import annotations
 
-from . import calendar as cal
-from .checks import Checker, needs_source
-from .distributions import Fixed, _plain
-from .errors import did_you_mean
-from .scenario import Capability, Line, Order
+from .. import calendar as cal
+from ..distributions import Fixed
+from ..errors import did_you_mean
+from ..scenario import Capability, Line, Order
+from .checks import Checker, needs_source, plain
 
 LINE_KEYS = ("title", "unit", "capacity", "target_capacity", "trigger", "first_output", "ramp", "realisation",
              "export_share", "workforce", "source")
@@ -58,7 +58,8 @@ def _line(lid, raw, check: Checker, milestone_ids) -> Line:
     if trigger is not None and trigger not in milestone_ids:
         check.add(path + ("trigger",), f"unknown milestone {trigger!r}{did_you_mean(trigger, milestone_ids)}")
         trigger = None
-    first_output = check.distribution(raw["first_output"], path + ("first_output",), duration=True) if "first_output" in raw else None
+    first_output = (check.distribution(raw["first_output"], path + ("first_output",), duration=True)
+                    if "first_output" in raw else None)
     ramp: tuple = ()
     if "ramp" in raw:
         ramp = _ramp(raw["ramp"], path + ("ramp",), check)
@@ -70,13 +71,14 @@ def _line(lid, raw, check: Checker, milestone_ids) -> Line:
     realisation = None
     if "realisation" in raw:
         realisation = check.distribution(raw["realisation"], path + ("realisation",), duration=False)
-        if realisation is not None and not (0 <= float(realisation.ppf([0.0])[0]) and float(realisation.ppf([1 - 1e-12])[0]) <= 1.5):
+        if realisation is not None and not (0 <= float(realisation.ppf([0.0])[0])
+                                            and float(realisation.ppf([1 - 1e-12])[0]) <= 1.5):
             check.add(path + ("realisation",), "a realisation factor is real output over claimed capacity, between 0 and 1.5")
             realisation = None
     export = 0.0
     if "export_share" in raw:
         try:
-            export = _plain(raw["export_share"])
+            export = plain(raw["export_share"])
             if not 0 <= export < 1:
                 raise ValueError(f"found {export}; expected a share 0 ≤ s < 1")
         except ValueError as exc:
@@ -91,7 +93,7 @@ def _line(lid, raw, check: Checker, milestone_ids) -> Line:
             check.add(path + ("workforce",), "a workforce need applies to the ramp: it needs a target_capacity")
         else:
             try:
-                workers = _plain(body["workers"])
+                workers = plain(body["workers"])
                 if workers <= 0:
                     raise ValueError(f"found {workers}; expected a number of workers > 0")
                 workforce = (str(body["line"]), workers)
@@ -110,24 +112,24 @@ def _ramp(raw, path, check: Checker) -> tuple:
         check.add(path, "after and share must be lists of the same, non-zero length")
         return ()
     points = []
-    for i, (a, s) in enumerate(zip(after, share)):
+    for i, (a, s) in enumerate(zip(after, share, strict=True)):
         try:
             days = cal.parse_duration(a)
         except cal.CalendarError as exc:
             check.add(path + ("after", i), str(exc))
             return ()
         try:
-            x = _plain(s)
+            x = plain(s)
         except ValueError as exc:
             check.add(path + ("share", i), str(exc))
             return ()
         points.append((days, x))
     times = [0.0] + [p[0] for p in points]
-    if any(b <= a for a, b in zip(times, times[1:])):
+    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
         check.add(path + ("after",), "times after first output must increase and be > 0")
         return ()
     shares = [0.0] + [p[1] for p in points]
-    if any(b < a for a, b in zip(shares, shares[1:])) or shares[-1] > 1 or shares[-1] <= 0:
+    if any(b < a for a, b in zip(shares, shares[1:], strict=False)) or shares[-1] > 1 or shares[-1] <= 0:
         check.add(path + ("share",), "shares must not decrease, and must end between 0 (excluded) and 1")
         return ()
     return tuple(points)
@@ -141,7 +143,8 @@ def orders(raw, path, check: Checker, line_ids) -> tuple[Order, ...]:
     out = []
     for line, quantity in raw.items():
         if line not in line_ids:
-            check.add(path + (line,), f"unknown line '{line}'{did_you_mean(line, line_ids) or ' (lines are declared under lines:)'}")
+            hint = did_you_mean(line, line_ids) or " (lines are declared under lines:)"
+            check.add(path + (line,), f"unknown line '{line}'{hint}")
             continue
         dist = _nonnegative(check.distribution(quantity, path + (line,), duration=False), path + (line,), check,
                             "a quantity", quantity)
@@ -160,7 +163,8 @@ def capabilities(raw_caps: dict, check: Checker, line_ids, milestone_ids, orderi
         source = needs_source(raw, path, check, "capability area")
         body = raw.get("closed_by")
         if not isinstance(body, dict) or not body or not set(body) <= {"deliveries", "milestones"}:
-            check.add(path + ("closed_by",), f"found {body!r}; expected {{deliveries: {{line: share per unit}}, milestones: {{id: share}}}}")
+            check.add(path + ("closed_by",),
+                      f"found {body!r}; expected {{deliveries: {{line: share per unit}}, milestones: {{id: share}}}}")
             continue
         per_unit = _shares(body.get("deliveries", {}), path + ("closed_by", "deliveries"), check,
                            list(line_ids) + list(ordering_ids), "line or ordering milestone")
@@ -179,7 +183,7 @@ def _shares(raw, path, check: Checker, known, what) -> tuple:
             check.add(path + (key,), f"unknown {what} '{key}'{did_you_mean(key, known)}")
             continue
         try:
-            x = _plain(value)
+            x = plain(value)
             if x < 0:
                 raise ValueError(f"found {x}; a share of the gap cannot be negative")
         except ValueError as exc:
