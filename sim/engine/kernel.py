@@ -193,105 +193,25 @@ def _await_delays(st, i, now, shift):
 @njit(cache=True, _nrt=False)
 def advance_ms(st, i, now, durations, shift, amounts, done, requested, committed, committed_amount):
     """Run milestone ``i``'s process from where it stands to its next wait (the ``milestone`` generator)."""
-    n = st.n_ms
     pc = st.pc[i]
     if pc == PC_OBSERVED:
-        done[i] = st.net_observed[i]
-        succeed(st, i, now)
-        end_process(st)
-        st.pc[i] = -1
+        _complete(st, i, now, done, st.net_observed[i])
         return
     if pc == PC_START:
-        if st.net_gated[i]:
-            end_process(st)  # done when a metric reaches its value: computed after the run
-            st.pc[i] = -1
-            return
-        obs = st.net_observed[i]
-        if obs == obs:
-            _timeout(st, i, now, max(obs, 0.0), PC_OBSERVED)
-            return
-        a, b = st.net_dep_ptr[i], st.net_dep_ptr[i + 1]
-        if b - a == 1:
-            if _yield_on(st, st.net_dep_idx[a], i, PC_DEPS):
-                return
-        elif b - a > 1:
-            cond = st.cond_base + 3 * i
-            new_condition(st, cond, st.net_need[i])
-            for d in range(a, b):
-                watch(st, cond, st.net_dep_idx[d], now)
-            if _yield_on(st, cond, i, PC_DEPS):
-                return
-        pc = PC_DEPS
+        pc = _await_dependencies(st, i, now)
     if pc == PC_DEPS:
-        a, b = st.net_part_ptr[i], st.net_part_ptr[i + 1]
-        if b > a:
-            for part in range(a, b):
-                requested[part] = now
-                p = st.net_part_pool[part]
-                st.waiting[p, st.n_waiting[p]] = part
-                st.n_waiting[p] += 1
-            for q in range(st.net_ms_pool_ptr[i], st.net_ms_pool_ptr[i + 1]):
-                serve(st, st.net_ms_pool_idx[q], now, amounts, committed, committed_amount, n)
-            pending = False
-            for part in range(a, b):
-                if st.ev_state[n + part] == PENDING:
-                    pending = True
-            if pending:
-                cond = st.cond_base + 3 * i + 1
-                new_condition(st, cond, b - a)
-                for part in range(a, b):
-                    watch(st, cond, n + part, now)
-                if _yield_on(st, cond, i, PC_MONEY):
-                    return
-        pc = PC_MONEY
+        pc = _await_money(st, i, now, amounts, requested, committed, committed_amount)
     if pc == PC_MONEY:
         if durations[i] > 0:
             _timeout(st, i, now, durations[i], PC_PREORDER)
             return
         pc = PC_PREORDER
     if pc == PC_PREORDER:
-        a, b = st.net_order_ptr[i], st.net_order_ptr[i + 1]
-        if b > a and st.pending[i] > 0:  # e.g. contracting slips: the order is placed later
-            delay = st.pending[i]
-            st.pending[i] = 0.0
-            _timeout(st, i, now, delay, PC_PREORDER)
-            return
-        if b > a:
-            for order in range(a, b):
-                k = st.net_order_line[order]
-                st.seq[k] += 1
-                q = st.n_queue[k]
-                st.q_order[k, q] = order
-                st.q_prio[k, q] = -st.net_order_prio[order]
-                st.q_seq[k, q] = st.seq[k]
-                st.n_queue[k] = q + 1
-                place(st, k, now)
-            cond = st.cond_base + 3 * i + 2
-            new_condition(st, cond, b - a)
-            for order in range(a, b):
-                watch(st, cond, st.order_base + order, now)
-            if _yield_on(st, cond, i, PC_ORDERS):
-                return
-        pc = PC_ORDERS
+        pc = _await_orders(st, i, now)
     if pc == PC_ORDERS:
-        if st.net_floor[i] - now > 0:  # not done by the status date: done only after it (as milestones.py)
-            _timeout(st, i, now, st.net_floor[i] - now, PC_ORDERS)
-            return
-        if st.pending[i] > 0:  # delays from risks that hit before completion
-            delay = st.pending[i]
-            st.pending[i] = 0.0
-            _timeout(st, i, now, delay, PC_ORDERS)
-            return
-        if shift[i] > 0:
-            st.shielded[i] = 1
-            _timeout(st, i, now, shift[i], PC_SHIFT)
-            return
-        pc = PC_SHIFT
+        pc = _await_delays(st, i, now, shift)
     if pc == PC_SHIFT:
-        done[i] = now
-        succeed(st, i, now)
-        end_process(st)
-        st.pc[i] = -1
+        _complete(st, i, now, done, now)
 
 
 # ---------------------------------------------------------------------------------------------- one batch
@@ -371,69 +291,76 @@ def _schedule_start(st, rep, occurs, delay, cut_share, pool_env, amounts, commit
 
 
 @njit(cache=True, _nrt=False)
-def _process_event(st, event, now, rep, d_rep, s_rep, a_rep, done_rep, req_rep, c_rep, ca_rep, first_output, quantity,
-                   base, added, win_lo, win_hi, win_f, ramp_start):
-    """An event is processed: run its callbacks in the order they were added (SimPy's ``callbacks``)."""
-    st.ev_state[event] = PROCESSED
-    c = st.cb_head[event]
-    while c >= 0:
-        ck, arg = st.cb_kind[c], st.cb_arg[c]
-        if ck == CB_MS:
-            advance_ms(st, arg, now, d_rep, s_rep, a_rep, done_rep, req_rep, c_rep, ca_rep)
-        elif ck == CB_CHECK:
-            check(st, arg, event, now)
-        elif ck == CB_OPENER:
-            open_pool(st, arg, now, rep, a_rep, c_rep, ca_rep)
-        else:
-            trigger_line(st, arg, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start)
-        c = st.cb_next[c]
-
-
-@njit(cache=True, _nrt=False)
-def _start_process(st, kind, a, now, rep, first_output, quantity, amounts, base, added, win_lo, win_hi, win_f,
-                   committed, committed_amount, ramp_start):
-    """A pool opener or line trigger starts: act now if its milestone is done, else wait for it."""
-    if kind == K_INIT_OPENER:
-        m = st.net_pool_open[a]
-        if st.ev_state[m] == PROCESSED:
-            open_pool(st, a, now, rep, amounts[rep], committed[rep], committed_amount[rep])
-        else:
-            register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, m, CB_OPENER, a)
-    else:
-        m = st.net_trigger[a]
-        if st.ev_state[m] == PROCESSED:
-            trigger_line(st, a, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start)
-        else:
-            register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, m, CB_TRIGGER, a)
-
-
-@njit(cache=True, _nrt=False)
-def _line_or_pool_entry(st, kind, a, b, f, now, rep, quantity, amounts, committed, committed_amount, started,
-                        delivered):
-    """Entries of the line queues (pick, deliver) and of pools waking up to commit."""
-    if kind == K_INIT_PICK:
-        push(st.hf, st.hi, st.ctr, now + SAME_MOMENT, NORMAL, K_PICK, a, 0, 0.0)
-    elif kind == K_PICK:
-        st.picking[a] = 0
-        next_order(st, a, now, quantity[rep], started[rep])
-        end_process(st)
-    elif kind == K_INIT_DELIVER:
-        push(st.hf, st.hi, st.ctr, now + max(f - now, 0.0), NORMAL, K_DELIVER, a, b, 0.0)
-    elif kind == K_DELIVER:
-        if b == st.version[a]:
-            order = st.busy[a]
-            delivered[rep, order] = now
-            st.busy[a] = -1
-            succeed(st, st.order_base + order, now)
-            next_order(st, a, now, quantity[rep], started[rep])
-        end_process(st)  # the curve changed: a newer delivery time was scheduled
-    elif kind == K_INIT_WAKE:
-        push(st.hf, st.hi, st.ctr, now + (f - now), NORMAL, K_WAKE, a, 0, f)
-    elif kind == K_WAKE:
-        if st.wake_at[a] == f:
-            st.wake_at[a] = np.inf
-        serve(st, a, now, amounts[rep], committed[rep], committed_amount[rep], st.n_ms)
-        end_process(st)
+def _run_events(st, rep, d_rep, a_rep, q_rep, c_rep, ca_rep, hits_rep, durations, shift, occurs, delay, rtime, pool_env,
+                amounts, cut_share, first_output, quantity, base, added, win_lo, win_hi, win_f, done, requested,
+                committed, committed_amount, started, delivered, ramp_start):
+    """Process replication ``rep``'s events in (time, priority, id) order until the horizon."""
+    n = st.n_ms
+    while st.ctr[C_HEAP] > 0:
+        j = pop(st.hf, st.hi, st.ctr)
+        kind = st.hi[j, 2]
+        if kind == K_UNTIL:
+            break
+        now = st.hf[j, 0]
+        f = st.hf[j, 1]
+        a = st.hi[j, 3]
+        b = st.hi[j, 4]
+        if kind == K_EVENT:
+            st.ev_state[a] = PROCESSED
+            c = st.cb_head[a]
+            while c >= 0:
+                ck, arg = st.cb_kind[c], st.cb_arg[c]
+                if ck == CB_MS:
+                    advance_ms(st, arg, now, d_rep, shift[rep], a_rep, done[rep], requested[rep], c_rep, ca_rep)
+                elif ck == CB_CHECK:
+                    check(st, arg, a, now)
+                elif ck == CB_OPENER:
+                    open_pool(st, arg, now, rep, a_rep, c_rep, ca_rep)
+                else:
+                    trigger_line(st, arg, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start)
+                c = st.cb_next[c]
+        elif kind == K_INIT_MS or kind == K_RESUME_MS:
+            advance_ms(st, a, now, d_rep, shift[rep], a_rep, done[rep], requested[rep], c_rep, ca_rep)
+        elif kind == K_INIT_OPENER:
+            m = st.net_pool_open[a]
+            if st.ev_state[m] == PROCESSED:
+                open_pool(st, a, now, rep, a_rep, c_rep, ca_rep)
+            else:
+                register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, m, CB_OPENER, a)
+        elif kind == K_INIT_TRIGGER:
+            m = st.net_trigger[a]
+            if st.ev_state[m] == PROCESSED:
+                trigger_line(st, a, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start)
+            else:
+                register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, m, CB_TRIGGER, a)
+        elif kind == K_INIT_RISK:
+            push(st.hf, st.hi, st.ctr, now + rtime[rep, a], NORMAL, K_RISK, a, 0, 0.0)
+        elif kind == K_RISK:
+            occur(st, a, now, delay[rep], cut_share[rep], pool_env[rep], a_rep, c_rep, ca_rep, hits_rep)
+            end_process(st)
+        elif kind == K_INIT_PICK:
+            push(st.hf, st.hi, st.ctr, now + SAME_MOMENT, NORMAL, K_PICK, a, 0, 0.0)
+        elif kind == K_PICK:
+            st.picking[a] = 0
+            next_order(st, a, now, q_rep, started[rep])
+            end_process(st)
+        elif kind == K_INIT_DELIVER:
+            push(st.hf, st.hi, st.ctr, now + max(f - now, 0.0), NORMAL, K_DELIVER, a, b, 0.0)
+        elif kind == K_DELIVER:
+            if b == st.version[a]:
+                order = st.busy[a]
+                delivered[rep, order] = now
+                st.busy[a] = -1
+                succeed(st, st.order_base + order, now)
+                next_order(st, a, now, q_rep, started[rep])
+            end_process(st)  # the curve changed: a newer delivery time was scheduled
+        elif kind == K_INIT_WAKE:
+            push(st.hf, st.hi, st.ctr, now + (f - now), NORMAL, K_WAKE, a, 0, f)
+        elif kind == K_WAKE:
+            if st.wake_at[a] == f:
+                st.wake_at[a] = np.inf
+            serve(st, a, now, a_rep, c_rep, ca_rep, n)
+            end_process(st)
 
 
 @njit(cache=True, _nrt=False)
@@ -457,117 +384,18 @@ def _clip_to_horizon(st, rep, done, committed, started, delivered):
 def run_batch(st, durations, shift, occurs, delay, rtime, pool_env, amounts, cut_share, first_output, quantity,
               ramp0, base, added, win_lo, win_hi, win_f,
               done, requested, committed, committed_amount, started, delivered, ramp_start, hits):
-    """Simulate every replication of a batch; outputs are written into the arrays passed in (inf-filled)."""
-    count = durations.shape[0]
-    n = st.n_ms
-    for rep in range(count):
+    """Simulate every replication of a batch; outputs are written into the arrays passed in (inf-filled).
+
+    The event loop is a function of its own (``_run_events``): so compiled, the small functions it calls
+    are inlined into it, which made the kernel 15 % faster than one long function — and twice as fast as the
+    same loop sharing a function with the set-up (measured: 106, 126 and 239 ms per 1,000 baseline replications).
+    """
+    for rep in range(durations.shape[0]):
         _reset(st, rep, pool_env, first_output, ramp0, base, added, win_lo, win_hi, win_f, ramp_start)
-        now = 0.0
-        d_rep, a_rep, q_rep = durations[rep], amounts[rep], quantity[rep]
-        c_rep, ca_rep = committed[rep], committed_amount[rep]
-        hits_rep = hits[rep]
-        # setup, in the reference engine's order: openers, line triggers and workforce, risks, milestones
-        if st.with_money:
-            for p in range(st.envelope.shape[0]):
-                if st.net_pool_open[p] >= 0:
-                    push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_OPENER, p, 0, 0.0)
-        if st.with_lines:
-            for k in range(st.busy.shape[0]):
-                if st.net_trigger[k] >= 0:
-                    push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_TRIGGER, k, 0, 0.0)
-                elif st.net_wf_line[k] >= 0:
-                    st.curve_start[k] = np.inf  # decided below, from the training line
-                    ramp_start[rep, k] = np.inf
-                    rebuild_line(st, k, base[rep], added[rep], win_lo[rep], win_hi[rep], win_f[rep])
-                    set_ramp(st, k, now, q_rep, base[rep], added[rep], win_lo[rep], win_hi[rep], win_f[rep],
-                             ramp_start[rep])
-        for r in range(occurs.shape[1]):
-            has_money = st.with_money and (st.net_risk_freeze_ptr[r + 1] > st.net_risk_freeze_ptr[r]
-                                           or st.net_risk_cut_ptr[r + 1] > st.net_risk_cut_ptr[r])
-            affects = st.net_risk_aff_ptr[r + 1] > st.net_risk_aff_ptr[r]
-            if not occurs[rep, r] or not (affects or has_money):
-                continue
-            if not st.net_risk_windowed[r]:
-                occur(st, r, now, delay[rep], cut_share[rep], pool_env[rep], a_rep, c_rep, ca_rep, hits_rep)
-            else:
-                push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_RISK, r, 0, 0.0)
-        for i in range(n):
-            push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_MS, i, 0, 0.0)
-        push(st.hf, st.hi, st.ctr, st.until, URGENT, K_UNTIL, 0, 0, 0.0)
-        while st.ctr[C_HEAP] > 0:
-            j = pop(st.hf, st.hi, st.ctr)
-            kind = st.hi[j, 2]
-            if kind == K_UNTIL:
-                break
-            now = st.hf[j, 0]
-            f = st.hf[j, 1]
-            a = st.hi[j, 3]
-            b = st.hi[j, 4]
-            if kind == K_EVENT:
-                st.ev_state[a] = PROCESSED
-                c = st.cb_head[a]
-                while c >= 0:
-                    ck, arg = st.cb_kind[c], st.cb_arg[c]
-                    if ck == CB_MS:
-                        advance_ms(st, arg, now, d_rep, shift[rep], a_rep, done[rep], requested[rep], c_rep, ca_rep)
-                    elif ck == CB_CHECK:
-                        check(st, arg, a, now)
-                    elif ck == CB_OPENER:
-                        open_pool(st, arg, now, rep, a_rep, c_rep, ca_rep)
-                    else:
-                        trigger_line(st, arg, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start)
-                    c = st.cb_next[c]
-            elif kind == K_INIT_MS or kind == K_RESUME_MS:
-                advance_ms(st, a, now, d_rep, shift[rep], a_rep, done[rep], requested[rep], c_rep, ca_rep)
-            elif kind == K_INIT_OPENER:
-                m = st.net_pool_open[a]
-                if st.ev_state[m] == PROCESSED:
-                    open_pool(st, a, now, rep, a_rep, c_rep, ca_rep)
-                else:
-                    register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, m, CB_OPENER, a)
-            elif kind == K_INIT_TRIGGER:
-                m = st.net_trigger[a]
-                if st.ev_state[m] == PROCESSED:
-                    trigger_line(st, a, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start)
-                else:
-                    register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, m, CB_TRIGGER, a)
-            elif kind == K_INIT_RISK:
-                push(st.hf, st.hi, st.ctr, now + rtime[rep, a], NORMAL, K_RISK, a, 0, 0.0)
-            elif kind == K_RISK:
-                occur(st, a, now, delay[rep], cut_share[rep], pool_env[rep], a_rep, c_rep, ca_rep, hits_rep)
-                end_process(st)
-            elif kind == K_INIT_PICK:
-                push(st.hf, st.hi, st.ctr, now + SAME_MOMENT, NORMAL, K_PICK, a, 0, 0.0)
-            elif kind == K_PICK:
-                st.picking[a] = 0
-                next_order(st, a, now, q_rep, started[rep])
-                end_process(st)
-            elif kind == K_INIT_DELIVER:
-                push(st.hf, st.hi, st.ctr, now + max(f - now, 0.0), NORMAL, K_DELIVER, a, b, 0.0)
-            elif kind == K_DELIVER:
-                if b == st.version[a]:
-                    order = st.busy[a]
-                    delivered[rep, order] = now
-                    st.busy[a] = -1
-                    succeed(st, st.order_base + order, now)
-                    next_order(st, a, now, q_rep, started[rep])
-                end_process(st)  # the curve changed: a newer delivery time was scheduled
-            elif kind == K_INIT_WAKE:
-                push(st.hf, st.hi, st.ctr, now + (f - now), NORMAL, K_WAKE, a, 0, f)
-            elif kind == K_WAKE:
-                if st.wake_at[a] == f:
-                    st.wake_at[a] = np.inf
-                serve(st, a, now, a_rep, c_rep, ca_rep, n)
-                end_process(st)
-        h = st.horizon
-        for i in range(n):
-            if done[rep, i] > h:
-                done[rep, i] = np.inf
-        for part in range(committed.shape[1]):
-            if committed[rep, part] > h:
-                committed[rep, part] = np.inf
-        for o in range(started.shape[1]):
-            if started[rep, o] > h:
-                started[rep, o] = np.inf
-            if delivered[rep, o] > h:
-                delivered[rep, o] = np.inf
+        _schedule_start(st, rep, occurs, delay, cut_share, pool_env, amounts, committed, committed_amount, hits,
+                        quantity, base, added, win_lo, win_hi, win_f, ramp_start)
+        _run_events(st, rep, durations[rep], amounts[rep], quantity[rep], committed[rep], committed_amount[rep], hits[rep],
+                    durations, shift, occurs, delay, rtime, pool_env, amounts, cut_share, first_output, quantity, base,
+                    added, win_lo, win_hi, win_f, done, requested, committed, committed_amount, started, delivered,
+                    ramp_start)
+        _clip_to_horizon(st, rep, done, committed, started, delivered)
