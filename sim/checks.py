@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from . import calendar as cal
-from .distributions import SpecError, _plain, from_spec
+from .distributions import SpecError, from_spec
+from .distributions import plain as _plain
 from .errors import Path_, Problem, did_you_mean, format_path
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

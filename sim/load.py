@@ -21,7 +21,8 @@ from . import load_money as money
 from . import load_production as production
 from . import load_shocks, load_status, names
 from .checks import ID, ID_RULE, Checker, needs_source
-from .distributions import Fixed, _plain
+from .distributions import Fixed
+from .distributions import plain as _plain
 from .errors import Path_, Problem, ScenarioError, did_you_mean, format_path
 from .scenario import Correlation, Dependency, Driver, Milestone, Risk, Scenario, Target, uncertain_inputs
 

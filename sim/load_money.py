@@ -9,7 +9,8 @@ import re
 
 from . import calendar as cal
 from .checks import ID, ID_RULE, Checker, needs_source
-from .distributions import Fixed, _plain
+from .distributions import Fixed
+from .distributions import plain as _plain
 from .errors import did_you_mean
 from .scenario import Fund, Funding, Indicator
 

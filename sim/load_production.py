@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from . import calendar as cal
 from .checks import Checker, needs_source
-from .distributions import Fixed, _plain
+from .distributions import Fixed
+from .distributions import plain as _plain
 from .errors import did_you_mean
 from .scenario import Capability, Line, Order
 

@@ -11,7 +11,7 @@ import dataclasses
 from . import calendar as cal
 from . import names
 from .checks import Checker, needs_source
-from .distributions import _plain
+from .distributions import plain as _plain
 from .errors import did_you_mean
 from .load_money import resolve_pools
 from .scenario import Shift, Shock
