@@ -68,7 +68,7 @@ class SimpyReplication:
         self.durations = durations
         self.risk_occurs, self.risk_delay, self.risk_time = risk_occurs, risk_delay, risk_time
         self.shift = shift
-        self.money_in, self.production_in = money, production
+        self.money_inputs, self.production_inputs = money, production
         self.shared = Shared.of(net.ids, trace)
         self.env = self.shared.env
         self.trace = trace
@@ -83,10 +83,10 @@ class SimpyReplication:
 
     def run(self) -> Replication:
         """Start every process, run to the horizon and return what happened (``inf`` beyond the horizon)."""
-        if self.money_in is not None:
-            self.money = MoneyDesk(self.shared, self.money_in)
-        if self.production_in is not None:
-            self.lines = LineDesk(self.shared, self.production_in)
+        if self.money_inputs is not None:
+            self.money = MoneyDesk(self.shared, self.money_inputs)
+        if self.production_inputs is not None:
+            self.lines = LineDesk(self.shared, self.production_inputs)
             self.lines.start()
         self._start_risks()
         for i in range(len(self.net.ids)):

@@ -31,8 +31,8 @@ class Production:
 class LineDesk:
     """The lines of one replication: order queues, deliveries, and ramps started by triggers and training.
 
-    :meth:`start` starts the trigger processes; call it where :func:`sim.engine.milestones.simulate` always
-    did: after the pools, before risks and milestones.
+    :meth:`start` starts the trigger processes; it is called where the reference always did
+    (:meth:`sim.engine.milestones.SimpyReplication.run`): after the pools, before risks and milestones.
 
     Attributes
     ----------

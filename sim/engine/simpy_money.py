@@ -30,8 +30,9 @@ class Money:
 class MoneyDesk:
     """The pools of one replication: requests, first-fit commitments, wake-ups, openings, freezes and cuts.
 
-    Building it creates the pools and starts a process per pool opened by a milestone, so it must be built
-    where :func:`sim.engine.milestones.simulate` always built them: before lines, risks and milestones.
+    Building it creates the pools and starts a process per pool opened by a milestone, so it is built where
+    the reference always built them (:meth:`sim.engine.milestones.SimpyReplication.run`): before lines, risks
+    and milestones.
 
     Attributes
     ----------
