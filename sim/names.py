@@ -27,10 +27,12 @@ __all__ = ["driver", "duration", "risk", "shock", "fund", "funding", "order", "l
 
 
 def driver(ident: str) -> str:
+    """The name of driver ``ident``: a shared factor."""
     return f"driver:{ident}"
 
 
 def duration(milestone: str) -> str:
+    """The name of a milestone's duration (days)."""
     return f"milestone:{milestone}:duration"
 
 
@@ -40,6 +42,7 @@ def risk(ident: str, part: str) -> str:
 
 
 def shock(index: int) -> str:
+    """The name of the ``index``-th ``delay`` shock drawn from a distribution (days)."""
     return f"shock:{index}:delay"
 
 
@@ -54,6 +57,7 @@ def funding(milestone: str, pool: str, part: str) -> str:
 
 
 def order(milestone: str, line_id: str) -> str:
+    """The name of the quantity (units) ``milestone`` orders from line ``line_id``."""
     return f"order:{milestone}:{line_id}:quantity"
 
 

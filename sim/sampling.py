@@ -20,7 +20,7 @@ import numpy as np
 from scipy import special
 
 from . import names as naming
-from .distributions import Bernoulli, Discrete, Distribution, Fixed, LogNormal, Normal, Pert, Triangular, Uniform
+from .distributions import Bernoulli, Distribution
 from .scenario import Scenario
 from .workers import cpu_count
 
@@ -53,8 +53,10 @@ class Inputs:
     first: int
 
     def column(self, name: str) -> np.ndarray:
-        """The values ``(count,)`` of input ``name`` (a lookup by name, for people and tests; the engine reads
-        columns compiled once, :mod:`sim.engine.columns`)."""
+        """The values ``(count,)`` of input ``name``.
+
+        A lookup by name, for people and tests; the engine reads columns compiled once (:mod:`sim.engine.columns`).
+        """
         return self.values[:, self.names.index(name)]
 
 
@@ -63,18 +65,23 @@ def input_specs(scenario: Scenario) -> list[InputSpec]:
     return [InputSpec(name, dist) for name, dist in scenario.inputs()]
 
 
-def _stream(seed: int, name: str, purpose: str = "u") -> np.random.Generator:
-    """A generator keyed by ``(seed, name)``: stable across runs, platforms and scenario layouts."""
+def _bits(seed: int, name: str, purpose: str = "u") -> np.random.PCG64:
+    """The bit generator keyed by ``(seed, name)``: stable across runs, platforms and scenario layouts."""
     digest = hashlib.sha256(f"{purpose}\x00{name}".encode()).digest()
     key = tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=key)))
+    return np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=key))
+
+
+def _stream(seed: int, name: str, purpose: str = "u") -> np.random.Generator:
+    """A generator keyed by ``(seed, name)``: stable across runs, platforms and scenario layouts."""
+    return np.random.Generator(_bits(seed, name, purpose))
 
 
 def uniforms(seed: int, name: str, first: int, count: int) -> np.ndarray:
     """Uniforms on [0, 1) for replications ``first .. first + count - 1`` of the stream ``(seed, name)``."""
-    gen = _stream(seed, name)
-    gen.bit_generator.advance(first)  # one 64-bit output per double: position i is the i-th draw
-    return gen.random(count)
+    bits = _bits(seed, name)
+    bits.advance(first)  # one 64-bit output per double: position i is the i-th draw
+    return np.random.Generator(bits).random(count)
 
 
 def latin_hypercube(seed: int, name: str, first: int, count: int, total: int) -> np.ndarray:
@@ -94,7 +101,7 @@ def nearest_correlation(matrix: np.ndarray, iterations: int = 200, tol: float = 
         correction = x - r
         y_new = x.copy()
         np.fill_diagonal(y_new, 1.0)
-        if np.linalg.norm(y_new - y) <= tol * max(np.linalg.norm(y), 1.0):
+        if np.linalg.norm(y_new - y) <= tol * max(float(np.linalg.norm(y)), 1.0):
             y = y_new
             break
         y = y_new
@@ -121,6 +128,7 @@ class Copula:
 
     @classmethod
     def of(cls, scenario: Scenario) -> Copula | None:
+        """The copula of ``scenario``'s rank correlations (None without any), repaired if it is not valid."""
         if not scenario.correlations:
             return None
         names = tuple(dict.fromkeys(n for c in scenario.correlations for n in c.between))
@@ -198,40 +206,16 @@ def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int
 
 
 def cdf(dist: Distribution, x) -> np.ndarray:
-    """``P(X ≤ x)`` of a distribution, elementwise (the inverse of its ``ppf``)."""
-    x = np.asarray(x, dtype=float)
-    if isinstance(dist, Fixed):
-        return (x >= dist.value).astype(float)
-    if isinstance(dist, Uniform):
-        return np.clip((x - dist.min) / (dist.max - dist.min), 0.0, 1.0) if dist.max > dist.min \
-            else (x >= dist.min).astype(float)
-    if isinstance(dist, Triangular):
-        a, c, b = dist.min, dist.mode, dist.max
-        if b == a:
-            return (x >= a).astype(float)
-        y = np.clip(x, a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            left = (y - a) ** 2 / ((b - a) * (c - a)) if c > a else np.zeros_like(y)
-            right = 1 - (b - y) ** 2 / ((b - a) * (b - c)) if b > c else np.ones_like(y)
-        return np.where(y < c, left, right)
-    if isinstance(dist, Pert):
-        if dist.max == dist.min:
-            return (x >= dist.min).astype(float)
-        a, b = dist._ab
-        return special.betainc(a, b, np.clip((x - dist.min) / (dist.max - dist.min), 0.0, 1.0))
-    if isinstance(dist, Normal):
-        if dist.lower == -np.inf:
-            return special.ndtr((x - dist.mu) / dist.sd)
-        return dist._dist.cdf(x)
-    if isinstance(dist, LogNormal):
-        with np.errstate(divide="ignore"):
-            return np.where(x > 0, special.ndtr((np.log(np.maximum(x, 1e-300)) - dist.mu) / dist.sigma), 0.0)
-    if isinstance(dist, Discrete):
-        index = np.searchsorted(np.asarray(dist.values), x, side="right")  # values ≤ x
-        return np.concatenate([[0.0], dist._cum])[index].clip(0.0, 1.0)
-    if isinstance(dist, Bernoulli):
-        return np.where(x >= 1, 1.0, np.where(x >= 0, 1.0 - dist.p, 0.0))
-    raise TypeError(f"no CDF for {type(dist).__name__}")
+    """``P(X ≤ x)`` of a distribution, elementwise (the inverse of its ``ppf``): ``dist.cdf(x)``.
+
+    Raises
+    ------
+    TypeError
+        For anything that is not one of the distribution families.
+    """
+    if not isinstance(dist, Distribution):
+        raise TypeError(f"no CDF for {type(dist).__name__}")
+    return dist.cdf(x)
 
 
 def conditioned_past(dist: Distribution, u: np.ndarray, elapsed) -> np.ndarray:
@@ -276,6 +260,8 @@ def status_conditions(scenario: Scenario, names: tuple[str, ...], dists: list, u
     """
     status = scenario.status
     dists = list(dists)
+    if status is None:  # nothing to condition on
+        return dists, {}, {}
     index = {n: j for j, n in enumerate(names)}
     late, pinned = {}, {}
     for mid, elapsed in status.elapsed:

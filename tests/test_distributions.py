@@ -1,11 +1,13 @@
 """Distributions: inverse CDFs against scipy, moments against closed forms, parameter validation."""
 
 import math
+import re
 
 import numpy as np
 import pytest
 from scipy import stats
 
+import sim.distributions
 from sim import calendar as cal
 from sim.distributions import (
     Bernoulli,
@@ -17,7 +19,9 @@ from sim.distributions import (
     SpecError,
     Triangular,
     Uniform,
+    families,
     from_spec,
+    spec,
 )
 
 U = np.linspace(0.0005, 0.9995, 999)
@@ -119,3 +123,59 @@ def test_bad_specs(spec, fragment):
 def test_bernoulli_p_range():
     with pytest.raises(SpecError, match="0 ≤ p ≤ 1"):
         from_spec({"bernoulli": {"p": 1.5}}, plain, duration=False)
+
+
+def test_package_names_are_those_of_its_modules():
+    assert from_spec is spec.from_spec
+    assert sim.distributions.plain is spec.plain
+    assert SpecError is spec.SpecError
+    assert Pert is families.Pert
+    assert set(spec.FAMILIES) == {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", "discrete",
+                                  "empirical", "bernoulli"}
+
+
+@pytest.mark.parametrize(("value", "expected"), [(3, 3.0), (-2.5, -2.5), ("1.6e6", 1.6e6), (" 2E-3 ", 0.002), (10**15, 1e15)])
+def test_plain_numbers(value, expected):
+    assert spec.plain(value) == expected
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (True, "found True; expected a number"),
+    ("3 days", "found '3 days'; expected a number"),
+    (None, "found None; expected a number"),
+    (float("inf"), "found inf; expected a finite number"),
+    (10**400, "found a number with 401 digits; expected at most 1e+15"),
+    (2e15, "found 2e+15; expected a number between -1e+15 and 1e+15"),
+])
+def test_plain_refuses_with_a_message(value, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        spec.plain(value)
+
+
+def test_every_problem_of_a_spec_is_reported_at_once_in_key_order():
+    with pytest.raises(SpecError) as exc:
+        from_spec({"normal": {"mean": "soon", "sd": -1}, "unit": "days"}, days, duration=True)
+    assert [path for path, _ in exc.value.problems] == ["normal.mean", "normal.sd"]
+    with pytest.raises(SpecError) as exc:
+        from_spec({"discrete": {"values": [1, "x"], "weights": [-1, 2]}}, plain_value, duration=False)
+    assert exc.value.problems == [("discrete.values[1]", "found 'x'; expected a number"),
+                                  ("discrete.weights", "weights must be ≥ 0")]
+
+
+def plain_value(value, unit):
+    return spec.plain(value)
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({"uniform": {"min": 1, "max": 3}}, Uniform(1.0, 3.0)),
+    ({"triangular": {"min": 1, "mode": 1, "max": 3}}, Triangular(1.0, 1.0, 3.0)),
+    ({"pert": {"min": 1, "mode": 2, "max": 3, "lambda": 2}}, Pert(1.0, 2.0, 3.0, 2.0)),
+    ({"normal": {"mean": 1, "sd": 2}}, Normal(1.0, 2.0)),
+    ({"lognormal": {"mean": 1, "sd": 1}}, LogNormal(math.log(1) - math.log(2) / 2, math.sqrt(math.log(2)))),
+    ({"empirical": {"values": [3, 1, 3]}}, Discrete((1.0, 3.0, 3.0), (1.0, 1.0, 1.0))),
+    ({"bernoulli": {"p": 0.25}}, Bernoulli(0.25)),
+    ({"fixed": 2}, Fixed(2.0)),
+])
+def test_every_family_is_built_from_its_tagged_form(body, expected):
+    assert from_spec(body, plain_value, duration=False) == expected
+

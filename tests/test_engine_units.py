@@ -114,7 +114,7 @@ def test_compiled_capacity_curve_matches_the_reference(seed):
     rng = np.random.default_rng(seed)
     curve = random_curve(rng)
     arrays, args = kernel_arrays(curve)
-    for start, quantity in zip(rng.uniform(0, 600, 5), rng.uniform(1, 400, 5)):
+    for start, quantity in zip(rng.uniform(0, 600, 5), rng.uniform(1, 400, 5), strict=True):
         assert kernel_curves.solve_curve(0, *arrays, start, quantity) == pytest.approx(curve.solve(start, quantity), rel=1e-12)
     t = np.sort(rng.uniform(0, 900, 40))
     for left in (False, True):

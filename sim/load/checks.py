@@ -109,7 +109,7 @@ def plain(value: object) -> float:
     """
     # The check lives in sim.distributions (which may not be changed in this restructuring) under a private name;
     # this is its one public door for the loader.
-    return distributions._plain(value)
+    return distributions.plain(value)
 
 
 def kind_of(value: object) -> str:
