@@ -25,3 +25,11 @@ def root() -> Path:
 
 
 sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    """Close figures a test left in pyplot (plot functions called without ``ax`` make them, as in Jupyter)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

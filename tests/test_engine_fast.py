@@ -1,0 +1,57 @@
+"""Direct tests of the fast engine's pieces: the flat arrays it is given and the pool rules it compiles."""
+
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+from sim.engine import Network, fast
+from sim.engine.kernel_resources import pool_available, pool_can_commit
+from sim.load import load
+
+PoolState = namedtuple("PoolState", "open_at net_pool_rate envelope committed_total net_commit_by n_frozen "
+                                    "frozen_lo frozen_hi")
+
+
+def pool(rate: float = np.nan) -> PoolState:
+    """One pool: opens on day 10, €5 bn envelope, €1 bn committed, commits until day 100, frozen days 20–30."""
+    return PoolState(np.array([10.0]), np.array([rate]), np.array([5.0]), np.array([1.0]), np.array([100.0]),
+                     np.array([1]), np.array([[20.0]]), np.array([[30.0]]))
+
+
+def test_pool_has_nothing_before_it_opens_then_what_is_left():
+    assert pool_available(pool(), 0, 5.0) == 0.0
+    assert pool_available(pool(), 0, 15.0) == pytest.approx(4.0)
+
+
+def test_pool_with_an_inflow_has_what_has_flowed_in_minus_commitments():
+    # €0.1 bn a day from day 10: by day 40, €3 bn in, €1 bn committed → €2 bn; capped by the envelope later
+    assert pool_available(pool(0.1), 0, 40.0) == pytest.approx(2.0)
+    assert pool_available(pool(0.1), 0, 90.0) == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize(("day", "can"), [(5.0, False), (15.0, True), (25.0, False), (30.0, True), (100.0, True),
+                                          (100.5, False)])
+def test_pool_commits_only_while_open_unfrozen_and_before_its_deadline(day, can):
+    assert pool_can_commit(pool(), 0, day) is can
+
+
+def test_static_arrays_are_built_once_per_network(root):
+    net = Network.of(load(root / "scenarios" / "baseline.yaml"))
+    first = fast.static_arrays(net)
+    assert fast.static_arrays(net) is first
+    assert first["n_ms"] == len(net.ids)
+    assert first["with_money"] and first["with_lines"]
+
+
+def test_fast_simulate_of_a_fixed_chain_is_the_sum_of_its_durations(write):
+    path = write("title: chain\nstart: 2026-01-01\nhorizon: end-2030\nmilestones:\n"
+                 "  a: {title: A, duration: {fixed: 10, unit: days}, source: 'assumption: test'}\n"
+                 "  b: {title: B, after: [a], duration: {fixed: 20, unit: days}, source: 'assumption: test'}\n"
+                 "targets:\n  t: {title: T, milestone: b, deadline: end-2026}\n")
+    net = Network.of(load(path))
+    count = 3
+    durations = np.tile([10.0, 20.0], (count, 1))
+    zeros = np.zeros((count, 0))
+    out = fast.simulate(net, durations, np.zeros((count, 2)), zeros, zeros, zeros)
+    assert np.array_equal(out["done"], np.tile([10.0, 30.0], (count, 1)))
