@@ -53,7 +53,8 @@ def synthetic_network(path: Path, activities: int = 100, seed: int = 1) -> Path:
         lines.append(f"  a{i:03d}: {{title: Activity {i}{after}, "
                      f"duration: {{triangular: {{min: {lo}, mode: {mode}, max: {hi}}}, unit: days}}, "
                      f"source: 'assumption: benchmark'}}")
-    lines.append(f"targets:\n  finish: {{title: All activities done, all_of: [{', '.join(f'a{i:03d}' for i in range(activities))}], deadline: end-2030}}")
+    every = ", ".join(f"a{i:03d}" for i in range(activities))
+    lines.append(f"targets:\n  finish: {{title: All activities done, all_of: [{every}], deadline: end-2030}}")
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -122,7 +123,7 @@ def main() -> None:
     sim.run(scenario, n=50, seed=1, progress=False)
     for jobs in (1, 2):
         show(f"baseline, sim.run incl. results, jobs={jobs}", best_of(
-            lambda: sim.run(scenario, n=n, seed=1, jobs=jobs, progress=False), 2), floor, n)
+            lambda jobs=jobs: sim.run(scenario, n=n, seed=1, jobs=jobs, progress=False), 2), floor, n)
     if args.simpy:
         m = max(n // 20, 100)
         seconds = best_of(lambda: sim.run(scenario, n=m, seed=1, progress=False, engine="simpy"), 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .distributions import Distribution, Fixed
 from .errors import did_you_mean
@@ -131,7 +131,7 @@ def noted(scenario: Scenario, shock: Shock) -> Scenario:
     return dataclasses.replace(scenario, shocks=scenario.shocks + (shock,))
 
 
-SWEEPS = {  # kind → (how to select the subject, how to apply a value)
+SWEEPS: dict[str, tuple[Callable[..., list[str]], Callable[..., Scenario]]] = {  # kind → (select the subject, apply a value)
     "delay": (select_milestones, with_delay),
     "scale": (select_milestones, with_scale),
     "cut": (select_pools, with_cut),

@@ -227,7 +227,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
 
     shocks = []
     if rng.random() < 0.5:
-        shocks.append(f"  - {{delay: {rng.choice(plain)}, by: {rng.choice(['30 days', '3 months', '{uniform: {min: 10, max: 90}, unit: days}'])}, {SOURCE}}}")
+        delayed = rng.choice(plain)  # drawn before ``by``: the generated scenarios stay what they were
+        by = rng.choice(["30 days", "3 months", "{uniform: {min: 10, max: 90}, unit: days}"])
+        shocks.append(f"  - {{delay: {delayed}, by: {by}, {SOURCE}}}")
     if rng.random() < 0.3:
         shocks.append(f"  - {{scale: {{milestones: [{rng.choice(plain)}]}}, factor: {rng.choice([0.8, 1.3])}, {SOURCE}}}")
     if risks and rng.random() < 0.3:
@@ -247,7 +249,8 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         fund = rng.choice([f for f in funds if f != "flow"])
         targets.append(f"  c-{fund}: {{title: Committed, indicator: {fund}.committed_share, at_least: 0.4, deadline: end-2027}}")
         targets.append(f"  p-{fund}: {{title: Paid, indicator: {fund}.disbursed, at_least: 3, deadline: end-2028}}")
-        targets.append(f"  h-{fund}: {{title: Held, indicator: {fund}.disbursed_share, at_least: 0.2, deadline: end-2028, holds: at-deadline}}")
+        targets.append(f"  h-{fund}: {{title: Held, indicator: {fund}.disbursed_share, at_least: 0.2, deadline: end-2028, "
+                       "holds: at-deadline}")
     if lines:
         line = rng.choice(line_ids)
         targets.append(f"  d-{line}: {{title: Delivered, indicator: {line}.delivered, at_least: 50, deadline: end-2027}}")

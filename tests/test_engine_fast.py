@@ -41,7 +41,8 @@ def test_static_arrays_are_built_once_per_network(root):
     first = fast.static_arrays(net)
     assert fast.static_arrays(net) is first
     assert first["n_ms"] == len(net.ids)
-    assert first["with_money"] and first["with_lines"]
+    assert first["with_money"]
+    assert first["with_lines"]
 
 
 def test_fast_simulate_of_a_fixed_chain_is_the_sum_of_its_durations(write):
@@ -55,3 +56,22 @@ def test_fast_simulate_of_a_fixed_chain_is_the_sum_of_its_durations(write):
     zeros = np.zeros((count, 0))
     out = fast.simulate(net, durations, np.zeros((count, 2)), zeros, zeros, zeros)
     assert np.array_equal(out["done"], np.tile([10.0, 30.0], (count, 1)))
+
+
+def test_compiled_functions_run_without_reference_counting_unless_asked():
+    from sim.engine.compiled import compiled
+
+    @compiled(refcount=True)
+    def allocate(n):
+        return np.zeros(n)
+
+    @compiled()
+    def add_into(out, x):
+        out[0] += x
+
+    out = np.zeros(1)
+    add_into(out, 2.5)
+    assert out[0] == 2.5
+    assert allocate(3).shape == (3,)
+    assert add_into.targetoptions.get("_nrt") is False
+    assert "_nrt" not in allocate.targetoptions

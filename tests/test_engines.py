@@ -91,7 +91,7 @@ risks:
     scenario = sim.load(path)
     simpy_outcome, fast_outcome = both_engines(scenario, 5, seed=1)
     assert_identical(simpy_outcome, fast_outcome, "ties")
-    done = dict(zip((m.id for m in scenario.milestones), fast_outcome.done[0]))
+    done = dict(zip((m.id for m in scenario.milestones), fast_outcome.done[0], strict=True))
     # b asked first (scenario order): it gets 6 of 10; c cannot fit 6 in 4 and takes what is left: the pool
     # is exhausted, so c goes ahead smaller; both run 30 days and order at day 60; c has priority, so the
     # line makes c's 30 units first (days 60–90) and b's next (90–120)

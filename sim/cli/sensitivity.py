@@ -63,8 +63,8 @@ def _chart(table, chosen: list[str], scenario, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..labels import input_labels
     from ..charts import plot_total_indices
+    from ..labels import input_labels
 
     ax = plot_total_indices(table, chosen, labels=input_labels(scenario))
     try:

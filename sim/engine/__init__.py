@@ -18,7 +18,8 @@ from .money import Curves, MoneyNetwork, first_reach_on_grid
 from .network import Network
 from .production import LineNetwork, ProductionCurves
 
-__all__ = ["BatchOutcome", "ENGINES", "LineNetwork", "MoneyNetwork", "Network", "Observer", "simulate", "simulate_batch", "TraceSink"]
+__all__ = ["BatchOutcome", "ENGINES", "LineNetwork", "MoneyNetwork", "Network", "Observer", "simulate", "simulate_batch",
+           "TraceSink"]
 
 
 @dataclass
@@ -52,6 +53,7 @@ class BatchOutcome:
 
     @staticmethod
     def concat(parts: list[BatchOutcome]) -> BatchOutcome:
+        """The outcomes of consecutive blocks of replications as one outcome."""
         return BatchOutcome(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(BatchOutcome)))
 
 
@@ -65,11 +67,16 @@ class Observer:
 
     def value(self, name: str, t) -> np.ndarray:
         """``name`` at times ``t`` (money and production remember what they computed per grid)."""
-        return (self.money if name in self.money_names else self.production).value(name, t)
+        source = self.money if name in self.money_names else self.production
+        if source is None:
+            raise KeyError(f"'{name}' is not an observable of this scenario")
+        return source.value(name, t)
 
     def held_since(self, name: str, threshold: float, deadline: float) -> np.ndarray:
-        """For "at least the value on the deadline" targets: when the value last rose to the threshold and then
-        held without a break through the end of the deadline day (weekly grid plus the deadline itself).
+        """When an "at least the value on the deadline" target's value last rose to its threshold.
+
+        That is, from when it held without a break through the end of the deadline day (weekly grid plus the
+        deadline itself).
 
         Where the value is below the threshold on the deadline, the time it first reaches it afterwards
         (``inf``: not by the horizon) — so the target is met exactly when the value holds on the deadline.
@@ -88,14 +95,17 @@ class Observer:
         below = ~ok[:, : d + 1]
         last_below = np.where(below.any(axis=1), d - np.argmax(below[:, ::-1], axis=1), -1)
         since = np.where(last_below < 0, grid[0], grid[np.minimum(last_below + 1, len(grid) - 1)])
-        later = first_reach_on_grid(grid[d + 1:], values[:, d + 1:], threshold) if d + 1 < len(grid) else np.full(len(values), np.inf)
+        later = first_reach_on_grid(grid[d + 1:], values[:, d + 1:], threshold) if d + 1 < len(grid) \
+            else np.full(len(values), np.inf)
         out = np.where(holds, since, later)
         return np.where(out <= self.net.horizon, out, np.inf)
 
     def first_reach(self, name: str, threshold: float) -> np.ndarray:
         """Exact for fund observables; on the weekly grid with linear interpolation otherwise."""
-        if name in self.money_names:
+        if self.money is not None and name in self.money_names:
             return self.money.first_reach(name, threshold, self.net.weekly)
+        if self.production is None:
+            raise KeyError(f"'{name}' is not an observable of this scenario")
         if name.rsplit(".", 1)[1] in MONOTONE:
             t = first_reach_monotone(self.net.weekly, lambda at: self.production.value(name, at), threshold)
         else:
@@ -144,7 +154,7 @@ ROWS_PER_THREAD = 250  # replications: below this a thread costs more than it sa
 def _row_blocks(count: int, threads: int) -> list[tuple[int, int]]:
     threads = max(1, min(threads, count // ROWS_PER_THREAD))
     bounds = np.linspace(0, count, threads + 1).astype(int)
-    return [(int(a), int(b)) for a, b in zip(bounds, bounds[1:])]
+    return [(int(a), int(b)) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,

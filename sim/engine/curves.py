@@ -1,5 +1,6 @@
-"""Compiled helpers for the post-run curves (numba): payment curves and production output, evaluated on
-grids without building ``(replications, parts, grid)`` arrays.
+"""Compiled helpers for the post-run curves (numba): payment curves and production output on time grids.
+
+They evaluate on grids without building ``(replications, parts, grid)`` arrays.
 
 A fund's disbursed money is a sum over programme parts of a jump (pre-financing at commitment) and a ramp
 (progress payments over the planned execution, paused while a risk delays the programme). Each part is
@@ -13,12 +14,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from .compiled import compiled
 from .kernel_curves import capacity_rate
 
 
-@njit(cache=True, nogil=True)
+@compiled(nogil=True, refcount=True)
 def payment_events(amount, commit, lag, span, pre, pause_start, pause_len):
     """Jumps and slope changes of the payments of every part ``(count, parts)``.
 
@@ -77,7 +78,7 @@ def payment_events(amount, commit, lag, span, pre, pause_start, pause_len):
     return jump_x, jump_h, ramp_x, ramp_m
 
 
-@njit(cache=True)
+@compiled(refcount=True)
 def _is_sorted(x):
     for i in range(1, len(x)):
         if x[i] < x[i - 1]:
@@ -85,7 +86,7 @@ def _is_sorted(x):
     return True
 
 
-@njit(cache=True)
+@compiled(refcount=True)
 def _sweep_row(t, jx, jh, rx, rm, out):
     """Evaluate one replication's jumps and ramps (each sorted by position) at the times ``t``."""
     order = np.arange(len(t)) if _is_sorted(t) else np.argsort(t)
@@ -106,7 +107,7 @@ def _sweep_row(t, jx, jh, rx, rm, out):
         out[g] = total_h + (slope * x - moment)
 
 
-@njit(cache=True, nogil=True)
+@compiled(nogil=True, refcount=True)
 def sort_events(x, h):
     """Sort each row's events by position (stable), in place."""
     for c in range(x.shape[0]):
@@ -115,10 +116,11 @@ def sort_events(x, h):
         h[c] = h[c][order]
 
 
-@njit(cache=True, nogil=True)
+@compiled(nogil=True, refcount=True)
 def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
-    """``(count, grid)`` values at times ``t`` (``(count, grid)``, or ``(1, grid)`` shared by every replication) of
-    jumps and ramps sorted by :func:`sort_events`.
+    """Values ``(count, grid)`` of jumps and ramps sorted by :func:`sort_events`.
+
+    ``t`` is ``(count, grid)``, or ``(1, grid)`` shared by every replication.
     """
     count = jump_x.shape[0]
     out = np.zeros((count, t.shape[1]))
@@ -128,12 +130,12 @@ def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled(nogil=True, refcount=True)
 def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
     """Capacity (units per day, ``output=False``) or cumulative output (units) of a line at times ``t``.
 
-    ``t`` is ``(count, grid)`` or ``(1, grid)`` (shared); ``b``, ``right``, ``left``, ``cum`` are the curve's breakpoints, right and
-    left rates there and cumulative output ``(count, breaks)``; the rest as
+    ``t`` is ``(count, grid)`` or ``(1, grid)`` (shared); ``b``, ``right``, ``left``, ``cum`` are the curve's
+    breakpoints, right and left rates there and cumulative output ``(count, breaks)``; the rest as
     :class:`~sim.engine.production.CapacityCurves` (windows ``(count, windows)``). Between breakpoints the
     rate is linear, so output is the trapezoid from the last breakpoint.
     """
@@ -167,10 +169,12 @@ def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, 
     return out
 
 
-@njit(cache=True, nogil=True)
+@compiled(nogil=True, refcount=True)
 def add_delivered(total, output, at_start, began, quantity):
-    """Add to ``total`` ``(count, grid)`` an order's deliveries: the line's output since the order started,
-    clipped to [0, quantity], where it started (``output`` is the line's cumulative output ``(count, grid)``).
+    """Add an order's deliveries to ``total`` ``(count, grid)``.
+
+    The deliveries are the line's output since the order started, clipped to [0, quantity], where it started
+    (``output`` is the line's cumulative output ``(count, grid)``).
     """
     count, grid = total.shape
     for c in range(count):

@@ -11,6 +11,7 @@ import sys
 import threading
 from collections import namedtuple
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,8 @@ STATE = (
     "curve_start", "cb_b", "cb_right", "cb_left", "cb_cum", "cb_nb", "busy", "busy_start", "version", "seq",
     "picking", "q_order", "q_prio", "q_seq", "n_queue", "ramp_ready",
 )
-KernelState = namedtuple("KernelState", STATIC + STATE)
+# numba compiles against a namedtuple (a record of typed arrays); its fields are built from the two lists above
+KernelState = namedtuple("KernelState", STATIC + STATE)  # type: ignore[misc]
 
 
 def _csr(groups) -> tuple[np.ndarray, np.ndarray]:
@@ -72,7 +74,7 @@ def _static_arrays(net: Network) -> dict:
     n_orders = len(lnet.orders) if lnet else 0
     n_pools = len(mnet.pools) if mnet else 0
     n_lines = len(lnet.lines) if lnet else 0
-    out = dict(n_ms=n, with_money=mnet is not None, with_lines=lnet is not None, cond_base=n + n_parts + n_orders,
+    out: dict[str, Any] = dict(n_ms=n, with_money=mnet is not None, with_lines=lnet is not None, cond_base=n + n_parts + n_orders,
                order_base=n + n_parts, until=float(np.nextafter(net.horizon, np.inf)), horizon=float(net.horizon))
     out["net_dep_ptr"], out["net_dep_idx"] = _csr(net.deps)
     out["net_need"] = np.array(net.need, dtype=np.int64)
@@ -165,7 +167,8 @@ def _state(static: dict, n_win: np.ndarray) -> tuple:
         n_queue=np.zeros(lines, i64), ramp_ready=np.zeros(lines),
     )
     fields = {k: static[k] for k in STATIC if k != "net_n_win"}
-    return KernelState(**fields, net_n_win=n_win, **state)
+    fields["net_n_win"] = n_win  # the batch's own window counts
+    return KernelState(**fields, **state)
 
 
 def _windows(curves, count: int) -> tuple[np.ndarray, ...]:

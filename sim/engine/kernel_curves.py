@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from ..calendar import DAYS_PER_YEAR
+from .compiled import compiled
 
 FAR = 1e7  # days: a breakpoint "never" (27,000 years), finite so that products stay finite
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def _interp(x, xp, fp, n):
     """numpy.interp(x, xp[:n], fp[:n], left=0.0, right=fp[n-1]) for one x, with numpy's arithmetic."""
     if x != x:
@@ -42,7 +42,7 @@ def _interp(x, xp, fp, n):
     return out
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def capacity_rate(t, left, base, added, start, ramp_t, ramp_s, n_ramp, lo, hi, factor, n_win):
     """Units per day at ``t`` (``left``: the left limit), as ``CapacityCurves.rate`` for one replication."""
     s = start if math.isfinite(start) else FAR
@@ -58,7 +58,7 @@ def capacity_rate(t, left, base, added, start, ramp_t, ramp_s, n_ramp, lo, hi, f
     return max(r, 0.0)
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def rebuild_curve(k, b, right, left, cum, nb, base, added, start, ramp_t, ramp_s, n_ramp, lo, hi, factor, n_win):
     """Breakpoints, rates and cumulative output of line ``k`` (as ``CapacityCurves._cumulative``)."""
     s = start if math.isfinite(start) else FAR
@@ -88,7 +88,7 @@ def rebuild_curve(k, b, right, left, cum, nb, base, added, start, ramp_t, ramp_s
         cum[k, j + 1] = cum[k, j] + (b[k, j + 1] - b[k, j]) * (right[k, j] + left[k, j + 1]) / 2
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def solve_curve(k, b, right, left, cum, nb, start, quantity):
     """When output since ``start`` reaches ``quantity`` (days; inf: never), as ``CapacityCurves.solve``."""
     m = nb[k]

@@ -7,7 +7,7 @@ order, so simultaneous events resolve as in the reference engine. ``st`` is the 
 
 from __future__ import annotations
 
-from numba import njit
+from .compiled import compiled
 
 URGENT, NORMAL = 0, 1
 
@@ -28,7 +28,7 @@ C_EID, C_HEAP, C_CB = 0, 1, 2
 # ---------------------------------------------------------------------------------------------- heap
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def _less(hf, hi, a, b):
     if hf[a, 0] != hf[b, 0]:
         return hf[a, 0] < hf[b, 0]
@@ -37,7 +37,7 @@ def _less(hf, hi, a, b):
     return hi[a, 1] < hi[b, 1]
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def _swap(hf, hi, a, b):
     for c in range(hf.shape[1]):
         hf[a, c], hf[b, c] = hf[b, c], hf[a, c]
@@ -45,7 +45,7 @@ def _swap(hf, hi, a, b):
         hi[a, c], hi[b, c] = hi[b, c], hi[a, c]
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def push(hf, hi, ctr, time, prio, kind, a, b, f):
     """Schedule an entry at ``time`` with ``prio``; it takes the next event id (SimPy's insertion order)."""
     j = ctr[C_HEAP]
@@ -64,7 +64,7 @@ def push(hf, hi, ctr, time, prio, kind, a, b, f):
             break
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def pop(hf, hi, ctr):
     """Remove the earliest entry; it is left in the last slot (``ctr[C_HEAP]``) for the caller to read."""
     last = ctr[C_HEAP] - 1
@@ -89,7 +89,7 @@ def pop(hf, hi, ctr):
 # ---------------------------------------------------------------------------------------------- events
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def register(cb_head, cb_tail, cb_next, cb_kind, cb_arg, ctr, event, kind, arg):
     """Append a callback to ``event`` (SimPy: ``event.callbacks.append``)."""
     c = ctr[C_CB]
@@ -104,20 +104,20 @@ def register(cb_head, cb_tail, cb_next, cb_kind, cb_arg, ctr, event, kind, arg):
     cb_tail[event] = c
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def succeed(st, event, now):
     """``event.succeed()``: scheduled now with normal priority."""
     st.ev_state[event] = TRIGGERED
     push(st.hf, st.hi, st.ctr, now, NORMAL, K_EVENT, event, 0, 0.0)
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def end_process(st):
     """A process that ends schedules itself (nothing waits on processes here: only the id is taken)."""
     st.ctr[C_EID] += 1
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def check(st, cond, event, now):
     """``Condition._check``: count a processed event; schedule the condition once enough are done."""
     if st.ev_state[cond] != PENDING:
@@ -127,7 +127,7 @@ def check(st, cond, event, now):
         succeed(st, cond, now)
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def new_condition(st, cond, need):
     """A condition (``Condition.__init__``) met once ``need`` of the events it watches are processed."""
     st.ev_state[cond] = PENDING
@@ -135,7 +135,7 @@ def new_condition(st, cond, need):
     st.cond_need[cond] = need
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def watch(st, cond, event, now):
     """The condition counts ``event`` now if it is processed, else when it is (SimPy: check or callback)."""
     if st.ev_state[event] == PROCESSED:

@@ -1,5 +1,6 @@
-"""Pools, production lines and risks in the compiled engine (numba): the SimPy engine's ``serve``, line queue
-and ``occur``, on the kernel state ``st`` of one replication.
+"""Pools, production lines and risks in the compiled engine (numba).
+
+The SimPy engine's ``serve``, line queue and ``occur``, on the kernel state ``st`` of one replication.
 
 Units: days, € bn, units of a line's product.
 """
@@ -9,8 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from .compiled import compiled
 from .kernel_curves import rebuild_curve, solve_curve
 from .kernel_events import K_INIT_DELIVER, K_INIT_PICK, K_INIT_WAKE, PENDING, URGENT, end_process, push, succeed
 
@@ -20,8 +21,9 @@ SAME_MOMENT = 1e-9  # days: orders placed within this of each other are served b
 # ---------------------------------------------------------------------------------------------- money
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def pool_available(st, p, now):
+    """Money pool ``p`` can commit at ``now`` (€ bn): what has come in (envelope, or inflow so far), less commitments."""
     if now < st.open_at[p]:
         return 0.0
     rate = st.net_pool_rate[p]
@@ -29,8 +31,9 @@ def pool_available(st, p, now):
     return cap - st.committed_total[p]
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def pool_can_commit(st, p, now):
+    """Whether pool ``p`` commits at ``now``: open, not past its commit deadline, not frozen."""
     if not (now >= st.open_at[p] and now <= st.net_commit_by[p]):
         return False
     for f in range(st.n_frozen[p]):
@@ -39,8 +42,9 @@ def pool_can_commit(st, p, now):
     return True
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def pool_next_change(st, p, now, amounts):
+    """When pool ``p`` may next be able to commit (a freeze ends, it opens, inflow covers the smallest request)."""
     best = np.inf
     commit_by = st.net_commit_by[p]
     for f in range(st.n_frozen[p]):
@@ -65,7 +69,7 @@ def pool_next_change(st, p, now, amounts):
     return best
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def serve(st, p, now, amounts, committed, committed_amount, n_ms):
     """Commit every waiting request that fits, in request order; schedule the next look (``serve`` in SimPy)."""
     if pool_can_commit(st, p, now):
@@ -103,7 +107,7 @@ def serve(st, p, now, amounts, committed, committed_amount, n_ms):
         push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_WAKE, p, 0, later)
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def open_pool(st, p, now, rep, amounts, committed, committed_amount):
     """Pool ``p``'s opening milestone is done: it commits from then (or its availability date)."""
     st.open_at[p] = max(now, st.net_available_from[p])
@@ -114,7 +118,7 @@ def open_pool(st, p, now, rep, amounts, committed, committed_amount):
 # ---------------------------------------------------------------------------------------------- production
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def rebuild_line(st, k, base, added, win_lo, win_hi, win_f):
     """Rebuild line ``k``'s capacity curve in the state after its ramp start changed."""
     rebuild_curve(k, st.cb_b, st.cb_right, st.cb_left, st.cb_cum, st.cb_nb, base[k], added[k], st.curve_start[k],
@@ -122,27 +126,30 @@ def rebuild_line(st, k, base, added, win_lo, win_hi, win_f):
                   st.net_n_win[k])
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def solve_line(st, k, start, quantity):
     """When line ``k``'s output since ``start`` reaches ``quantity`` (days; inf: never)."""
     return solve_curve(k, st.cb_b, st.cb_right, st.cb_left, st.cb_cum, st.cb_nb, start, quantity)
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def schedule_delivery(st, k, now, quantity):
+    """Schedule when line ``k``'s current order is complete (a new version replaces an older schedule)."""
     st.version[k] += 1
     end = solve_line(st, k, st.busy_start[k], quantity[st.busy[k]])
     if math.isfinite(end):
         push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_DELIVER, k, st.version[k], end)
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def next_order(st, k, now, quantity, started):
+    """An idle line ``k`` starts its best queued order: highest priority, then first placed."""
     if st.busy[k] >= 0 or st.n_queue[k] == 0:
         return
     best = 0
     for q in range(1, st.n_queue[k]):
-        if (st.q_prio[k, q] < st.q_prio[k, best]) or (st.q_prio[k, q] == st.q_prio[k, best] and st.q_seq[k, q] < st.q_seq[k, best]):
+        prio, best_prio = st.q_prio[k, q], st.q_prio[k, best]
+        if prio < best_prio or (prio == best_prio and st.q_seq[k, q] < st.q_seq[k, best]):
             best = q
     order = st.q_order[k, best]
     last = st.n_queue[k] - 1
@@ -154,7 +161,7 @@ def next_order(st, k, now, quantity, started):
     schedule_delivery(st, k, now, quantity)
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def set_ramp(st, k, now, quantity, base, added, win_lo, win_hi, win_f, ramp_start):
     """Start line k's added capacity at max(trigger + first output, when its workforce is trained)."""
     at = st.ramp_ready[k]
@@ -172,7 +179,7 @@ def set_ramp(st, k, now, quantity, base, added, win_lo, win_hi, win_f, ramp_star
         schedule_delivery(st, k, now, quantity)
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def place(st, k, now):
     """Orders placed at the same moment compete by priority: the idle line picks one a moment later."""
     if st.busy[k] < 0 and not st.picking[k]:
@@ -183,7 +190,7 @@ def place(st, k, now):
 # ---------------------------------------------------------------------------------------------- risks
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def occur(st, r, now, delay, cut_share, pool_env, amounts, committed, committed_amount, hits):
     """Risk ``r`` happens now: delays on milestones not yet done, freezes and cuts of pools."""
     for a in range(st.net_risk_aff_ptr[r], st.net_risk_aff_ptr[r + 1]):
@@ -206,7 +213,7 @@ def occur(st, r, now, delay, cut_share, pool_env, amounts, committed, committed_
         st.envelope[p] = max(st.committed_total[p], st.envelope[p] - cut_share[r] * pool_env[p])
 
 
-@njit(cache=True, _nrt=False)
+@compiled()
 def trigger_line(st, k, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start):
     """Line ``k``'s trigger milestone is done: its added capacity ramps after the first output (and workers)."""
     st.ramp_ready[k] = now + first_output[rep, k]

@@ -1,5 +1,7 @@
-"""Money in the engine: pools that commit requests (a SimPy-side state), and the payment curves, observables
-and indicators computed from commitments analytically, vectorised over replications.
+"""Money in the engine: pools that commit requests, and curves computed from the commitments.
+
+Pools are a SimPy-side state; payment curves, observables and indicators are computed from commitments
+analytically, vectorised over replications.
 
 Units: € bn, days. Payments of a committed part: the fund's pre-financing share at commitment, the rest
 linearly over the programme's planned execution (its duration, after drivers and scales, from commitment)
@@ -69,7 +71,9 @@ class MoneyNetwork:
         pool_index = {p: i for i, p in enumerate(pools)}
         weights = {(ind.id, role, obs): w for ind in scenario.indicators
                    for role, pairs in (("numerator", ind.numerator), ("denominator", ind.denominator)) for obs, w in pairs}
-        parts, amounts, by_milestone = [], [], []
+        parts: list[tuple[int, int]] = []
+        amounts: list = []
+        by_milestone: list[tuple[int, ...]] = []
         for i, m in enumerate(scenario.milestones):
             ids = []
             for part in m.funding:
@@ -165,7 +169,7 @@ class Pool:
         list of tuple
             ``(part, amount asked, event, amount committed)`` per commitment, in order; they leave ``waiting``.
         """
-        out = []
+        out: list[tuple] = []
         if not self.can_commit(now):
             return out
         for entry in list(self.waiting):
@@ -181,6 +185,7 @@ class Pool:
         return out
 
     def can_commit(self, now: float) -> bool:
+        """Whether the pool commits at ``now``: open, not past its commit deadline, not frozen."""
         return now >= self.open_at and now <= self.commit_by and not any(a <= now < b for a, b in self.frozen)
 
     def next_change(self, now: float) -> float:
@@ -316,7 +321,7 @@ class Curves:
         # A risk that delays a programme pauses its progress payments for the delay, from when it hit (or
         # from the commitment, if it hit before): later payments move, earlier ones do not.
         self.pauses = []
-        if hits is not None and hits.size:
+        if hits is not None and hits.size and risk_delay is not None:
             used = [r for r in range(hits.shape[2]) if np.isfinite(hits[:, programme, r]).any()]
             if used:
                 hit = hits[:, programme][:, :, used]  # (n, parts, risks)
@@ -380,7 +385,8 @@ class Curves:
                     else np.zeros((self.count, len(cols), 0))
                 self._memo[key] = curves.payment_events(
                     np.ascontiguousarray(amount), np.ascontiguousarray(commit), np.ascontiguousarray(self.lag[:, cols]),
-                    np.ascontiguousarray(self.execution[:, cols], dtype=float), np.ascontiguousarray(self.prefinancing[cols], dtype=float),
+                    np.ascontiguousarray(self.execution[:, cols], dtype=float),
+                    np.ascontiguousarray(self.prefinancing[cols], dtype=float),
                     np.ascontiguousarray(starts, dtype=float), np.ascontiguousarray(lengths, dtype=float))
         return self._memo[key]
 
@@ -431,7 +437,8 @@ class Curves:
         if fund.is_flow:
             g = np.log1p(self._growth(fund))
             with np.errstate(invalid="ignore", divide="ignore"):
-                y = np.where(np.abs(g) > 1e-12, np.log1p(threshold * g / fund.spending_rate) / np.where(np.abs(g) > 1e-12, g, 1.0),
+                growing = np.abs(g) > 1e-12
+                y = np.where(growing, np.log1p(threshold * g / fund.spending_rate) / np.where(growing, g, 1.0),
                              threshold / fund.spending_rate)
             t = np.where(np.isfinite(y) & (y >= 0), y * DAYS_PER_YEAR, np.inf)
         else:
@@ -453,6 +460,7 @@ class Curves:
         return np.where(t <= self.mnet.horizon, t, np.inf)
 
     def names(self) -> set[str]:
+        """Every observable and indicator these curves answer for."""
         out = set(self.indicator)
         for f in self.mnet.funds:
             out |= {f"{f.id}.disbursed"} if f.is_flow else {f"{f.id}.{k}" for k in

@@ -159,7 +159,7 @@ class Network:
             weekly=np.append(np.arange(0.0, scenario.horizon_days, 7.0), scenario.horizon_days),
             indicator_targets=tuple((t.id, t.members[0], t.threshold,
                                      deadline_time(t.deadline, scenario.start) if t.at_deadline else None)
-                                    for t in scenario.targets if t.kind == "indicator"),
+                                    for t in scenario.targets if t.kind == "indicator" and t.threshold is not None),
             gated=tuple(m.when is not None or m.abandoned is not None for m in scenario.milestones),  # never done in the engines
             gates=tuple((i, m.when[0], m.when[1]) for i, m in enumerate(scenario.milestones) if m.when is not None),
         )

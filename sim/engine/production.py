@@ -1,5 +1,6 @@
-"""Production lines in the engine: capacity curves computed analytically between breakpoints (no daily
-ticks), orders served one at a time per line, and the production observables.
+"""Production lines in the engine: capacity curves, orders served one at a time, production observables.
+
+Capacity curves are computed analytically between breakpoints (no daily ticks).
 
 Units: capacities in units per year, quantities in units, times in days.
 """
@@ -172,7 +173,10 @@ class LineNetwork:
             return None
         line_index = {line.id: k for k, line in enumerate(scenario.lines)}
         m_index = {m.id: i for i, m in enumerate(scenario.milestones)}
-        orders, quantities, priority, by_milestone = [], [], [], []
+        orders: list[tuple[int, int]] = []
+        quantities: list = []
+        priority: list[float] = []
+        by_milestone: list[tuple[int, ...]] = []
         for i, m in enumerate(scenario.milestones):
             ids = []
             for o in m.orders:
@@ -225,21 +229,22 @@ class LineNetwork:
             target = np.where(np.isnan(parts["target"][:, k]), claimed, parts["target"][:, k])
             real = parts["realisation"][:, k] * (1 - line.export_share)
             windows = []
-            for r, risk in enumerate(self.risks):
+            for r in range(len(self.risks)):
                 if k in self.risk_cut[r]:
                     share = cut_shares[:, r]
                     lo = np.where(occurs[:, r] > 0, time[:, r], np.inf)
                     windows.append((lo, lo + delay[:, r], 1.0 - share))
-            for line_k, factor, lo, hi in self.factors:
+            for line_k, factor, begin, end in self.factors:
                 if line_k == k:
-                    windows.append((np.full(n, lo), np.full(n, hi), np.full(n, factor)))
+                    windows.append((np.full(n, begin), np.full(n, end), np.full(n, factor)))
             out.append(CapacityCurves(claimed * real, (target - claimed) * real, ramp_start[:, k], line.ramp, windows))
         return out
 
 
 class ProductionCurves:
-    """Production observables of a batch: ``LINE.capacity|output|delivered``, ``MILESTONE.delivered`` and
-    ``AREA.closed``, evaluated at times ``t`` (``(grid,)`` or ``(n, grid)``).
+    """Production observables of a batch, evaluated at times ``t`` (``(grid,)`` or ``(n, grid)``).
+
+    ``LINE.capacity|output|delivered``, ``MILESTONE.delivered`` and ``AREA.closed``.
     """
 
     def __init__(self, lnet: LineNetwork, curves: list[CapacityCurves], quantity: np.ndarray, started: np.ndarray,
@@ -251,6 +256,7 @@ class ProductionCurves:
         self._memo: dict = {}
 
     def names(self) -> set[str]:
+        """Every production observable of the scenario."""
         out = {f"{line.id}.{k}" for line in self.lnet.lines for k in ("capacity", "output", "delivered")}
         out |= {f"{self.lnet.milestone_ids[i]}.delivered" for i, _ in self.lnet.orders}
         return out | {f"{c}.closed" for c in self.capability}

@@ -1,5 +1,6 @@
-"""The fast engine for plain networks (no money, no production lines): one topological sweep, vectorised
-across replications with numpy — the same semantics as the SimPy engine, without an event loop.
+"""The fast engine for plain networks (no money, no production lines): one topological sweep.
+
+Vectorised across replications with numpy — the same semantics as the SimPy engine, without an event loop.
 
 A milestone is ready when ``need`` of its dependencies are done (the ``need``-th smallest of their times),
 then waits for its duration. Risks that hit it before it is done add their delays, consumed as the SimPy

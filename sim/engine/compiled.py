@@ -1,0 +1,29 @@
+"""How the engine compiles its numba functions: the options in one place.
+
+``cache=True`` keeps the machine code on disk (``__pycache__``), so only the first run on a machine pays the
+compile. Kernel functions run without numba's reference counting (``_nrt=False``): they allocate nothing and
+with it every call paid atomic increments — 80 % of the kernel's time under ``perf`` (docs/design.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from numba import njit
+
+
+def compiled(nogil: bool = False, refcount: bool = False) -> Callable[[Callable[..., Any]], Any]:
+    """``numba.njit`` with the engine's options.
+
+    Parameters
+    ----------
+    nogil : bool, default False
+        Release the GIL while the function runs (entry points called from threads).
+    refcount : bool, default False
+        Keep numba's reference counting, needed by functions that allocate arrays.
+    """
+    options: dict[str, Any] = {"cache": True, "nogil": nogil}
+    if not refcount:
+        options["_nrt"] = False  # numba's private option: no reference counting
+    return njit(**options)
