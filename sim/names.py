@@ -20,10 +20,12 @@ Ids never contain ``:`` (the loader's id rule), so a name splits unambiguously.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
-__all__ = ["driver", "duration", "risk", "shock", "fund", "funding", "order", "line", "indicator_weight",
-           "Name", "parse"]
+__all__ = ["driver", "duration", "risk", "shock", "fund", "funding", "order", "line", "indicator_weight", "Name", "parse",
+           "FUND_OBSERVABLES", "FLOW_OBSERVABLES", "LINE_OBSERVABLES", "fund_observables", "line_observables",
+           "delivered", "closed", "observables"]
 
 
 def driver(ident: str) -> str:
@@ -90,3 +92,45 @@ def parse(name: str) -> Name:
     if kind == "indicator":
         return Name(kind, (fields[0], fields[2] if len(fields) > 2 else ""), fields[1] if len(fields) > 1 else "")
     return Name(kind, (fields[0],), fields[1] if len(fields) > 1 else "")
+
+
+# ---------------------------------------------------------------------------------------------- observables
+# Observables are the money and production quantities targets and indicators refer to: ``FUND.committed``,
+# ``LINE.output``, ``MILESTONE.delivered``, ``AREA.closed``; an indicator is an observable under its own id.
+
+FUND_OBSERVABLES = ("committed", "disbursed", "committed_share", "disbursed_share")  # € bn, € bn, shares
+FLOW_OBSERVABLES = ("disbursed",)  # a spending flow has no envelope: only what it paid (€ bn)
+LINE_OBSERVABLES = ("capacity", "output", "delivered")  # units per year, units, units
+
+
+def fund_observables(fund: str, flow: bool = False) -> tuple[str, ...]:
+    """``FUND.committed`` … of a fund (``FUND.disbursed`` only, for a spending flow)."""
+    return tuple(f"{fund}.{k}" for k in (FLOW_OBSERVABLES if flow else FUND_OBSERVABLES))
+
+
+def line_observables(line_id: str) -> tuple[str, ...]:
+    """``LINE.capacity``, ``LINE.output``, ``LINE.delivered``."""
+    return tuple(f"{line_id}.{k}" for k in LINE_OBSERVABLES)
+
+
+def delivered(milestone: str) -> str:
+    """Units delivered to a milestone's orders."""
+    return f"{milestone}.delivered"
+
+
+def closed(area: str) -> str:
+    """The share of a capability area's gap closed."""
+    return f"{area}.closed"
+
+
+def observables(funds: Iterable[tuple[str, bool]], lines: Iterable[str], ordering: Iterable[str],
+                areas: Iterable[str], indicators: Iterable[str]) -> tuple[str, ...]:
+    """Every observable, in the one order series and tables use: funds, lines, deliveries, areas, indicators.
+
+    ``funds`` are ``(id, is a spending flow)``; ``ordering`` the milestones that order from lines.
+    """
+    out = [name for fund, flow in funds for name in fund_observables(fund, flow)]
+    out += [name for line_id in lines for name in line_observables(line_id)]
+    out += [delivered(m) for m in ordering]
+    out += [closed(a) for a in areas]
+    return (*out, *indicators)

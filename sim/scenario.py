@@ -328,14 +328,9 @@ class Scenario:
 
     def observables(self) -> tuple[str, ...]:
         """Names of every fund observable (``FUND.committed`` …) and indicator."""
-        names = []
-        for f in self.funds:
-            names += [f"{f.id}.disbursed"] if f.is_flow else [
-                f"{f.id}.committed", f"{f.id}.disbursed", f"{f.id}.committed_share", f"{f.id}.disbursed_share"]
-        names += [f"{line.id}.{k}" for line in self.lines for k in ("capacity", "output", "delivered")]
-        names += [f"{m.id}.delivered" for m in self.milestones if m.orders]
-        names += [f"{c.id}.closed" for c in self.capabilities]
-        return tuple(names) + tuple(i.id for i in self.indicators)
+        return names.observables([(f.id, f.is_flow) for f in self.funds], [line.id for line in self.lines],
+                                 [m.id for m in self.milestones if m.orders], [c.id for c in self.capabilities],
+                                 [i.id for i in self.indicators])
 
 
 def uncertain_inputs(milestones, drivers=(), risks=(), shifts=(), funds=(), indicators=(),

@@ -45,3 +45,12 @@ def test_the_engine_modules_build_no_input_name():
     pattern = re.compile(r'f"(?:driver|milestone|risk|fund|funding|order|line|indicator|shock):')
     for path in (ROOT / "sim" / "engine").glob("*.py"):
         assert not pattern.search(path.read_text()), f"{path.name} builds an input name; use sim.names in .of()"
+
+
+def test_observables_in_the_order_series_use():
+    from sim.names import observables
+
+    found = observables([("safe", False), ("mff", True)], ["shells"], ["buy"], ["artillery"], ["share-eu"])
+    assert found == ("safe.committed", "safe.disbursed", "safe.committed_share", "safe.disbursed_share",
+                     "mff.disbursed", "shells.capacity", "shells.output", "shells.delivered", "buy.delivered",
+                     "artillery.closed", "share-eu")

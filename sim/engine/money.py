@@ -463,6 +463,5 @@ class Curves:
         """Every observable and indicator these curves answer for."""
         out = set(self.indicator)
         for f in self.mnet.funds:
-            out |= {f"{f.id}.disbursed"} if f.is_flow else {f"{f.id}.{k}" for k in
-                                                            ("committed", "disbursed", "committed_share", "disbursed_share")}
+            out |= set(names.fund_observables(f.id, f.is_flow))
         return out

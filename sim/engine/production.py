@@ -257,9 +257,9 @@ class ProductionCurves:
 
     def names(self) -> set[str]:
         """Every production observable of the scenario."""
-        out = {f"{line.id}.{k}" for line in self.lnet.lines for k in ("capacity", "output", "delivered")}
-        out |= {f"{self.lnet.milestone_ids[i]}.delivered" for i, _ in self.lnet.orders}
-        return out | {f"{c}.closed" for c in self.capability}
+        out = {name for line in self.lnet.lines for name in names.line_observables(line.id)}
+        out |= {names.delivered(self.lnet.milestone_ids[i]) for i, _ in self.lnet.orders}
+        return out | {names.closed(c) for c in self.capability}
 
     def _delivered(self, orders: list[int], t) -> np.ndarray:
         t = np.asarray(t, dtype=float)

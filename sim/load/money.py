@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from .. import calendar as cal
+from .. import names as naming
 from ..distributions import Fixed
 from ..errors import did_you_mean
 from ..scenario import Fund, Funding, Indicator
@@ -16,7 +17,6 @@ from .checks import ID, ID_RULE, Checker, needs_source, plain
 FUND_KEYS = ("title", "envelope", "beneficiaries", "opens", "available_from", "commit_by", "prefinancing",
              "payment_lag", "inflow", "spending", "source")
 _BENEFICIARY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-OBSERVABLE_KINDS = ("committed", "disbursed", "committed_share", "disbursed_share")
 _OBSERVABLE_FORMS = " (FUND.committed, FUND.disbursed, FUND.committed_share, FUND.disbursed_share)"
 
 
@@ -133,10 +133,7 @@ def funding(raw, path, check: Checker, pools) -> tuple[Funding, ...]:
 
 def observable_names(fund_list: list[Fund]) -> list[str]:
     """Names of the fund observables (``FUND.committed`` …; a spending flow has only ``FUND.disbursed``)."""
-    names = []
-    for f in fund_list:
-        names += [f"{f.id}.disbursed"] if f.is_flow else [f"{f.id}.{k}" for k in OBSERVABLE_KINDS]
-    return names
+    return [name for f in fund_list for name in naming.fund_observables(f.id, f.is_flow)]
 
 
 def indicators(raw_indicators: dict, check: Checker, fund_list: list[Fund]) -> list[Indicator]:

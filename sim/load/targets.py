@@ -5,9 +5,9 @@ Every milestone with a deadline is a target too.
 
 from __future__ import annotations
 
+from .. import names
 from ..errors import did_you_mean
 from ..scenario import Target
-from . import money
 from .checks import Checker, plain
 
 TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "indicator", "at_least", "holds", "deadline", "section",
@@ -16,10 +16,8 @@ TARGET_KEYS = ("title", "milestone", "all_of", "any_of", "indicator", "at_least"
 
 def observable_names(fund_list, line_ids, milestones, capability_list, indicator_list) -> list[str]:
     """Names of every observable (``FUND.committed``, ``LINE.output`` …) and indicator, as targets refer to them."""
-    return (money.observable_names(fund_list) + [i.id for i in indicator_list]
-            + [f"{line}.{k}" for line in line_ids for k in ("capacity", "output", "delivered")]
-            + [f"{m.id}.delivered" for m in milestones if m.orders]
-            + [f"{c.id}.closed" for c in capability_list])
+    return list(names.observables([(f.id, f.is_flow) for f in fund_list], line_ids, [m.id for m in milestones if m.orders],
+                                  [c.id for c in capability_list], [i.id for i in indicator_list]))
 
 
 def targets(raw_targets, milestones, check, start, observables=()) -> list[Target]:
