@@ -18,7 +18,7 @@ from sim.atomic import write_atomic  # noqa: E402
 from sim.report.assumptions import NOT_AVAILABLE, Assumption, assumption_of, days_text, spread  # noqa: E402
 from sim.report.briefing import Briefing, briefing, rows, scenario_note, since_reference  # noqa: E402
 from sim.report.layout import A4, TextPage, Writer, a4, chars, wrap  # noqa: E402
-from sim.report.locate import scenario_of  # noqa: E402
+from sim.load import load_recorded  # noqa: E402
 from sim.report.markdown import cell, markdown  # noqa: E402
 from sim.report.page_one import page_one  # noqa: E402
 from sim.report.words import drives_text, headline, p_date, run_line, target_line  # noqa: E402
@@ -246,7 +246,12 @@ def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path):
 # ---------------------------------------------------------------------------------------------- locating
 
 
-def test_scenario_of_finds_the_file_the_run_names(results, scenario_file, tmp_path):
+def scenario_of(results):
+    """What the command line does for a run read back from a folder: find the scenario file it names."""
+    return load_recorded(results.meta.get("scenario"), results.meta.get("scenario_sha256"))
+
+
+def test_the_scenario_file_a_run_names_is_found(results, scenario_file, tmp_path):
     found, note = scenario_of(results)
     assert found is not None
     assert found.sha256 == results.scenario.sha256

@@ -12,14 +12,14 @@ number can be traced to where it came from.
 
 The scenario behind the assumptions is the one given, else ``results.scenario``; the briefing reads no file. A
 run read back from a results folder carries no scenario: pass it (``scenario=sim.load(FILE)``), or the briefing
-says on page one that its assumptions and sources cannot be listed. :func:`scenario_of` finds the file a run
-names, for the command line.
+says on page one that its assumptions and sources cannot be listed. The command line finds the file a run
+names with :func:`sim.load.load_recorded`.
 
 Modules: :mod:`~sim.report.briefing` (what the briefing says), :mod:`~sim.report.assumptions` (an input's
 assumption and source), :mod:`~sim.report.words` (sentences shared by every format), :mod:`~sim.report.layout`,
 :mod:`~sim.report.page_one`, :mod:`~sim.report.pages` and :mod:`~sim.report.assumption_pages` (the A4 pages),
 :mod:`~sim.report.markdown`, :mod:`~sim.report.html`, :mod:`~sim.report.workbook` (the other formats),
-:mod:`~sim.report.write` (:func:`build_report`) and :mod:`~sim.report.locate` (:func:`scenario_of`).
+:mod:`~sim.report.write` (:func:`build_report`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from __future__ import annotations
 from .assumptions import Assumption, assumption_of
 from .briefing import Action, Briefing, briefing, headline_targets, on_track_range
 from .layout import A4
-from .locate import scenario_of
 from .write import FORMATS, build_report
 
-__all__ = ["build_report", "briefing", "Briefing", "Action", "Assumption", "scenario_of", "assumption_of",
+__all__ = ["build_report", "briefing", "Briefing", "Action", "Assumption", "assumption_of",
            "headline_targets", "on_track_range", "FORMATS", "A4"]
