@@ -15,10 +15,10 @@ import pytest  # noqa: E402
 import sim  # noqa: E402
 from sim import charts  # noqa: E402
 from sim.atomic import write_atomic  # noqa: E402
+from sim.load import load_recorded  # noqa: E402
 from sim.report.assumptions import NOT_AVAILABLE, Assumption, assumption_of, days_text, spread  # noqa: E402
 from sim.report.briefing import Briefing, briefing, rows, scenario_note, since_reference  # noqa: E402
 from sim.report.layout import A4, TextPage, Writer, a4, chars, wrap  # noqa: E402
-from sim.load import load_recorded  # noqa: E402
 from sim.report.markdown import cell, markdown  # noqa: E402
 from sim.report.page_one import page_one  # noqa: E402
 from sim.report.words import drives_text, headline, p_date, run_line, target_line  # noqa: E402
