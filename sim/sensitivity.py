@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ from .results import target_times
 from .sampling import Copula, Inputs, input_specs, uniforms
 from .scenario import Scenario
 
-__all__ = ["GROUP_KINDS", "METHODS", "COLUMNS", "factors", "headline", "sensitivity"]
+__all__ = ["GROUP_KINDS", "METHODS", "COLUMNS", "factors", "headline", "read_table", "sensitivity"]
 
 METHODS = ("sobol", "morris")
 GROUP_KINDS = ("drivers", "risks", "durations-by-section", "funds", "lines")
@@ -297,6 +298,30 @@ def _indices_table(scenario: Scenario, method: str, problem: dict, grid: np.ndar
                 row.update({k: v[g] for k, v in stats.items()})
                 rows.append(row)
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A ``sensitivity.csv`` written by ``readiness sensitivity``, checked.
+
+    Raises
+    ------
+    ValueError
+        When the file cannot be read as CSV, lacks the columns of :data:`COLUMNS`, or mixes methods; the
+        message says which.
+    """
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot be read as a sensitivity table ({exc})") from None
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: not a sensitivity table written by `readiness sensitivity`: missing the columns "
+                         f"{', '.join(missing)}")
+    methods = set(table["method"].dropna())
+    if len(methods) > 1 or not methods <= set(METHODS):
+        raise ValueError(f"{path}: method: found {', '.join(sorted(map(str, methods))) or 'none'}; expected one of "
+                         f"{', '.join(METHODS)}")
+    return table[COLUMNS]
 
 
 def _analyse(method: str, problem: dict, grid: np.ndarray | None, y: np.ndarray, seed: int) -> dict[str, np.ndarray]:

@@ -165,3 +165,49 @@ def test_table_does_not_depend_on_chunking_or_workers(chain, monkeypatch):
         pd.testing.assert_frame_equal(whole, sensitivity(chain, n=300, seed=8, executor=pool), check_exact=True)
     finally:
         pool.shutdown()
+
+
+# ---------------------------------------------------------------------------------------------- in the briefing
+
+
+def test_read_table_round_trips_and_refuses_other_files(chain, tmp_path):
+    from sim.sensitivity import read_table
+
+    table = sensitivity(chain, n=128, seed=5)
+    path = tmp_path / "sensitivity.csv"
+    table.to_csv(path, index=False)
+    back = read_table(path)
+    assert list(back.columns) == COLUMNS
+    assert back["ST"].to_numpy() == pytest.approx(table["ST"].to_numpy(), nan_ok=True)
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="missing the columns method, target"):
+        read_table(other)
+
+
+def test_briefing_says_what_decides_the_targets(chain, tmp_path):
+    from sim.report import build_report
+
+    table = sensitivity(chain, n=512, seed=5)
+    results = sim.run(chain, n=400, seed=5, progress=False)
+    text = build_report(results, tmp_path / "b.md", format="md", sensitivity=table)[0].read_text()
+    section = text.split("## What decides the headline targets (global sensitivity)")[1].split("\n## ")[0]
+    # c's own duration has 16/21 of the variance of c's date: it must be named first for c
+    c_row = next(line for line in section.splitlines() if line.startswith("| C |"))
+    assert c_row.startswith("| C | Duration: C (")
+    plain = build_report(results, tmp_path / "p.png", format="png", dpi=40)
+    with_page = build_report(results, tmp_path / "s.png", format="png", dpi=40, sensitivity=table)
+    assert len(with_page) == len(plain) + 1
+
+
+def test_cli_report_takes_a_sensitivity_table_and_refuses_a_wrong_file(chain, write, tmp_path, capsys):
+    scenario = write(CHAIN)
+    assert main(["sensitivity", str(scenario), "-n", "128", "--out", str(tmp_path / "sens")]) == 0
+    out = tmp_path / "b.md"
+    assert main(["report", str(scenario), "-n", "300", "--no-progress", "--out", str(out),
+                 "--sensitivity", str(tmp_path / "sens" / "sensitivity.csv")]) == 0
+    assert "What decides the headline targets" in out.read_text()
+    wrong = write("a,b\n1,2\n", "wrong.csv")
+    capsys.readouterr()
+    assert main(["report", str(scenario), "--out", str(tmp_path / "x.md"), "--sensitivity", str(wrong)]) == 2
+    assert "--sensitivity" in capsys.readouterr().err

@@ -203,6 +203,10 @@ def _report_arguments(rep, formats: list | None) -> None:
            seed={"help": "root seed when running a scenario (default: the scenario's)"}, jobs=True, engine=True)
     rep.add_argument("--compare", action="append", metavar="SCENARIO", default=None,
                      help="add a paired comparison with this scenario (repeatable), run with the same seed and N")
+    if formats is not None:
+        rep.add_argument("--sensitivity", metavar="CSV", default=None,
+                         help="add what decides the headline targets: a sensitivity.csv written by `readiness "
+                              "sensitivity` for the same scenario")
     shared(rep, no_progress=True)
 
 

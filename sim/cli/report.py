@@ -35,11 +35,25 @@ def command(args) -> int:
     if fmt == "xlsx" and importlib.util.find_spec("openpyxl") is None:
         raise UsageError(EXCEL_MISSING)
     reference = read_results(Path(args.reference), "--reference") if args.reference is not None else None
+    sensitivity = _sensitivity(args)
     given = load_all([args.scenario])[0] if args.scenario is not None else None
     results, scenario = _results(args, source, given)
     comparison = _comparison(args, results)
-    _write(args, results, out, fmt, scenario, comparison, reference)
+    _write(args, results, out, fmt, scenario, comparison, reference, sensitivity)
     return 0
+
+
+def _sensitivity(args):
+    """The --sensitivity table, checked before anything runs; None without it."""
+    path = getattr(args, "sensitivity", None)
+    if path is None:
+        return None
+    from ..sensitivity import read_table
+
+    try:
+        return read_table(path)
+    except ValueError as exc:
+        raise UsageError(f"--sensitivity: {exc}") from None
 
 
 def _destination(args) -> tuple[str, Path]:
@@ -105,12 +119,13 @@ def _comparison(args, results):
     return compare_results(results, named)
 
 
-def _write(args, results, out: Path, fmt: str, scenario, comparison, reference) -> None:
+def _write(args, results, out: Path, fmt: str, scenario, comparison, reference, sensitivity=None) -> None:
     from ..report import build_report
 
     try:
         written = build_report(results, out, format=fmt, comparison=comparison, scenario=scenario,
-                               reference=reference, progress=None if args.no_progress else say)
+                               reference=reference, progress=None if args.no_progress else say,
+                               sensitivity=sensitivity)
     except KeyboardInterrupt:
         raise Interrupted("interrupted while writing; no briefing was written") from None
     except OSError as exc:

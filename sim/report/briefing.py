@@ -121,6 +121,7 @@ class Briefing:
     reference: Results | None = None
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS
     counts: dict[str, int] = field(default_factory=dict)  # targets per RAG status
+    sensitivity: pd.DataFrame | None = None  # global sensitivity (sim.sensitivity) of the run's scenario
 
     @property
     def with_lever(self) -> list[Action]:
@@ -253,7 +254,8 @@ def assumptions_behind(results: Results, scenario: Scenario | None, shown: list[
 
 
 def briefing(results: Results, comparison: Comparison | None = None, scenario: Scenario | None = None,
-             thresholds: Sequence[float] = DEFAULT_THRESHOLDS, reference: Results | None = None) -> Briefing:
+             thresholds: Sequence[float] = DEFAULT_THRESHOLDS, reference: Results | None = None,
+             sensitivity: pd.DataFrame | None = None) -> Briefing:
     """Compute what the briefing says.
 
     That is the headline and its range, the headline targets, where action matters, and the assumptions behind
@@ -270,6 +272,9 @@ def briefing(results: Results, comparison: Comparison | None = None, scenario: S
     thresholds : (float, float), default (0.8, 0.5)
     reference : sim.Results, optional
         An earlier forecast: page one then says what changed since it.
+    sensitivity : pandas.DataFrame, optional
+        A global sensitivity analysis of the scenario (:func:`sim.sensitivity.sensitivity`, or its
+        ``sensitivity.csv``): adds what decides the headline targets.
     """
     green_amber = check_thresholds(thresholds)
     scenario = scenario if scenario is not None else results.scenario
@@ -285,7 +290,38 @@ def briefing(results: Results, comparison: Comparison | None = None, scenario: S
     for p in results.targets["p_met"]:
         counts[rag_status(float(p), green_amber)] += 1
     return Briefing(results, scenario, note, headline, actions, in_play, on_track_range(results, green_amber),
-                    assumptions_behind(results, scenario, shown, headline), comparison, reference, green_amber, counts)
+                    assumptions_behind(results, scenario, shown, headline), comparison, reference, green_amber, counts,
+                    sensitivity)
+
+
+def deciding_factors(b: Briefing, per_target: int = 3, targets: int = 8) -> list[tuple[str, list[tuple[str, float]]]]:
+    """What decides each headline target most, from the global sensitivity analysis.
+
+    Returns, for up to ``targets`` headline targets in the analysis, their title and their ``per_target``
+    factors with the largest total index (Sobol' ST, or Morris μ*) of the target being met; ``[]`` without an
+    analysis.
+    """
+    if b.sensitivity is None or not len(b.sensitivity):
+        return []
+    table = b.sensitivity[b.sensitivity["outcome"] == "met"]
+    value = "ST" if table["method"].iloc[0] == "sobol" else "mu_star"
+    labels = b.results.meta.get("labels", {})
+    out = []
+    for target in sensitivity_targets(b)[:targets]:
+        rows = table[table["target"] == target].dropna(subset=[value]).nlargest(per_target, value)
+        if len(rows):
+            out.append((str(rows["title"].iloc[0]), [(str(labels.get(f, f)), float(v))
+                                                     for f, v in zip(rows["factor"], rows[value], strict=True)]))
+    return out
+
+
+def sensitivity_targets(b: Briefing) -> list[str]:
+    """The targets a sensitivity page shows: headline targets first, then the others, as the analysis has them."""
+    if b.sensitivity is None:
+        return []
+    analysed = list(dict.fromkeys(b.sensitivity["target"]))
+    first = [t for t in b.headline["target"] if t in set(analysed)]
+    return first + [t for t in analysed if t not in set(first)]
 
 
 def since_reference(b: Briefing, k: int = 5) -> tuple[str, list[tuple[str, float, float]]]:

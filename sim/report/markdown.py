@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..formatting import pct, pct_range, signed, target_status
-from .briefing import ACTION_ROWS, IN_PLAY, PP_NOTE, RUN_KEYS, Briefing, rows, since_reference
+from .briefing import ACTION_ROWS, IN_PLAY, PP_NOTE, RUN_KEYS, Briefing, deciding_factors, rows, since_reference
 from .words import drives_text, headline, headline_detail, run_line, target_line
 
 __all__ = ["markdown"]
@@ -112,6 +112,23 @@ def _comparison(b: Briefing) -> list[str]:
     return out
 
 
+def _sensitivity(b: Briefing) -> list[str]:
+    deciding = deciding_factors(b)
+    if not deciding:
+        return []
+    assert b.sensitivity is not None
+    sobol = b.sensitivity["method"].iloc[0] == "sobol"
+    index = "total Sobol' index: the share of the variance it explains, alone and with others" if sobol \
+        else "Morris μ*: its mean absolute elementary effect"
+    out = ["", "## What decides the headline targets (global sensitivity)", "",
+           f"Per target, the inputs that most decide whether it is met ({index}).", "",
+           "| Target | Decided most by |", "|---|---|"]
+    for title, factors in deciding:
+        text = "; ".join(f"{cell(name)} ({value:.2f})" if sobol else f"{cell(name)} ({value:.3g})" for name, value in factors)
+        out.append(f"| {cell(title)} | {text} |")
+    return out
+
+
 def _reading(b: Briefing) -> list[str]:
     green, amber = b.thresholds
     meta = b.results.meta
@@ -128,5 +145,5 @@ def _reading(b: Briefing) -> list[str]:
 def markdown(b: Briefing) -> str:
     """The briefing ``b`` as one Markdown document (a string ending in a newline)."""
     out = (_opening(b) + _where_action_matters(b) + _every_target(b) + _assumptions(b) + _comparison(b)
-           + _reading(b))
+           + _sensitivity(b) + _reading(b))
     return "\n".join(out) + "\n"

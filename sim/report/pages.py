@@ -18,10 +18,10 @@ from matplotlib.figure import Figure
 
 from .. import charts
 from ..formatting import iso
-from ..labels import observable_unit
+from ..labels import input_labels, observable_unit
 from ..results import Results
 from .assumption_pages import assumption_pages
-from .briefing import Action, Briefing
+from .briefing import Action, Briefing, sensitivity_targets
 from .layout import a4_axes, page_title
 from .page_one import page_one
 from .words import headline
@@ -137,6 +137,17 @@ def _comparison_page(b: Briefing) -> Figure:
     return page_title(ax)
 
 
+def _sensitivity_page(b: Briefing) -> Figure:
+    assert b.sensitivity is not None, "a sensitivity page needs an analysis"
+    ax = a4_axes()
+    labels = input_labels(b.scenario) if b.scenario is not None else b.results.meta.get("labels", {})
+    charts.plot_total_indices(b.sensitivity, targets=sensitivity_targets(b)[:8], labels=labels, top=16, ax=ax)
+    method = "Sobol'" if b.sensitivity["method"].iloc[0] == "sobol" else "Morris"
+    ax.set_title(f"What decides the headline targets: global sensitivity ({method}) of each target being met",
+                 loc="left")
+    return page_title(ax)
+
+
 def pages(b: Briefing) -> Iterator[Page]:
     """Page builders in order; each returns an A4 landscape Figure (built outside pyplot)."""
     yield partial(page_one, b)
@@ -148,6 +159,8 @@ def pages(b: Briefing) -> Iterator[Page]:
         yield partial(_fan_page, b, observable)
     if b.comparison is not None:
         yield partial(_comparison_page, b)
+    if b.sensitivity is not None and len(b.sensitivity):
+        yield partial(_sensitivity_page, b)
     yield from (_built(fig) for fig in assumption_pages(b))
 
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
@@ -96,7 +97,7 @@ def _stages(progress: Callable[[str], object] | None) -> Say:
 def build_report(results: Results, out_path: str | Path, format: str = "pdf", comparison: Comparison | None = None,
                  scenario: Scenario | None = None, thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
                  reference: Results | None = None, dpi: int = charts.DPI,
-                 progress: Callable[[str], object] | None = None) -> list[Path]:
+                 progress: Callable[[str], object] | None = None, sensitivity: pd.DataFrame | None = None) -> list[Path]:
     """Write the briefing of a run.
 
     Parameters
@@ -125,6 +126,10 @@ def build_report(results: Results, out_path: str | Path, format: str = "pdf", co
         Resolution of PNG pages, dots per inch.
     progress : callable, optional
         Called with a line of text at every stage (analysis, each page or chart, writing), with the time elapsed.
+    sensitivity : pandas.DataFrame, optional
+        A global sensitivity analysis of the scenario (:func:`sim.sensitivity.sensitivity` or
+        :func:`sim.sensitivity.read_table`): adds a page (and a Markdown section) on what decides the headline
+        targets.
 
     Returns
     -------
@@ -136,7 +141,8 @@ def build_report(results: Results, out_path: str | Path, format: str = "pdf", co
     out_path = Path(out_path)
     say = _stages(progress)
     say(f"analysis: drivers of the {len(results.targets)} targets, headline range, assumptions")
-    b = briefing(results, comparison=comparison, scenario=scenario, thresholds=thresholds, reference=reference)
+    b = briefing(results, comparison=comparison, scenario=scenario, thresholds=thresholds, reference=reference,
+                 sensitivity=sensitivity)
     say(f"analysis done: {b.in_play} targets in play")
     if format == "md":
         return _write_text(out_path, markdown(b))
