@@ -170,3 +170,20 @@ def test_memory_stays_flat_as_replications_grow(scenario):
     assert four <= 1.5 * one, f"peak {four / 1e6:.1f} MB at 8,000 replications vs {one / 1e6:.1f} MB at 2,000"
     # the proxy sees growth: keeping every replication's outcomes makes the peak grow with n
     assert _peak(scenario, 8000, True) > 2 * one
+
+
+@pytest.mark.parametrize(("flag", "value"), [([], None), (["--keep-outcomes"], True), (["--no-keep-outcomes"], False)])
+def test_run_command_passes_keep_outcomes(flag, value):
+    from sim.cli.parser import build_parser
+
+    assert build_parser().parse_args(["run", "s.yaml", *flag]).keep_outcomes is value
+
+
+def test_run_command_with_keep_outcomes_writes_every_replication(tmp_path, capsys):
+    from sim.cli import main
+
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO)
+    assert main(["run", str(path), "-n", "300", "--keep-outcomes", "--no-progress", "--out", str(tmp_path / "out")]) == 0
+    assert len(Results.load(tmp_path / "out").outcomes) == 300
+    assert "of the first" not in capsys.readouterr().out
