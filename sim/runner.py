@@ -1,7 +1,9 @@
 """Monte Carlo runner: replications in batches, seeds, worker processes, progress, convergence stopping.
 
 Replication *i* always gets the same sampled inputs (see :mod:`sim.sampling`) and the engine is a pure
-function of them, so results are identical whatever the number of workers or the batch size.
+function of them, so results are identical whatever the number of workers or the batch size. Batches are counted
+into a :class:`sim.results.streaming.RunAggregator` as they arrive and then dropped, so memory does not grow with
+the number of replications beyond the first ones kept whole (20,000 by default).
 """
 
 from __future__ import annotations
