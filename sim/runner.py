@@ -1,7 +1,9 @@
 """Monte Carlo runner: replications in batches, seeds, worker processes, progress, convergence stopping.
 
 Replication *i* always gets the same sampled inputs (see :mod:`sim.sampling`) and the engine is a pure
-function of them, so results are identical whatever the number of workers or the batch size.
+function of them, so results are identical whatever the number of workers or the batch size. Batches are counted
+into a :class:`sim.results.streaming.RunAggregator` as they arrive and then dropped, so memory does not grow with
+the number of replications beyond the first ones kept whole (20,000 by default).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from . import calendar as cal
 from .engine import ENGINES, BatchOutcome, Network, simulate_batch
 from .labels import input_labels
 from .load import load
-from .results import Results, target_times, wilson_interval
+from .results import Results
+from .results.streaming import SUBSAMPLE, RunAggregator
 from .sampling import Copula, Inputs, sample
 from .scenario import Scenario
 
@@ -49,19 +52,10 @@ def _split(inputs: Inputs, parts: int) -> list[Inputs]:
             for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
-def half_width(scenario: Scenario, outcome: BatchOutcome) -> float:
-    """Largest 95 % Wilson half-width over the target probabilities."""
-    if not scenario.targets:
-        return 0.0
-    times = target_times(scenario, outcome.done, outcome.indicator_times)
-    deadlines = np.array([cal.deadline_time(t.deadline, scenario.start) for t in scenario.targets])
-    low, high = wilson_interval((times <= deadlines).sum(axis=0), len(times))
-    return float(np.max((high - low) / 2))
-
-
 def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None, jobs: int = 1,
         precision: float | None = None, lhs: bool = False, progress: bool | None = None,
-        batch: int | None = None, engine: str = "fast", executor=None) -> Results:
+        batch: int | None = None, engine: str = "fast", executor=None, keep_outcomes: bool | None = None,
+        subsample: int = SUBSAMPLE) -> Results:
     """Run a scenario as a Monte Carlo experiment.
 
     Parameters
@@ -89,6 +83,14 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
     executor : optional
         Where chunks run instead of ``jobs`` worker processes, e.g. a :class:`sim.executors.DaskExecutor`;
         left open for the caller. Results do not depend on it.
+    keep_outcomes : bool, optional
+        Keep every replication's outcomes, inputs and monthly series (``True``: memory grows with ``n``), or only
+        the first ``subsample`` (``False``). By default, every one when ``n`` ≤ ``subsample``, else the first
+        ``subsample``. Targets, milestones, criticality and bottlenecks always count every replication, exactly
+        (:mod:`sim.results.streaming`); outcomes, inputs, series bands, the P90 of waits for money and the
+        drivers come from the replications kept.
+    subsample : int, default 20,000
+        Replications kept when not all are (:data:`sim.results.streaming.SUBSAMPLE`).
 
     Returns
     -------
@@ -104,14 +106,17 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
     if batch is None:  # precision is checked after each batch: keep its steps of 1,000
         batch = BATCH if precision is not None else default_batch(scenario)
     _check_arguments(n, jobs, batch, engine, lhs, precision)
+    if subsample < 1:
+        raise ValueError("subsample must be at least 1")
     seed = resolve_seed(scenario, seed)
     net = Network.of(scenario)
     plan = _Plan(scenario, net, n, seed, batch, lhs, precision, engine)
     started = time.perf_counter()
-    outcome, values = _simulate(plan, jobs, executor, sys.stderr.isatty() if progress is None else progress)
-    meta = run_metadata(scenario, seed, outcome, values, n=n, precision=precision, lhs=lhs, jobs=jobs, engine=engine,
+    aggregate = RunAggregator(scenario, net, sample_names(scenario), keep=n if keep_outcomes else subsample)
+    _simulate(plan, aggregate, jobs, executor, sys.stderr.isatty() if progress is None else progress)
+    meta = run_metadata(scenario, seed, aggregate, n=n, precision=precision, lhs=lhs, jobs=jobs, engine=engine,
                         wall_time_s=time.perf_counter() - started)
-    return Results.build(scenario, net, outcome, sample_names(scenario), values, meta)
+    return Results.of(aggregate, meta)
 
 
 def _check_arguments(n: int, jobs: int, batch: int, engine: str, lhs: bool, precision: float | None) -> None:
@@ -144,10 +149,8 @@ class _Plan:
     engine: str
 
 
-def _simulate(plan: _Plan, jobs: int, executor, progress: bool) -> tuple[BatchOutcome, np.ndarray]:
-    """Run the batches in this process, ``jobs`` worker processes or the caller's ``executor``.
-
-    Returns the outcome of every replication and the sampled input values ``(replications, inputs)``.
+def _simulate(plan: _Plan, aggregate: RunAggregator, jobs: int, executor, progress: bool) -> None:
+    """Run the batches in this process, ``jobs`` worker processes or the caller's ``executor``, into ``aggregate``.
 
     Raises
     ------
@@ -158,7 +161,7 @@ def _simulate(plan: _Plan, jobs: int, executor, progress: bool) -> tuple[BatchOu
     pool = executor if not owned else workers.pool(jobs) if jobs > 1 else None  # workers die with this process
     bar = _progress_bar(plan.n, progress)
     try:
-        return _batches(plan, pool, getattr(pool, "workers", jobs), bar)
+        _batches(plan, aggregate, pool, getattr(pool, "workers", jobs), bar)
     except KeyboardInterrupt:
         if pool is not None and owned:
             workers.stop(pool)
@@ -170,41 +173,47 @@ def _simulate(plan: _Plan, jobs: int, executor, progress: bool) -> tuple[BatchOu
             pool.shutdown()
 
 
-def _batches(plan: _Plan, pool, pool_workers: int, bar) -> tuple[BatchOutcome, np.ndarray]:
-    """Sample and simulate batch after batch until ``n`` replications, or the precision is reached."""
-    outcome_parts: list[BatchOutcome] = []
-    input_parts: list[np.ndarray] = []
+def _batches(plan: _Plan, aggregate: RunAggregator, pool, pool_workers: int, bar) -> None:
+    """Sample and simulate batch after batch until ``n`` replications, or the precision is reached.
+
+    Each batch is counted into ``aggregate`` as it arrives and then dropped: memory does not grow with ``n``
+    beyond the replications the aggregate keeps.
+    """
     first = 0
     while first < plan.n:
         count = min(plan.batch, plan.n - first)
         inputs = sample(plan.scenario, plan.seed, first, count, lhs_total=plan.n if plan.lhs else None)
         if pool is None:
-            outcome_parts.append(simulate_batch(plan.net, inputs, engine=plan.engine))
+            outcome = simulate_batch(plan.net, inputs, engine=plan.engine)
         else:  # four chunks per worker: the pool balances uneven chunks
             chunks = _split(inputs, pool_workers * 4)
-            outcome_parts.extend(pool.map(_simulate_chunk, [plan.net] * len(chunks), chunks, [plan.engine] * len(chunks)))
-        input_parts.append(inputs.values)
+            outcome = BatchOutcome.concat(list(pool.map(_simulate_chunk, [plan.net] * len(chunks), chunks,
+                                                        [plan.engine] * len(chunks))))
+        aggregate.add(outcome, inputs)
         first += count
         bar.update(count)
-        if plan.precision is not None and \
-                half_width(plan.scenario, BatchOutcome.concat(outcome_parts)) <= plan.precision:
+        if plan.precision is not None and aggregate.half_width() <= plan.precision:
             break
-    return BatchOutcome.concat(outcome_parts), np.concatenate(input_parts)
 
 
-def run_metadata(scenario: Scenario, seed: int, outcome: BatchOutcome, values: np.ndarray, *, n: int,
-                 precision: float | None, lhs: bool, jobs: int, engine: str, wall_time_s: float) -> dict:
-    """``run.json``: what was run, how, with which software, and how long it took (``wall_time_s``, seconds)."""
+def run_metadata(scenario: Scenario, seed: int, aggregate: RunAggregator, *, n: int, precision: float | None,
+                 lhs: bool, jobs: int, engine: str, wall_time_s: float) -> dict:
+    """``run.json``: what was run, how, with which software, and how long it took (``wall_time_s``, seconds).
+
+    ``kept_replications`` (the outcomes and inputs written) appears only when fewer than ``iterations`` were kept.
+    """
     copula = Copula.of(scenario)
+    kept = {} if aggregate.complete else {"kept_replications": aggregate.kept_count}
     return {
         "title": scenario.title,
         "scenario": scenario.path,
         "scenario_sha256": scenario.sha256,
         "seed": seed,
-        "iterations": int(len(values)),
+        "iterations": aggregate.n,
+        **kept,
         "max_iterations": n,
         "precision": precision,
-        "max_half_width": half_width(scenario, outcome),
+        "max_half_width": aggregate.half_width(),
         "sampling": "latin-hypercube" if lhs else "monte-carlo",
         "correlations_repaired": bool(copula and copula.repaired),
         "jobs": jobs,

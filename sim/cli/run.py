@@ -91,7 +91,8 @@ def _simulate(scenario, args, n: int):
     from ..runner import run
 
     return run(scenario, n=n, seed=args.seed, jobs=args.jobs, precision=args.precision, lhs=args.lhs,
-               engine=args.engine, executor=args.executor, progress=False if args.no_progress else None)
+               engine=args.engine, executor=args.executor, progress=False if args.no_progress else None,
+               keep_outcomes=getattr(args, "keep_outcomes", None))
 
 
 def _save(results, out: Path, args, stage) -> None:
@@ -131,6 +132,8 @@ def _print_summary(results, out: Path, args, joint_groups: list[list[str]]) -> N
               f"{results.meta['max_half_width']:.4f} (asked ≤ {args.precision}).")
     money = "".join(f", {name}" for name, table in (("series.csv", results.series), ("funding.csv", results.funding),
                                                     ("bottlenecks.csv", results.bottlenecks)) if not table.empty)
+    kept = results.meta.get("kept_replications")
+    first = f" of the first {kept:,} replications" if kept else ""
     print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv, assumptions.csv"
-          f"{money}, run.json, outcomes.csv.gz, inputs.csv.gz{', charts' if args.charts else ''}) in "
+          f"{money}, run.json, outcomes.csv.gz, inputs.csv.gz{first}{', charts' if args.charts else ''}) in "
           f"{results.meta['wall_time_s']:.1f} s.")

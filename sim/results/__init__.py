@@ -7,6 +7,7 @@ Modules, from the bottom up:
 - :mod:`sim.results.criticality` — driving paths: criticality of milestones, bottleneck lines;
 - :mod:`sim.results.money` — series bands of the money observables, waiting for funds;
 - :mod:`sim.results.columns` — the columns of every results table;
+- :mod:`sim.results.streaming` — the tables counted as batches arrive, and the first replications kept whole;
 - :mod:`sim.results.folders` — the results folder's marker, the check before a run, stale leftovers;
 - :mod:`sim.results.store` — writing the tables and reading them back, checked;
 - :mod:`sim.results.results` — the :class:`Results` dataclass that ties them together.

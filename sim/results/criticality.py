@@ -40,7 +40,7 @@ def driving_predecessor(net: Network, done: np.ndarray) -> np.ndarray:
 
 def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray,
                 delivered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """How often each milestone is on the driving path of each target.
+    """How often each milestone is on the driving path of each target: :func:`criticality_counts` as shares.
 
     Parameters
     ----------
@@ -63,16 +63,45 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
         target's driving path and the line's order was the last of its orders delivered — the line was the
         bottleneck. Targets decided by a metric (indicator targets, metric gates) get no attribution.
     """
+    n = done.shape[0]
+    missed, by_target, bottleneck = criticality_counts(scenario, net, done, times, delivered)
+    return missed / n, by_target / n, bottleneck / n  # the shares numpy's mean of a bool column gives
+
+
+def criticality_counts(scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray,
+                       delivered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """In how many replications each milestone is on the driving path of each target (counts add over batches).
+
+    Parameters
+    ----------
+    done : numpy.ndarray
+        ``(replications, milestones)`` completion times, days since the start.
+    times : numpy.ndarray
+        ``(replications, targets)`` target event times, days since the start.
+    delivered : numpy.ndarray, optional
+        ``(replications, orders)`` delivery times of the production orders, days since the start.
+
+    Returns
+    -------
+    missed : numpy.ndarray
+        Per milestone, replications in which it is on the driving path of at least one target that is missed.
+    by_target : numpy.ndarray
+        ``(milestones, targets)``: replications in which the milestone is on the target's driving path.
+    bottleneck : numpy.ndarray
+        ``(lines, targets)``: replications in which a milestone waiting for deliveries is on the target's
+        driving path and the line's order was the last of its orders delivered — the line was the bottleneck.
+        Targets decided by a metric (indicator targets, metric gates) get no attribution.
+    """
     n, m = done.shape
     drivers = driving_predecessor(net, done)
-    anchor = _anchors(scenario, net, done, times)
+    anchor = _Anchors(scenario, net, done, times)
     driving_line = _driving_lines(net, delivered)
     on_missed_path = np.zeros((n, m), dtype=bool)
-    by_target = np.zeros((m, len(scenario.targets)))
-    bottleneck = np.zeros((len(scenario.lines), len(scenario.targets)))
+    by_target = np.zeros((m, len(scenario.targets)), dtype=np.int64)
+    bottleneck = np.zeros((len(scenario.lines), len(scenario.targets)), dtype=np.int64)
     for j, t in enumerate(scenario.targets):
         on_path = _driving_path(anchor(t.members[0] if t.kind == "milestone" else t.id), drivers, m)
-        by_target[:, j] = on_path.mean(axis=0)
+        by_target[:, j] = on_path.sum(axis=0)
         missed = times[:, j] > cal.deadline_time(t.deadline, scenario.start)
         on_missed_path |= on_path & missed[:, None]
         if driving_line is not None:
@@ -80,30 +109,34 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
                 decided = np.zeros(n, dtype=bool)
                 for i, line_of in driving_line.items():
                     decided |= on_path[:, i] & (line_of == k)
-                bottleneck[k, j] = decided.mean()
-    return on_missed_path.mean(axis=0), by_target, bottleneck
+                bottleneck[k, j] = decided.sum()
+    return on_missed_path.sum(axis=0), by_target, bottleneck
 
 
-def _anchors(scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray):
-    """``anchor(member)``: per replication, the milestone deciding a milestone's or target's date (−1: none)."""
-    n = done.shape[0]
-    column = {mid: i for i, mid in enumerate(net.ids)}
-    by_id = {t.id: j for j, t in enumerate(scenario.targets)}
-    explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
-    rows = np.arange(n)
+class _Anchors:
+    """``anchor(member)``: per replication, the milestone deciding a milestone's or target's date (−1: none).
 
-    def anchor(member: str) -> np.ndarray:
-        if member not in explicit:
-            return np.full(n, column[member])
-        t = explicit[member]
+    A class rather than a recursive closure: a closure that calls itself is a reference cycle, which would keep
+    a batch's arrays alive until the next garbage collection instead of freeing them with the batch.
+    """
+
+    def __init__(self, scenario: Scenario, net: Network, done: np.ndarray, times: np.ndarray):
+        self.done, self.times, self.n = done, times, done.shape[0]
+        self.column = {mid: i for i, mid in enumerate(net.ids)}
+        self.by_id = {t.id: j for j, t in enumerate(scenario.targets)}
+        self.explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+
+    def __call__(self, member: str) -> np.ndarray:
+        if member not in self.explicit:
+            return np.full(self.n, self.column[member])
+        t = self.explicit[member]
         if t.kind == "indicator":  # decided by money flows, not by one milestone chain
-            return np.full(n, -1)
-        member_times = np.column_stack([times[:, by_id[x]] if x in explicit else done[:, column[x]] for x in t.members])
+            return np.full(self.n, -1)
+        member_times = np.column_stack([self.times[:, self.by_id[x]] if x in self.explicit else
+                                        self.done[:, self.column[x]] for x in t.members])
         pick = member_times.argmax(axis=1) if t.kind == "all_of" else member_times.argmin(axis=1)
-        anchors = np.column_stack([anchor(x) for x in t.members])
-        return anchors[rows, pick]
-
-    return anchor
+        anchors = np.column_stack([self(x) for x in t.members])
+        return anchors[np.arange(self.n), pick]
 
 
 def _driving_path(start: np.ndarray, drivers: np.ndarray, milestones: int) -> np.ndarray:
@@ -130,4 +163,4 @@ def _driving_lines(net: Network, delivered: np.ndarray | None) -> dict[int, np.n
     return driving_line
 
 
-__all__ = ["criticality", "driving_predecessor"]
+__all__ = ["criticality", "criticality_counts", "driving_predecessor"]

@@ -69,4 +69,74 @@ def funding_waits(net: Network, outcome: BatchOutcome, inputs: Inputs) -> pd.Dat
     return pd.DataFrame(rows, columns=FUNDING_COLUMNS)
 
 
-__all__ = ["FUNDING_COLUMNS", "SERIES_COLUMNS", "funding_waits", "series_bands"]
+WAIT_UNIT = 2.0 ** -20  # days: the fixed-point unit of summed waits for money
+SHARE_UNIT = 2.0 ** -32  # the fixed-point unit of summed shares of the amount asked
+
+
+def _fixed(values: np.ndarray, unit: float) -> np.ndarray:
+    """``values`` rounded to whole multiples of ``unit``, as integers (sums of them are exact)."""
+    return np.rint(values / unit).astype(np.int64)
+
+
+class FundingCounts:
+    """:func:`funding_waits` counted batch by batch: shares from counts, mean waits and shares from sums.
+
+    The means are sums divided by counts. The sums are of fixed-point integers (waits in units of 2⁻²⁰ days,
+    shares in units of 2⁻³² — exact integer sums, the same whatever the batches), so they agree with numpy's means
+    to within a millionth of a day or a billionth of a share, and never depend on batch sizes or workers. The
+    P90 of the waits needs the waits themselves and is read from the replications kept whole.
+    """
+
+    def __init__(self, net: Network):
+        self.net = net
+        parts = len(net.money.parts) if net.money is not None else 0
+        self.n = 0
+        self.asked, self.waited, self.never, self.short = (np.zeros(parts, dtype=np.int64) for _ in range(4))
+        # fixed-point sums: at most ~4e9 units per wait (4,000 days) or share (1): no overflow below 2e9 replications
+        self.wait_sum, self.wait_count = np.zeros(parts, dtype=np.int64), np.zeros(parts, dtype=np.int64)
+        self.share_sum, self.share_count = np.zeros(parts, dtype=np.int64), np.zeros(parts, dtype=np.int64)
+        self.share_defined = np.ones(parts, dtype=bool)  # no part served with an amount of 0 asked
+
+    def add(self, outcome: BatchOutcome, inputs: Inputs) -> None:
+        """Count a batch of replications."""
+        self.n += len(outcome.done)
+        mnet = self.net.money
+        if mnet is None or not mnet.parts:
+            return
+        asked = np.isfinite(outcome.requested)
+        got = np.isfinite(outcome.committed)
+        asked_amount = mnet.amounts(inputs)
+        with np.errstate(invalid="ignore"):
+            wait = np.where(asked & got, outcome.committed - outcome.requested, np.nan)
+        waited = wait > 1.0
+        self.asked += asked.sum(axis=0)
+        self.waited += (waited | (asked & ~got)).sum(axis=0)
+        self.never += (asked & ~got).sum(axis=0)
+        self.short += (got & (outcome.committed_amount < asked_amount * (1 - 1e-9))).sum(axis=0)
+        self.wait_sum += _fixed(np.where(waited, wait, 0.0), WAIT_UNIT).sum(axis=0)
+        self.wait_count += waited.sum(axis=0)
+        self.share_defined &= ~(got & (asked_amount <= 0)).any(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(got & (asked_amount > 0), outcome.committed_amount / asked_amount, 0.0)
+        self.share_sum += _fixed(share, SHARE_UNIT).sum(axis=0)
+        self.share_count += got.sum(axis=0)
+
+    def table(self, p90_wait_days: np.ndarray) -> pd.DataFrame:
+        """:data:`FUNDING_COLUMNS` from the counts, with the P90 of the waits (days) per part given."""
+        mnet = self.net.money
+        if mnet is None or not mnet.parts:
+            return pd.DataFrame(columns=FUNDING_COLUMNS)
+        n = self.n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_wait = np.where(self.wait_count > 0, self.wait_sum * WAIT_UNIT / self.wait_count, 0.0)
+            share = np.where((self.share_count > 0) & self.share_defined,
+                             self.share_sum * SHARE_UNIT / self.share_count, np.nan)
+        return pd.DataFrame({
+            "milestone": [mnet.milestone_ids[i] for i, _ in mnet.parts], "pool": [mnet.pools[p] for _, p in mnet.parts],
+            "p_requested": self.asked / n, "p_waited": self.waited / n, "mean_wait_days": mean_wait,
+            "p90_wait_days": p90_wait_days, "p_never": self.never / n, "p_short": self.short / n,
+            "mean_share_received": share,
+        }, columns=FUNDING_COLUMNS)
+
+
+__all__ = ["FUNDING_COLUMNS", "SERIES_COLUMNS", "FundingCounts", "funding_waits", "series_bands"]

@@ -23,11 +23,11 @@ from ..engine import BatchOutcome, Network
 from ..sampling import Inputs
 from ..scenario import Scenario
 from .columns import FUNDING_COLUMNS, MILESTONE_COLUMNS, SERIES_COLUMNS, TARGET_COLUMNS
-from .criticality import criticality
 from .folders import MARKER, check_out, clean_stale, write_marker
 from .money import funding_waits, series_bands
-from .stats import QUANTILES, quantile_times, wilson_interval
+from .stats import QUANTILES, wilson_interval
 from .store import read_folder, write_tables
+from .streaming import RunAggregator
 from .targets import resolved, target_times
 
 TABLES = ("targets", "milestones", "outcomes", "inputs", "criticality", "series", "funding", "bottlenecks")
@@ -55,10 +55,12 @@ class Results:
         One row per milestone: ``milestone, title, section, deadline, p_on_time, p10, p50, p80, p90,
         criticality``, then ``roadmap_id, ci_low, ci_high``.
     outcomes : pandas.DataFrame
-        Per replication: completion time (days since start, ``inf`` when not done by the horizon) of every
-        milestone (``milestone:ID``) and of every target whose id is not a milestone's (``target:ID``).
+        Per replication kept: completion time (days since start, ``inf`` when not done by the horizon) of every
+        milestone (``milestone:ID``) and of every target whose id is not a milestone's (``target:ID``). A run
+        of more replications than its subsample keeps only the first ones (``meta["kept_replications"]``; see
+        :func:`sim.run`'s ``keep_outcomes``); the tables above count every replication.
     inputs : pandas.DataFrame
-        Per replication: every sampled input by name (days, 0/1 or factors).
+        Per replication kept: every sampled input by name (days, 0/1 or factors).
     criticality : pandas.DataFrame
         Criticality index per milestone (rows) and target (columns): share of replications in which the
         milestone is on the driving path that decides the target's date.
@@ -66,7 +68,7 @@ class Results:
         Run metadata (scenario, seed, iterations, version, wall time, engine …), as in ``run.json``.
     series : pandas.DataFrame
         Money observables and indicators on the monthly grid: ``observable, date, p10, p50, p90, mean``
-        (empty without funds).
+        (empty without funds), over the replications kept.
     funding : pandas.DataFrame
         Waiting for money, per programme and pool: ``milestone, pool, p_requested, p_waited, mean_wait_days,
         p90_wait_days, p_never`` (see :func:`sim.results.funding_waits`).
@@ -117,31 +119,46 @@ class Results:
     @classmethod
     def build(cls, scenario: Scenario, net: Network, outcome: BatchOutcome, input_names: Sequence[str],
               input_values: np.ndarray, meta: dict) -> Results:
-        """Derive the tables from the engine's outcome for all replications."""
-        times = target_times(scenario, outcome.done, outcome.indicator_times)
-        missed_criticality, by_target, bottleneck = criticality(scenario, net, outcome.done, times, outcome.delivered)
-        outcomes = _outcome_table(scenario, outcome.done, times)
-        inputs = pd.DataFrame(input_values, columns=list(input_names))
-        inputs.index.name = "replication"
-        target_ids = [t.id for t in scenario.targets]
-        critical = pd.DataFrame(by_target, index=pd.Index([m.id for m in scenario.milestones], name="milestone"),
+        """Derive the tables from the engine's outcome for all replications (every one kept)."""
+        aggregate = RunAggregator(scenario, net, input_names, keep=len(outcome.done))
+        aggregate.add(outcome, Inputs(tuple(input_names), input_values, 0))
+        return cls.of(aggregate, meta)
+
+    @classmethod
+    def of(cls, aggregate: RunAggregator, meta: dict) -> Results:
+        """The results of a run counted batch by batch (:class:`sim.results.streaming.RunAggregator`).
+
+        Targets, milestones, criticality and bottlenecks are counted over every replication; outcomes, inputs and
+        the series bands come from the replications kept whole, and so does the P90 of waits for money (when
+        not every replication is kept; see :mod:`sim.results.streaming`).
+        """
+        scenario, net = aggregate.scenario, aggregate.net
+        kept, inputs = aggregate.kept()
+        kept_times = target_times(scenario, kept.done, kept.indicator_times)
+        inputs_table = pd.DataFrame(inputs.values, columns=list(inputs.names))
+        inputs_table.index.name = "replication"
+        n, target_ids = aggregate.n, [t.id for t in scenario.targets]
+        critical = pd.DataFrame(aggregate.critical / n, index=pd.Index([m.id for m in scenario.milestones], name="milestone"),
                                 columns=target_ids)
-        bottlenecks = pd.DataFrame(bottleneck, index=pd.Index([line.id for line in scenario.lines], name="line"),
+        bottlenecks = pd.DataFrame(aggregate.bottleneck / n, index=pd.Index([line.id for line in scenario.lines], name="line"),
                                    columns=target_ids)
-        funding = funding_waits(net, outcome, Inputs(tuple(input_names), input_values, 0))
-        return cls(_target_table(scenario, times), _milestone_table(scenario, outcome.done, missed_criticality),
-                   outcomes, inputs, critical, meta, series_bands(net, outcome), funding, bottlenecks, scenario)
+        funding = funding_waits(net, kept, inputs)
+        if not aggregate.complete and not funding.empty:
+            funding = aggregate.funding.table(funding["p90_wait_days"].to_numpy())
+        return cls(_target_table(scenario, aggregate), _milestone_table(scenario, aggregate),
+                   _outcome_table(scenario, kept.done, kept_times), inputs_table, critical, meta,
+                   series_bands(net, kept), funding, bottlenecks, scenario)
 
     # ------------------------------------------------------------------------------------------ per replication
 
     def met(self, target: str) -> np.ndarray:
-        """Per replication, whether ``target`` is met by its deadline (bool array)."""
+        """Per replication kept, whether ``target`` is met by its deadline (bool array)."""
         row = self.targets.set_index("target").loc[target]
         deadline = cal.deadline_time(dt.date.fromisoformat(str(row["deadline"])), self.start)
         return self.times(target) <= deadline
 
     def times(self, target: str) -> np.ndarray:
-        """Per replication, the event time of ``target`` (days since start; ``inf`` = not by the horizon)."""
+        """Per replication kept, the event time of ``target`` (days since start; ``inf`` = not by the horizon)."""
         column = f"target:{target}"
         return self.outcomes[column if column in self.outcomes else f"milestone:{target}"].to_numpy()
 
@@ -252,48 +269,46 @@ class Results:
         return head + TargetsView(self)._repr_html_()
 
 
-def _target_table(scenario: Scenario, times: np.ndarray) -> pd.DataFrame:
+def _target_table(scenario: Scenario, aggregate: RunAggregator) -> pd.DataFrame:
     """``targets``: per target its probability of being met with the 95 % interval, P-dates and status."""
-    n, start, targets = times.shape[0], scenario.start, scenario.targets
-    deadlines = np.array([cal.deadline_time(t.deadline, start) for t in targets])
-    met = (times <= deadlines).sum(axis=0)
-    low, high = wilson_interval(met, n)
-    q = quantile_times(times) if len(targets) else np.empty((4, 0))
+    n, start, targets, days = aggregate.n, scenario.start, scenario.targets, aggregate.target_days
+    low, high = wilson_interval(aggregate.met, n)
+    q = days.quantile_days(n) if len(targets) else np.empty((4, 0))
+    # the smallest and largest time of each target decide whether a status date resolves it, as all times would
+    extremes = np.vstack([days.low, days.high])
     return pd.DataFrame({
         "target": [t.id for t in targets],
         "title": [t.title for t in targets],
         "kind": [t.kind for t in targets],
         "section": [t.section for t in targets],
         "deadline": [t.deadline.isoformat() for t in targets],
-        "p_met": met / n, "ci_low": low, "ci_high": high,
+        "p_met": aggregate.met / n, "ci_low": low, "ci_high": high,
         **{f"p{int(qq * 100)}": iso_dates(q[k], start) for k, qq in enumerate(QUANTILES)},
         "roadmap_id": [t.roadmap_id for t in targets],
         "observable": [t.members[0] if t.kind == "indicator" else "" for t in targets],
         "threshold": [t.threshold if t.kind == "indicator" else np.nan for t in targets],
         "constraint": [t.constraint for t in targets],  # what forces a probability of 0 or 1
-        **dict(zip(("status", "status_date"), resolved(scenario, times, deadlines), strict=True)),
+        **dict(zip(("status", "status_date"), resolved(scenario, extremes, aggregate.target_deadlines), strict=True)),
     }, columns=TARGET_COLUMNS)
 
 
-def _milestone_table(scenario: Scenario, done: np.ndarray, missed_criticality: np.ndarray) -> pd.DataFrame:
+def _milestone_table(scenario: Scenario, aggregate: RunAggregator) -> pd.DataFrame:
     """``milestones``: per milestone its probability of being on time (if it has a deadline), P-dates, criticality."""
-    n, start, ms = done.shape[0], scenario.start, scenario.milestones
-    m_deadline = np.array([cal.deadline_time(m.deadline, start) if m.deadline else np.nan for m in ms])
-    on_time = (done <= m_deadline).sum(axis=0)
-    has_deadline = ~np.isnan(m_deadline)
-    low, high = wilson_interval(on_time, n)
-    q = quantile_times(done)
+    n, start, ms = aggregate.n, scenario.start, scenario.milestones
+    has_deadline = ~np.isnan(aggregate.milestone_deadlines)
+    low, high = wilson_interval(aggregate.on_time, n)
+    q = aggregate.milestone_days.quantile_days(n)
     return pd.DataFrame({
         "milestone": [m.id for m in ms],
         "title": [m.title for m in ms],
         "section": [m.section for m in ms],
         "roadmap_id": [m.roadmap_id for m in ms],
         "deadline": [m.deadline.isoformat() if m.deadline else "" for m in ms],
-        "p_on_time": np.where(has_deadline, on_time / n, np.nan),
+        "p_on_time": np.where(has_deadline, aggregate.on_time / n, np.nan),
         "ci_low": np.where(has_deadline, low, np.nan),
         "ci_high": np.where(has_deadline, high, np.nan),
         **{f"p{int(qq * 100)}": iso_dates(q[k], start) for k, qq in enumerate(QUANTILES)},
-        "criticality": missed_criticality,
+        "criticality": aggregate.missed_critical / n,
     }, columns=MILESTONE_COLUMNS)
 
 

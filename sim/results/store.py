@@ -117,15 +117,19 @@ def _read_summaries(d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _read_replications(d: Path, meta: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``outcomes.csv.gz`` and ``inputs.csv.gz``, each with ``iterations`` complete numeric rows."""
+    """``outcomes.csv.gz`` and ``inputs.csv.gz``, each with one complete numeric row per replication kept.
+
+    That is ``kept_replications`` of ``run.json`` when the run kept only the first ones, else ``iterations``.
+    """
     outcomes = read_table(d / "outcomes.csv.gz", ["replication"], index_col="replication")
     inputs = read_table(d / "inputs.csv.gz", ["replication"], index_col="replication")
+    key = "kept_replications" if "kept_replications" in meta else "iterations"
     for name, table in (("outcomes.csv.gz", outcomes), ("inputs.csv.gz", inputs)):
         numeric = table.apply(pd.to_numeric, errors="coerce")
-        if len(table) != meta["iterations"] or numeric.isna().to_numpy().any():
-            holes = " with missing or non-numeric values" if len(table) == meta["iterations"] else ""
+        if len(table) != meta[key] or numeric.isna().to_numpy().any():
+            holes = " with missing or non-numeric values" if len(table) == meta[key] else ""
             raise ResultsError(f"{d / name}: found {len(table)} rows{holes}; "
-                               f"expected {meta['iterations']} complete rows (run.json: iterations); the file is "
+                               f"expected {meta[key]} complete rows (run.json: {key}); the file is "
                                "truncated or was changed — run the scenario again")
     return outcomes, inputs
 
@@ -147,6 +151,7 @@ META_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "shocks": (lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v), "a list of objects"),
     "wall_time_s": (_is_number, "a number"),
     "max_half_width": (_is_number, "a number"),
+    "kept_replications": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number ≥ 1"),
 }
 
 

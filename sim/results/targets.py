@@ -15,32 +15,45 @@ def target_times(scenario: Scenario, done: np.ndarray, indicator_times: np.ndarr
     per indicator target, in scenario order). An all-of target is done when its last member is, an any-of
     target when its first is.
     """
-    column = {m.id: i for i, m in enumerate(scenario.milestones)}
-    explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
-    indicator_column = {t.id: k for k, t in enumerate(t for t in scenario.targets if t.kind == "indicator")}
-    memo: dict[str, np.ndarray] = {}
-
-    def time_of(member: str) -> np.ndarray:
-        if member in explicit:
-            return target_time(explicit[member])
-        return done[:, column[member]]
-
-    def target_time(t: Target) -> np.ndarray:
-        if t.id not in memo:
-            if t.kind == "milestone":
-                memo[t.id] = done[:, column[t.members[0]]]
-            elif t.kind == "indicator":
-                if indicator_times is None:
-                    raise ValueError(f"target {t.id!r} is an indicator target; expected indicator_times")
-                memo[t.id] = indicator_times[:, indicator_column[t.id]]
-            else:
-                stacked = np.column_stack([time_of(m) for m in t.members])
-                memo[t.id] = stacked.max(axis=1) if t.kind == "all_of" else stacked.min(axis=1)
-        return memo[t.id]
-
     if not scenario.targets:
         return np.empty((done.shape[0], 0))
-    return np.column_stack([target_time(t) for t in scenario.targets])
+    times = _TargetTimes(scenario, done, indicator_times)
+    return np.column_stack([times.of(t) for t in scenario.targets])
+
+
+class _TargetTimes:
+    """Event times of targets, each computed once (members of several targets are shared).
+
+    A class rather than closures that call each other: those would form a reference cycle holding ``done``,
+    which would keep a batch's arrays alive until the next garbage collection instead of freeing them with it.
+    """
+
+    def __init__(self, scenario: Scenario, done: np.ndarray, indicator_times: np.ndarray | None):
+        self.done, self.indicator_times = done, indicator_times
+        self.column = {m.id: i for i, m in enumerate(scenario.milestones)}
+        self.explicit = {t.id: t for t in scenario.targets if t.kind != "milestone"}
+        self.indicator_column = {t.id: k for k, t in enumerate(t for t in scenario.targets if t.kind == "indicator")}
+        self.memo: dict[str, np.ndarray] = {}
+
+    def member(self, member: str) -> np.ndarray:
+        """The event time of a member of a target: another (non-milestone) target's, or a milestone's."""
+        if member in self.explicit:
+            return self.of(self.explicit[member])
+        return self.done[:, self.column[member]]
+
+    def of(self, t: Target) -> np.ndarray:
+        """The event time of target ``t`` per replication."""
+        if t.id not in self.memo:
+            if t.kind == "milestone":
+                self.memo[t.id] = self.done[:, self.column[t.members[0]]]
+            elif t.kind == "indicator":
+                if self.indicator_times is None:
+                    raise ValueError(f"target {t.id!r} is an indicator target; expected indicator_times")
+                self.memo[t.id] = self.indicator_times[:, self.indicator_column[t.id]]
+            else:
+                stacked = np.column_stack([self.member(m) for m in t.members])
+                self.memo[t.id] = stacked.max(axis=1) if t.kind == "all_of" else stacked.min(axis=1)
+        return self.memo[t.id]
 
 
 def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tuple[list[str], list[str]]:
