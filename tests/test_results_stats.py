@@ -61,3 +61,19 @@ def test_nan_quantiles_matches_numpy_nanquantile():
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
         expected = np.nanquantile(values.astype(float), qs, axis=0)
     assert np.array_equal(nan_quantiles(values, qs), expected, equal_nan=True)
+
+
+def test_nan_quantiles_do_not_depend_on_the_block_of_columns_sorted_together():
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=(300, 9, 13)).astype(np.float32)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[:, 2, 3] = np.nan  # a column with no valid value
+    one = nan_quantiles(values, [0.1, 0.5, 0.9], block=1)
+    assert np.array_equal(one, nan_quantiles(values, [0.1, 0.5, 0.9], block=7), equal_nan=True)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanquantile(values.astype(float), [0.1, 0.5, 0.9], axis=0)
+    assert np.array_equal(one, expected, equal_nan=True)

@@ -6,8 +6,11 @@ Event times are days since the scenario's start, ``inf`` when censored (not done
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from ..workers import cpu_count
 
 Z95 = 1.959963984540054  # the standard normal's 97.5 % quantile: two-sided 95 % intervals
 QUANTILES = (0.10, 0.50, 0.80, 0.90)  # the P-dates of the results tables: P10, P50, P80, P90
@@ -57,14 +60,34 @@ def inverted_cdf_index(n: int, q: float) -> int:
     return int(np.quantile(np.arange(n, dtype=float), q, method="inverted_cdf"))
 
 
-def nan_quantiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+def nan_quantiles(values: np.ndarray, qs: Sequence[float], block: int = 512) -> np.ndarray:
     """``numpy.nanquantile(values, qs, axis=0)`` with its default linear method and the same arithmetic, fast.
 
     Columns are sorted as contiguous rows (NaN last) and grouped by their number n of valid values; each
     group is read at numpy's virtual indices q·(n − 1) and interpolated as numpy does. ``nanquantile`` itself
-    loops over the columns in Python. (A full SIMD sort of contiguous rows beats ``partition`` here.)
+    loops over the columns in Python. (A full SIMD sort of contiguous rows beats ``partition`` here.) Blocks of
+    ``block`` columns are sorted in threads (numpy's sort releases the GIL); each column is computed alike in
+    any block, so the result does not depend on the block size or the number of threads.
     """
-    flat = np.sort(np.ascontiguousarray(values.reshape(values.shape[0], -1).T), axis=1)  # NaN sorts last
+    columns = values.reshape(values.shape[0], -1)
+    starts = range(0, columns.shape[1], block)
+    qs = np.asarray(qs, dtype=float)
+
+    def of_block(start: int) -> np.ndarray:
+        return _sorted_quantiles(np.sort(np.ascontiguousarray(columns[:, start:start + block].T), axis=1), qs)
+
+    threads = min(cpu_count(), 8, len(starts))
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            parts = list(pool.map(of_block, starts))
+    else:
+        parts = [of_block(s) for s in starts]
+    out = np.concatenate(parts, axis=1) if parts else np.full((len(qs), 0), np.nan)
+    return out.reshape((len(qs),) + values.shape[1:])
+
+
+def _sorted_quantiles(flat: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """Quantiles ``(len(qs), rows)`` of each row of ``flat``, sorted with NaN last, as ``numpy.nanquantile``."""
     valid = (~np.isnan(flat)).sum(axis=1)
     out = np.full((len(qs), len(flat)), np.nan)
     for n in np.unique(valid):
@@ -72,7 +95,7 @@ def nan_quantiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
             continue
         cols = np.flatnonzero(valid == n)
         rows = flat[cols]
-        virtual = (n - 1) * np.asarray(qs, dtype=float)
+        virtual = (n - 1) * qs
         previous = np.floor(virtual)
         lo = np.clip(previous, 0, n - 1).astype(int)
         hi = np.clip(previous + 1, 0, n - 1).astype(int)
@@ -80,7 +103,7 @@ def nan_quantiles(values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
         gamma = (virtual - previous)[:, None]
         diff = b - a
         out[:, cols] = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)  # numpy's _lerp
-    return out.reshape((len(qs),) + values.shape[1:])
+    return out
 
 
 __all__ = ["QUANTILES", "Z95", "inverted_cdf_index", "nan_quantiles", "quantile_times", "wilson_interval"]
