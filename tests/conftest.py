@@ -33,3 +33,17 @@ def _close_pyplot_figures():
     yield
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+def pytest_configure(config):
+    """Compile the fast engine once, before xdist starts its workers.
+
+    numba caches the compiled engine on disk; on a fresh checkout every worker process would otherwise compile
+    it at the same time (about 30 s of CPU each), and tests that time a signal against a run in progress would
+    race the compiler. The controller runs this before any worker exists; workers then load the cache.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    import sim
+
+    sim.run(ROOT / "scenarios" / "baseline.yaml", n=20, seed=1, progress=False)
