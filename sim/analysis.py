@@ -19,7 +19,7 @@ from scipy import stats
 from . import calendar as cal
 from .atomic import write_atomic
 from .results import Z95, Results, inverted_cdf_index, wilson_interval
-from .runner import run
+from .runner import run_many
 from .scenario import Scenario
 from .shocks import SWEEPS, select_milestones, with_capacity, with_cut, with_delay, with_scale
 
@@ -162,13 +162,13 @@ def compare(base: Scenario, others: Sequence[Scenario], n: int = 2000, seed: int
         Where chunks run instead of ``jobs`` processes (a :class:`sim.executors.DaskExecutor`); results are identical.
     """
     seed = base.seed if seed is None else seed
-    base_results = run(base, n=n, seed=seed, jobs=jobs, progress=progress, engine=engine, executor=executor)
-    seed = base_results.meta["seed"]
+    # one grid of (scenario, chunk) tasks: with workers or a cluster, every scenario runs at once
+    base_results, *rest = run_many([base, *others], n=n, seed=seed, jobs=jobs, progress=progress, engine=engine,
+                                   executor=executor)
     named: dict[str, Results] = {}
-    for s in others:
+    for s, res in zip(others, rest, strict=True):
         name = Path(s.path).stem if s.path else s.title
-        named[name if name not in named else f"{name}-{len(named)}"] = run(s, n=n, seed=seed, jobs=jobs, progress=progress,
-                                                                                     engine=engine, executor=executor)
+        named[name if name not in named else f"{name}-{len(named)}"] = res
     return compare_results(base_results, named)
 
 
@@ -200,9 +200,10 @@ def sweep(scenario: Scenario, kind: str, subject: str, values: Sequence[float], 
     select, change = SWEEPS[kind]
     ids = select(scenario, subject)
     frames = []
-    for value in values:
-        res = run(change(scenario, ids, value), n=n, seed=seed, jobs=jobs, progress=progress, engine=engine,
-                  executor=executor)
+    steps = [change(scenario, ids, value) for value in values]
+    every = run_many(steps, n=n, seed=scenario.seed if seed is None else seed, jobs=jobs, progress=progress,
+                     engine=engine, executor=executor)  # one grid of (step, chunk) tasks
+    for value, res in zip(values, every, strict=True):
         frame = res.targets[["target", "title", "deadline", "p_met", "ci_low", "ci_high", "p50"]].copy()
         frame.insert(0, "value", value)
         frames.append(frame)

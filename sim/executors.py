@@ -17,7 +17,7 @@ import re
 __all__ = ["DaskExecutor", "DaskUnavailable", "dask_executor", "parse_dask"]
 
 _LOCAL = re.compile(r"^local(?::(\d+))?$")
-_KEEP_SCATTERED = 4  # objects kept on the workers between map calls (a run's network and its scenario)
+_KEEP_SCATTERED = 16  # objects kept on the workers between map calls (the networks of a comparison or sweep)
 
 
 class DaskUnavailable(RuntimeError):
@@ -77,20 +77,24 @@ class DaskExecutor:
             self._scattered[key] = (obj, self.client.scatter(obj, broadcast=True, hash=False))
         return self._scattered[key][1]
 
+    def _scattered_column(self, column: list) -> list:
+        """``column`` with each of its few distinct objects replaced by its copy on the workers."""
+        distinct = {id(x): x for x in column}
+        if not column or len(distinct) > _KEEP_SCATTERED or any(
+                isinstance(x, (str, int, float, bool, type(None))) for x in distinct.values()):
+            return column
+        shared = {key: self._shared(x) for key, x in distinct.items()}
+        return [shared[id(x)] for x in column]
+
     def map(self, fn, *iterables):
         """``fn`` over the zipped ``iterables`` on the cluster; the results in order (like ``Executor.map``).
 
-        An argument that is the same object for every call (the network, the engine name) is scattered once.
+        An argument that takes only a few distinct objects over the calls (the network of each scenario of a
+        comparison or a sweep) is scattered once per object, not sent with every call.
         """
         columns = [list(it) for it in iterables]
         count = min((len(c) for c in columns), default=0)
-        args = []
-        for column in columns:
-            column = column[:count]
-            same = count > 0 and all(x is column[0] for x in column)
-            if same and not isinstance(column[0], (str, int, float, bool, type(None))):
-                column = [self._shared(column[0])] * count
-            args.append(column)
+        args = [self._scattered_column(column[:count]) for column in columns]
         # pure=False: identical inputs are still separate tasks (never deduplicated into one result).
         futures = self.client.map(fn, *args, pure=False) if count else []
         try:

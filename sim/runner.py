@@ -13,6 +13,7 @@ import platform
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,10 +114,49 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
     plan = _Plan(scenario, net, n, seed, batch, lhs, precision, engine)
     started = time.perf_counter()
     aggregate = RunAggregator(scenario, net, sample_names(scenario), keep=n if keep_outcomes else subsample)
-    _simulate(plan, aggregate, jobs, executor, sys.stderr.isatty() if progress is None else progress)
+    _simulate([plan], [aggregate], jobs, executor, sys.stderr.isatty() if progress is None else progress)
     meta = run_metadata(scenario, seed, aggregate, n=n, precision=precision, lhs=lhs, jobs=jobs, engine=engine,
                         wall_time_s=time.perf_counter() - started)
     return Results.of(aggregate, meta)
+
+
+def run_many(scenarios: Sequence[Scenario], n: int = 2000, seed: int | None = None, jobs: int = 1,
+             progress: bool | None = None, engine: str = "fast", executor=None) -> list[Results]:
+    """Run several scenarios with common random numbers, as one grid of (scenario, chunk) tasks.
+
+    Each scenario gets exactly the :class:`Results` that :func:`run` gives it with the same ``n`` and ``seed``
+    (replication *i* draws the same inputs wherever it runs). The difference is where the work goes: batch
+    after batch, the chunks of every scenario are handed to the workers (``jobs`` processes or a Dask
+    ``executor``) together, so a comparison or a sweep keeps a cluster busy instead of running one scenario at
+    a time.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+    n : int, default 2000
+        Replications per scenario.
+    seed : int, optional
+        One root seed for all; default the first scenario's (else 20251016).
+    jobs, progress, engine, executor
+        As for :func:`run`.
+
+    Returns
+    -------
+    list of Results
+        In the order of ``scenarios``.
+    """
+    if not scenarios:
+        return []
+    batch = min(default_batch(s) for s in scenarios)
+    _check_arguments(n, jobs, batch, engine, False, None)
+    seed = resolve_seed(scenarios[0], seed)
+    plans = [_Plan(s, Network.of(s), n, seed, batch, False, None, engine) for s in scenarios]
+    aggregates = [RunAggregator(s, p.net, sample_names(s), keep=SUBSAMPLE) for s, p in zip(scenarios, plans, strict=True)]
+    started = time.perf_counter()
+    _simulate(plans, aggregates, jobs, executor, sys.stderr.isatty() if progress is None else progress)
+    wall = time.perf_counter() - started
+    return [Results.of(a, run_metadata(s, seed, a, n=n, precision=None, lhs=False, jobs=jobs, engine=engine,
+                                       wall_time_s=wall)) for s, a in zip(scenarios, aggregates, strict=True)]
 
 
 def _check_arguments(n: int, jobs: int, batch: int, engine: str, lhs: bool, precision: float | None) -> None:
@@ -149,8 +189,10 @@ class _Plan:
     engine: str
 
 
-def _simulate(plan: _Plan, aggregate: RunAggregator, jobs: int, executor, progress: bool) -> None:
-    """Run the batches in this process, ``jobs`` worker processes or the caller's ``executor``, into ``aggregate``.
+def _simulate(plans: list[_Plan], aggregates: list[RunAggregator], jobs: int, executor, progress: bool) -> None:
+    """Run the batches of every plan in this process, ``jobs`` processes or the caller's ``executor``.
+
+    Each plan's batches are counted into its aggregate.
 
     Raises
     ------
@@ -159,9 +201,9 @@ def _simulate(plan: _Plan, aggregate: RunAggregator, jobs: int, executor, progre
     """
     owned = executor is None  # a caller's executor (Dask) stays open for its next run
     pool = executor if not owned else workers.pool(jobs) if jobs > 1 else None  # workers die with this process
-    bar = _progress_bar(plan.n, progress)
+    bar = _progress_bar(sum(p.n for p in plans), progress)
     try:
-        _batches(plan, aggregate, pool, getattr(pool, "workers", jobs), bar)
+        _batches(plans, aggregates, pool, getattr(pool, "workers", jobs), bar)
     except KeyboardInterrupt:
         if pool is not None and owned:
             workers.stop(pool)
@@ -173,27 +215,40 @@ def _simulate(plan: _Plan, aggregate: RunAggregator, jobs: int, executor, progre
             pool.shutdown()
 
 
-def _batches(plan: _Plan, aggregate: RunAggregator, pool, pool_workers: int, bar) -> None:
+def _batches(plans: list[_Plan], aggregates: list[RunAggregator], pool, pool_workers: int, bar) -> None:
     """Sample and simulate batch after batch until ``n`` replications, or the precision is reached.
 
-    Each batch is counted into ``aggregate`` as it arrives and then dropped: memory does not grow with ``n``
-    beyond the replications the aggregate keeps.
+    With several plans (:func:`run_many`), each batch of every plan is sampled, and their chunks go to the pool
+    in one grid. Each batch is counted into its aggregate as it arrives and then dropped: memory does not grow
+    with ``n`` beyond the replications the aggregates keep.
     """
-    first = 0
-    while first < plan.n:
-        count = min(plan.batch, plan.n - first)
-        inputs = sample(plan.scenario, plan.seed, first, count, lhs_total=plan.n if plan.lhs else None)
-        if pool is None:
-            outcome = simulate_batch(plan.net, inputs, engine=plan.engine)
-        else:  # four chunks per worker: the pool balances uneven chunks
-            chunks = _split(inputs, pool_workers * 4)
-            outcome = BatchOutcome.concat(list(pool.map(_simulate_chunk, [plan.net] * len(chunks), chunks,
-                                                        [plan.engine] * len(chunks))))
-        aggregate.add(outcome, inputs)
+    first, n, batch, precision = 0, plans[0].n, plans[0].batch, plans[0].precision
+    while first < n:
+        count = min(batch, n - first)
+        inputs = [sample(p.scenario, p.seed, first, count, lhs_total=p.n if p.lhs else None) for p in plans]
+        for aggregate, outcome, batch_inputs in zip(aggregates, _outcomes(plans, inputs, pool, pool_workers), inputs,
+                                                    strict=True):
+            aggregate.add(outcome, batch_inputs)
         first += count
-        bar.update(count)
-        if plan.precision is not None and aggregate.half_width() <= plan.precision:
+        bar.update(count * len(plans))
+        if precision is not None and max(a.half_width() for a in aggregates) <= precision:
             break
+
+
+def _outcomes(plans: list[_Plan], inputs: list[Inputs], pool, pool_workers: int) -> list[BatchOutcome]:
+    """One batch of every plan, simulated here or as one grid of (plan, chunk) tasks on the pool."""
+    if pool is None:
+        return [simulate_batch(p.net, x, engine=p.engine) for p, x in zip(plans, inputs, strict=True)]
+    # four chunks per worker over the whole grid: the pool balances uneven chunks
+    per_plan = max(1, -(-pool_workers * 4 // len(plans)))
+    chunks = [_split(x, per_plan) for x in inputs]
+    tasks = [(p, c) for p, plan_chunks in zip(plans, chunks, strict=True) for c in plan_chunks]
+    done = list(pool.map(_simulate_chunk, [p.net for p, _ in tasks], [c for _, c in tasks], [p.engine for p, _ in tasks]))
+    out, at = [], 0
+    for plan_chunks in chunks:
+        out.append(BatchOutcome.concat(done[at:at + len(plan_chunks)]))
+        at += len(plan_chunks)
+    return out
 
 
 def run_metadata(scenario: Scenario, seed: int, aggregate: RunAggregator, *, n: int, precision: float | None,

@@ -58,7 +58,7 @@ def test_dask_compare_and_sweep_equal_jobs_1(dask, baseline, root):
     other = sim.load(root / "scenarios/delays/edip-legislation-slip.yaml")
     pd.testing.assert_frame_equal(compare(baseline, [other], n=300, seed=2).table,
                                   compare(baseline, [other], n=300, seed=2, executor=dask).table)
-    # five steps: five networks, more than the executor keeps scattered, so old ones are evicted on the way
+    # five steps: five networks in one grid of (step, chunk) tasks, each network scattered once
     steps = [0.0, 90.0, 180.0, 270.0, 360.0]
     pd.testing.assert_frame_equal(sweep(baseline, "delay", "edip-adopted", steps, n=300, seed=2),
                                   sweep(baseline, "delay", "edip-adopted", steps, n=300, seed=2, executor=dask))
@@ -88,3 +88,30 @@ def test_cli_run_with_local_dask_equals_jobs_1(root, tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(a / "targets.csv"), pd.read_csv(b / "targets.csv"))
     np.testing.assert_array_equal(pd.read_csv(a / "outcomes.csv.gz").to_numpy(),
                                   pd.read_csv(b / "outcomes.csv.gz").to_numpy())
+
+
+class RecordingPool:
+    """An executor that runs calls here and records, per map call, which networks its tasks simulated."""
+
+    workers = 2
+
+    def __init__(self):
+        self.calls: list[list[int]] = []
+
+    def map(self, fn, *iterables):
+        columns = [list(c) for c in iterables]
+        self.calls.append([id(net) for net in columns[0]])
+        return [fn(*args) for args in zip(*columns, strict=True)]
+
+
+def test_compare_sends_every_scenario_in_one_grid_per_batch(baseline, root):
+    from sim.runner import run_many
+
+    other = sim.load(root / "scenarios/delays/edip-legislation-slip.yaml")
+    pool = RecordingPool()
+    grid = run_many([baseline, other], n=1500, seed=4, executor=pool)
+    assert pool.calls, "the executor was not used"
+    assert all(len(set(call)) == 2 for call in pool.calls), "each map call must hold chunks of both scenarios"
+    for alone, together in zip((sim.run(baseline, n=1500, seed=4), sim.run(other, n=1500, seed=4)), grid, strict=True):
+        pd.testing.assert_frame_equal(alone.targets, together.targets)
+        pd.testing.assert_frame_equal(alone.milestones, together.milestones)

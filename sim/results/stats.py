@@ -71,10 +71,10 @@ def nan_quantiles(values: np.ndarray, qs: Sequence[float], block: int = 512) -> 
     """
     columns = values.reshape(values.shape[0], -1)
     starts = range(0, columns.shape[1], block)
-    qs = np.asarray(qs, dtype=float)
+    levels = np.asarray(qs, dtype=float)
 
     def of_block(start: int) -> np.ndarray:
-        return _sorted_quantiles(np.sort(np.ascontiguousarray(columns[:, start:start + block].T), axis=1), qs)
+        return _sorted_quantiles(np.sort(np.ascontiguousarray(columns[:, start:start + block].T), axis=1), levels)
 
     threads = min(cpu_count(), 8, len(starts))
     if threads > 1:
@@ -82,7 +82,7 @@ def nan_quantiles(values: np.ndarray, qs: Sequence[float], block: int = 512) -> 
             parts = list(pool.map(of_block, starts))
     else:
         parts = [of_block(s) for s in starts]
-    out = np.concatenate(parts, axis=1) if parts else np.full((len(qs), 0), np.nan)
+    out = np.concatenate(parts, axis=1) if parts else np.full((len(levels), 0), np.nan)
     return out.reshape((len(qs),) + values.shape[1:])
 
 
