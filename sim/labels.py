@@ -12,8 +12,8 @@ import re
 
 from . import names
 
-__all__ = ["input_labels", "observable_label", "observable_unit", "format_value", "lever", "lever_direction",
-           "shorten"]
+__all__ = ["factor_label", "GROUP_WORDS", "input_labels", "observable_label", "observable_unit", "format_value", "lever",
+           "lever_direction", "shorten"]
 
 ELLIPSIS = "…"
 
@@ -289,3 +289,24 @@ def lever_direction(name: str) -> int:
     """
     parsed = names.parse(name)
     return 1 if (parsed.kind, parsed.part) in _RAISED or (parsed.kind, None) in _RAISED else -1
+
+
+# ---------------------------------------------------------------------------------------------- sensitivity factors
+
+GROUP_WORDS = {"drivers": "Shared drivers (all of them)", "risks": "Risks (all of them)",
+               "funds": "Money: envelopes, amounts and payment lags", "lines": "Production: capacities and orders"}
+
+
+def factor_label(factor: str, labels: dict[str, str] | None = None) -> str:
+    """A factor in plain words: a single input by its label (``labels``: input name → label), a group by its kind.
+
+    ``durations:SECTION`` reads "Durations in the SECTION section"; factors merged by a correlation are joined
+    with " + ".
+    """
+    if " + " in factor:
+        return " + ".join(factor_label(f, labels) for f in factor.split(" + "))
+    if factor in GROUP_WORDS:
+        return GROUP_WORDS[factor]
+    if factor.startswith("durations:"):
+        return f"Durations in the {factor.split(':', 1)[1].replace('_', ' ')} section"
+    return (labels or {}).get(factor, factor)

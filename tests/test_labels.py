@@ -229,3 +229,14 @@ def test_targets_view_colours_the_status_and_shows_ids(results):
     assert repr(view) == run_table(results, rows=3, sort="p")
     with pytest.raises(ValueError, match="sections are"):
         TargetsView(results, section="nowhere")
+
+
+def test_sensitivity_factors_in_plain_words():
+    from sim.labels import factor_label
+
+    labels = {"milestone:a:duration": "Duration: A"}
+    assert factor_label("milestone:a:duration", labels) == "Duration: A"
+    assert factor_label("durations:flagship_air_shield") == "Durations in the flagship air shield section"
+    assert factor_label("drivers") == "Shared drivers (all of them)"
+    assert factor_label("risks + milestone:a:duration", labels) == "Risks (all of them) + Duration: A"
+    assert factor_label("unknown:thing") == "unknown:thing"

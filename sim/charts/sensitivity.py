@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..labels import factor_label
+
 __all__ = ["plot_total_indices"]
 
 
@@ -42,7 +44,9 @@ def plot_total_indices(table: pd.DataFrame, targets: Sequence[str] | None = None
     rows = rows[rows["target"].isin(chosen)]
     wide = rows.pivot_table(index="factor", columns="target", values=value, aggfunc="first", dropna=False)
     wide = wide.reindex(columns=[t for t in chosen if t in wide.columns])
-    order = wide.max(axis=1).fillna(-np.inf).sort_values(ascending=False).index[:top]
+    largest = wide.max(axis=1).fillna(-np.inf).sort_values(ascending=False)
+    # factors that decide none of these targets (index below 0.005 everywhere) are left out, one kept at least
+    order = largest.index[:top][(largest.iloc[:top] >= 0.005).to_numpy() | (np.arange(min(top, len(largest))) == 0)]
     wide = wide.loc[order]
     if ax is None:
         _, ax = plt.subplots(figsize=(1.6 + 1.1 * max(len(wide.columns), 1), 1.2 + 0.38 * max(len(wide), 1)))
@@ -55,8 +59,7 @@ def plot_total_indices(table: pd.DataFrame, targets: Sequence[str] | None = None
             text = "–" if np.isnan(v) else f"{v:.2f}" if sobol else f"{v:.3g}"
             ax.text(j, i, text, ha="center", va="center", fontsize=8,
                     color="white" if np.isfinite(v) and v > 0.6 * vmax else "black")
-    names = labels or {}
-    ax.set_yticks(range(len(wide)), [_cut(names.get(f, f), 48) for f in wide.index], fontsize=8)
+    ax.set_yticks(range(len(wide)), [_cut(factor_label(str(f), labels), 48) for f in wide.index], fontsize=8)
     titles: Mapping[str, str] = ({str(k): str(v) for k, v in rows.drop_duplicates("target").set_index("target")["title"].items()}
                                  if "title" in rows else {})
     ax.set_xticks(range(len(wide.columns)), [_wrap(titles.get(t, t)) for t in wide.columns], fontsize=7)

@@ -77,6 +77,9 @@ def _print_summary(args, scenario, table, chosen: list[str], n: int, value: str)
     print(f"{'Sobol' if args.method == 'sobol' else 'Morris'} sensitivity of {scenario.title}: "
           f"{table.attrs['factors']} factors, {table.attrs['runs']:,} runs (N = {n}, seed {table.attrs['seed']}) "
           f"in {table.attrs['wall_time_s']:.1f} s\n")
+    from ..labels import factor_label, input_labels
+
+    labels = input_labels(scenario)
     for target in chosen:
         rows = table[(table["target"] == target) & (table["outcome"] == "met")].sort_values(value, ascending=False)
         title = rows["title"].iloc[0] if len(rows) else target
@@ -85,5 +88,5 @@ def _print_summary(args, scenario, table, chosen: list[str], n: int, value: str)
             print("  (the outcome does not vary: every run gives the same answer)")
         for r in rows.head(PRINTED).itertuples():
             ci = (f"[{r.ST_low:.2f}, {r.ST_high:.2f}]" if value == "ST" else f"[{r.mu_star_low:.3g}, {r.mu_star_high:.3g}]")
-            print(f"  {getattr(r, value):6.3f} {ci:>16}  {r.factor}")
+            print(f"  {getattr(r, value):6.3f} {ci:>16}  {factor_label(str(r.factor), labels)}")
         print()

@@ -21,7 +21,7 @@ import pandas as pd
 from .. import charts, names
 from ..analysis import Comparison, drivers
 from ..formatting import DEFAULT_THRESHOLDS, check_thresholds, rag_status, signed
-from ..labels import input_labels, lever, lever_direction
+from ..labels import factor_label, input_labels, lever, lever_direction
 from ..results import Results
 from ..scenario import Scenario
 from .assumptions import Assumption, assumption_of
@@ -310,7 +310,7 @@ def deciding_factors(b: Briefing, per_target: int = 3, targets: int = 8) -> list
     for target in sensitivity_targets(b)[:targets]:
         rows = table[table["target"] == target].dropna(subset=[value]).nlargest(per_target, value)
         if len(rows):
-            out.append((str(rows["title"].iloc[0]), [(str(labels.get(f, f)), float(v))
+            out.append((str(rows["title"].iloc[0]), [(factor_label(str(f), labels), float(v))
                                                      for f, v in zip(rows["factor"], rows[value], strict=True)]))
     return out
 

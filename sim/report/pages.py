@@ -143,6 +143,8 @@ def _sensitivity_page(b: Briefing) -> Figure:
     labels = input_labels(b.scenario) if b.scenario is not None else b.results.meta.get("labels", {})
     charts.plot_total_indices(b.sensitivity, targets=sensitivity_targets(b)[:8], labels=labels, top=16, ax=ax)
     method = "Sobol'" if b.sensitivity["method"].iloc[0] == "sobol" else "Morris"
+    ax.set_xlabel(f"{ax.get_xlabel()}\nEstimates from a sample: a total index above 1 is sampling noise; their 95 % "
+                  "intervals are in sensitivity.csv", fontsize=9)
     ax.set_title(f"What decides the headline targets: global sensitivity ({method}) of each target being met",
                  loc="left")
     return page_title(ax)
