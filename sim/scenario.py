@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import names
 from .distributions import Bernoulli, Distribution, Fixed, Uniform
@@ -209,6 +210,23 @@ class Shock:
     source: str = ""
 
 
+class Freeze(NamedTuple):
+    """No commitment from ``pool`` between the days ``start`` and ``end`` (a freeze shock)."""
+
+    pool: str
+    start: float  # days since the start
+    end: float
+
+
+class CapacityFactor(NamedTuple):
+    """``line``'s capacity multiplied by ``factor`` between the days ``start`` and ``end`` (a capacity shock)."""
+
+    line: str
+    factor: float
+    start: float  # days since the start
+    end: float
+
+
 @dataclass(frozen=True)
 class Target:
     """A question: when does a condition first hold, and does it hold by ``deadline``.
@@ -297,10 +315,10 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     funds: tuple[Fund, ...] = ()
     indicators: tuple[Indicator, ...] = ()
-    freezes: tuple[tuple[str, float, float], ...] = ()  # (pool, from day, to day) from freeze shocks
+    freezes: tuple[Freeze, ...] = ()  # from freeze shocks
     lines: tuple[Line, ...] = ()
     capabilities: tuple[Capability, ...] = ()
-    capacity_factors: tuple[tuple[str, float, float, float], ...] = ()  # (line, factor, from, to) from shocks
+    capacity_factors: tuple[CapacityFactor, ...] = ()  # from capacity shocks
     description: str = ""
     seed: int | None = None
     status: Status | None = None  # a forecast as of a status date (docs/status-date.md)

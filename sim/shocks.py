@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from .distributions import Distribution, Fixed
 from .errors import did_you_mean
-from .scenario import Milestone, Scenario, Shift, Shock
+from .scenario import CapacityFactor, Freeze, Milestone, Scenario, Shift, Shock
 
 WHOLE_RUN = (0.0, math.inf)  # a window (from day, to day) that covers every simulated day
 
@@ -112,7 +112,7 @@ def with_cut(scenario: Scenario, pools: Sequence[str], share: float) -> Scenario
 def with_freeze(scenario: Scenario, pools: Sequence[str], window: tuple[float, float]) -> Scenario:
     """``scenario`` with no commitment from ``pools`` between the days ``window = (from, to)``."""
     lo, hi = window
-    return dataclasses.replace(scenario, freezes=scenario.freezes + tuple((p, lo, hi) for p in pools))
+    return dataclasses.replace(scenario, freezes=scenario.freezes + tuple(Freeze(p, lo, hi) for p in pools))
 
 
 def with_capacity(scenario: Scenario, lines: Sequence[str], factor: float,
@@ -122,7 +122,7 @@ def with_capacity(scenario: Scenario, lines: Sequence[str], factor: float,
     By default for the whole run.
     """
     lo, hi = window
-    extra = tuple((line, float(factor), lo, hi) for line in lines)
+    extra = tuple(CapacityFactor(line, float(factor), lo, hi) for line in lines)
     return dataclasses.replace(scenario, capacity_factors=scenario.capacity_factors + extra)
 
 

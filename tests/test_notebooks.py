@@ -42,9 +42,6 @@ def test_notebook_runs_without_error(path, monkeypatch):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}})
     client.execute()  # raises CellExecutionError, with the cell and its traceback, on the first failing cell
-    errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
-              if out.output_type == "error"]
-    assert not errors, errors
     stderr = "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
                      if out.output_type == "stream" and out.get("name") == "stderr")
     assert "Traceback" not in stderr
