@@ -25,6 +25,7 @@ from .engine import ENGINES, BatchOutcome, Network, simulate_batch
 from .labels import input_labels
 from .load import load
 from .results import Results
+from .results.spool import OutcomeSpool
 from .results.streaming import SUBSAMPLE, RunAggregator
 from .sampling import Copula, Inputs, sample
 from .scenario import Scenario
@@ -56,7 +57,7 @@ def _split(inputs: Inputs, parts: int) -> list[Inputs]:
 def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None, jobs: int = 1,
         precision: float | None = None, lhs: bool = False, progress: bool | None = None,
         batch: int | None = None, engine: str = "fast", executor=None, keep_outcomes: bool | None = None,
-        subsample: int = SUBSAMPLE) -> Results:
+        subsample: int = SUBSAMPLE, spool: str | Path | None = None) -> Results:
     """Run a scenario as a Monte Carlo experiment.
 
     Parameters
@@ -92,6 +93,10 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         drivers come from the replications kept.
     subsample : int, default 20,000
         Replications kept when not all are (:data:`sim.results.streaming.SUBSAMPLE`).
+    spool : path, optional
+        A folder where every replication's outcomes and inputs are written in chunks as batches arrive
+        (:mod:`sim.results.spool`), while only ``subsample`` are kept in memory: :meth:`Results.save` then
+        writes them all, and memory stays flat. The caller owns the folder (and removes it when done).
 
     Returns
     -------
@@ -113,7 +118,8 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
     net = Network.of(scenario)
     plan = _Plan(scenario, net, n, seed, batch, lhs, precision, engine)
     started = time.perf_counter()
-    aggregate = RunAggregator(scenario, net, sample_names(scenario), keep=n if keep_outcomes else subsample)
+    aggregate = RunAggregator(scenario, net, sample_names(scenario), keep=n if keep_outcomes and spool is None else subsample,
+                              spool=OutcomeSpool(spool) if spool is not None else None)
     _simulate([plan], [aggregate], jobs, executor, sys.stderr.isatty() if progress is None else progress)
     meta = run_metadata(scenario, seed, aggregate, n=n, precision=precision, lhs=lhs, jobs=jobs, engine=engine,
                         wall_time_s=time.perf_counter() - started)

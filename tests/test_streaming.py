@@ -187,3 +187,66 @@ def test_run_command_with_keep_outcomes_writes_every_replication(tmp_path, capsy
     assert main(["run", str(path), "-n", "300", "--keep-outcomes", "--no-progress", "--out", str(tmp_path / "out")]) == 0
     assert len(Results.load(tmp_path / "out").outcomes) == 300
     assert "of the first" not in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------- spooled outcomes
+
+
+def _decompressed(path):
+    import gzip
+
+    return gzip.decompress(path.read_bytes())
+
+
+def test_spool_appends_batches_as_one_table(scenario, tmp_path):
+    from sim.results.spool import OutcomeSpool, inputs_table
+
+    spool = OutcomeSpool(tmp_path / "spool")
+    spool.add(inputs_table(["a"], np.array([[1.0], [2.0]])), inputs_table(["x"], np.array([[0.5], [0.25]])))
+    spool.add(inputs_table(["a"], np.array([[3.0]]), first=2), inputs_table(["x"], np.array([[0.125]]), first=2))
+    back = pd.read_csv(tmp_path / "spool" / "outcomes.csv.gz", index_col="replication")
+    assert back["a"].tolist() == [1.0, 2.0, 3.0]
+    assert back.index.tolist() == [0, 1, 2]
+    assert spool.rows == 3
+
+
+def test_spooled_outcomes_are_the_files_of_a_run_that_keeps_everything(scenario, kept_and_streamed, tmp_path):
+    kept, _ = kept_and_streamed
+    spooled = sim.run(scenario, n=3000, seed=5, batch=400, subsample=500, spool=tmp_path / "spool")
+    assert len(spooled.outcomes) == 500  # in memory: the subsample only
+    kept.save(tmp_path / "kept")
+    spooled.save(tmp_path / "spooled")
+    for name in ("outcomes.csv.gz", "inputs.csv.gz"):
+        assert _decompressed(tmp_path / "spooled" / name) == _decompressed(tmp_path / "kept" / name), name
+    back = Results.load(tmp_path / "spooled")  # every replication, read back as a complete folder
+    assert len(back.outcomes) == 3000
+    assert "kept_replications" not in back.meta
+    pd.testing.assert_frame_equal(back.targets, kept.targets)
+
+
+def test_spooling_keeps_memory_flat(scenario, tmp_path):
+    sim.run(scenario, n=50, seed=1)
+
+    def peak(n):
+        gc.collect()
+        tracemalloc.start()
+        try:
+            sim.run(scenario, n=n, seed=1, batch=500, subsample=500, spool=tmp_path / f"spool-{n}")
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    one, four = peak(2000), peak(8000)
+    assert four <= 1.5 * one, f"peak {four / 1e6:.1f} MB at 8,000 replications vs {one / 1e6:.1f} MB at 2,000"
+
+
+def test_run_command_spools_beyond_the_subsample_and_leaves_no_folder(tmp_path, monkeypatch):
+    from sim.cli import main
+    from sim.results import streaming
+
+    monkeypatch.setattr(streaming, "SUBSAMPLE", 200)
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO)
+    assert main(["run", str(path), "-n", "700", "--keep-outcomes", "--no-progress", "--out", str(tmp_path / "out")]) == 0
+    assert len(Results.load(tmp_path / "out").outcomes) == 700
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s.yaml"]  # the spool folder is gone

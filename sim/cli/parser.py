@@ -101,9 +101,9 @@ def _run(sub) -> None:
     run.add_argument("--lhs", action="store_true", help="Latin hypercube sampling (fixed number of replications)")
     run.add_argument("--charts", action="store_true", help="also write PNG charts into the results directory")
     run.add_argument("--keep-outcomes", action=argparse.BooleanOptionalAction, default=None,
-                     help="keep (and write) every replication's outcomes and inputs; memory grows with -n. Default: "
-                          "all up to 20,000 replications, else the first 20,000 (targets and milestones always count "
-                          "every replication)")
+                     help="write every replication's outcomes and inputs (beyond 20,000 replications they are "
+                          "written in chunks during the run: memory stays flat). Default: all up to 20,000 "
+                          "replications, else the first 20,000 (targets and milestones always count every one)")
     run.add_argument("--trace", type=int, metavar="N", default=None,
                      help="instead of a run, replay replication N and print its events")
     shared(run, no_progress=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .common import Interrupted, UsageError, check_targets, load_one, say
@@ -25,8 +28,9 @@ def command(args) -> int:
     stage = _stages(show_timings=sys.stderr.isatty() and not args.no_progress)
     # Always said (a single line, not a progress bar): a caller, or a test, knows that the simulation runs.
     stage(f"{STARTED} up to {n:,} replications ({args.engine} engine)", always=True)
-    results = _simulate(scenario, args, n)
-    _save(results, out, args, stage)
+    with _spool(args, out, n) as spool:
+        results = _simulate(scenario, args, n, spool)
+        _save(results, out, args, stage)
     stage("done")
     _print_summary(results, out, args, joint_groups)
     return 0
@@ -87,12 +91,31 @@ def _stages(show_timings: bool) -> Callable[..., None]:
     return stage
 
 
-def _simulate(scenario, args, n: int):
+def _simulate(scenario, args, n: int, spool: Path | None):
     from ..runner import run
 
     return run(scenario, n=n, seed=args.seed, jobs=args.jobs, precision=args.precision, lhs=args.lhs,
                engine=args.engine, executor=args.executor, progress=False if args.no_progress else None,
-               keep_outcomes=getattr(args, "keep_outcomes", None))
+               keep_outcomes=getattr(args, "keep_outcomes", None), spool=spool)
+
+
+@contextlib.contextmanager
+def _spool(args, out: Path, n: int) -> Iterator[Path | None]:
+    """A hidden folder beside ``out`` for every replication's outcomes, written in chunks during the run.
+
+    Only with --keep-outcomes beyond the replications kept in memory; removed afterwards, whatever happens.
+    """
+    from ..results.streaming import SUBSAMPLE
+
+    if not getattr(args, "keep_outcomes", None) or n <= SUBSAMPLE:
+        yield None
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.spool-", dir=out.parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _save(results, out: Path, args, stage) -> None:

@@ -25,6 +25,7 @@ from ..scenario import Scenario
 from .columns import FUNDING_COLUMNS, MILESTONE_COLUMNS, SERIES_COLUMNS, TARGET_COLUMNS
 from .folders import MARKER, check_out, clean_stale, write_marker
 from .money import funding_waits, series_bands
+from .spool import OutcomeSpool, inputs_table, outcome_table
 from .stats import QUANTILES, wilson_interval
 from .store import read_folder, write_tables
 from .streaming import RunAggregator
@@ -90,6 +91,8 @@ class Results:
     funding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FUNDING_COLUMNS))
     bottlenecks: pd.DataFrame = field(default_factory=pd.DataFrame)
     scenario: Scenario | None = field(default=None, repr=False, compare=False)  # what was run (None when loaded)
+    # every replication's outcomes and inputs on disk, when the run wrote them in chunks (sim.results.spool)
+    spool: OutcomeSpool | None = field(default=None, repr=False, compare=False)
     # Values derived from these (immutable) results on demand, kept with them: see :meth:`derived`.
     _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -135,8 +138,6 @@ class Results:
         scenario, net = aggregate.scenario, aggregate.net
         kept, inputs = aggregate.kept()
         kept_times = target_times(scenario, kept.done, kept.indicator_times)
-        inputs_table = pd.DataFrame(inputs.values, columns=list(inputs.names))
-        inputs_table.index.name = "replication"
         n, target_ids = aggregate.n, [t.id for t in scenario.targets]
         critical = pd.DataFrame(aggregate.critical / n, index=pd.Index([m.id for m in scenario.milestones], name="milestone"),
                                 columns=target_ids)
@@ -146,8 +147,8 @@ class Results:
         if not aggregate.complete and not funding.empty:
             funding = aggregate.funding.table(funding["p90_wait_days"].to_numpy())
         return cls(_target_table(scenario, aggregate), _milestone_table(scenario, aggregate),
-                   _outcome_table(scenario, kept.done, kept_times), inputs_table, critical, meta,
-                   series_bands(net, kept), funding, bottlenecks, scenario)
+                   outcome_table(scenario, kept.done, kept_times), inputs_table(inputs.names, inputs.values), critical,
+                   meta, series_bands(net, kept), funding, bottlenecks, scenario, aggregate.spool)
 
     # ------------------------------------------------------------------------------------------ per replication
 
@@ -191,7 +192,12 @@ class Results:
             write_marker(tmp, [])  # first, so that a stale temporary folder is recognisably ours
             if analysis and self.scenario is not None:
                 self._write_analysis(tmp, self.scenario)
-            write_tables(tmp, {name: getattr(self, name) for name in TABLES}, self.meta)
+            if self.spool is None:
+                write_tables(tmp, {name: getattr(self, name) for name in TABLES}, self.meta)
+            else:  # the files hold every replication: written in chunks during the run, moved in now
+                meta = {k: v for k, v in self.meta.items() if k != "kept_replications"}
+                write_tables(tmp, {name: getattr(self, name) for name in TABLES}, meta, replications=False)
+                self.spool.move_into(tmp)
             if extra is not None:
                 extra(tmp)
             write_marker(tmp, sorted(p.name for p in tmp.iterdir() if p.name != MARKER))
@@ -310,18 +316,6 @@ def _milestone_table(scenario: Scenario, aggregate: RunAggregator) -> pd.DataFra
         **{f"p{int(qq * 100)}": iso_dates(q[k], start) for k, qq in enumerate(QUANTILES)},
         "criticality": aggregate.missed_critical / n,
     }, columns=MILESTONE_COLUMNS)
-
-
-def _outcome_table(scenario: Scenario, done: np.ndarray, times: np.ndarray) -> pd.DataFrame:
-    """``outcomes``: per replication every milestone's time, and every target's that is not one milestone's."""
-    # Targets that are not simply "milestone X by its own deadline" get their own outcome column.
-    combined = [j for j, t in enumerate(scenario.targets) if t.kind != "milestone" or t.id != t.members[0]]
-    outcomes = pd.DataFrame(
-        np.column_stack([done, times[:, combined]]) if combined else done,
-        columns=[f"milestone:{m.id}" for m in scenario.milestones] + [f"target:{scenario.targets[j].id}" for j in combined],
-    )
-    outcomes.index.name = "replication"
-    return outcomes
 
 
 __all__ = ["Results", "iso_dates"]

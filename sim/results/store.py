@@ -31,16 +31,18 @@ class ResultsError(ValueError):
     """A results folder that cannot be read; the message names the broken file and what is wrong with it."""
 
 
-def write_tables(directory: Path, tables: dict[str, pd.DataFrame], meta: dict) -> None:
+def write_tables(directory: Path, tables: dict[str, pd.DataFrame], meta: dict, replications: bool = True) -> None:
     """Write the tables of a run and ``run.json`` into ``directory``, as ``readiness run`` does.
 
     ``tables`` maps the :class:`sim.results.Results` field names ``targets, milestones, outcomes, inputs,
     criticality, series, funding, bottlenecks`` to their tables; the last three are written only when not empty.
+    Without ``replications``, ``outcomes`` and ``inputs`` are not written (they come from a spool).
     """
     tables["targets"].to_csv(directory / "targets.csv", index=False, float_format="%.6g")
     tables["milestones"].to_csv(directory / "milestones.csv", index=False, float_format="%.6g")
-    tables["outcomes"].to_csv(directory / "outcomes.csv.gz", float_format="%.6f")
-    tables["inputs"].to_csv(directory / "inputs.csv.gz", float_format="%.6f")
+    if replications:
+        tables["outcomes"].to_csv(directory / "outcomes.csv.gz", float_format="%.6f")
+        tables["inputs"].to_csv(directory / "inputs.csv.gz", float_format="%.6f")
     tables["criticality"].to_csv(directory / "criticality.csv", float_format="%.4f")
     if not tables["series"].empty:
         tables["series"].to_csv(directory / "series.csv", index=False, float_format="%.6g")

@@ -31,6 +31,7 @@ from ..sampling import Inputs
 from ..scenario import Scenario
 from .criticality import criticality_counts
 from .money import FundingCounts
+from .spool import OutcomeSpool, inputs_table, outcome_table
 from .stats import QUANTILES, inverted_cdf_index, wilson_interval
 from .targets import target_times
 
@@ -125,8 +126,10 @@ class RunAggregator:
         How many replications (the first ones) to keep whole: outcomes, inputs, monthly series, waits for money.
     """
 
-    def __init__(self, scenario: Scenario, net: Network, input_names: Sequence[str], keep: int):
+    def __init__(self, scenario: Scenario, net: Network, input_names: Sequence[str], keep: int,
+                 spool: OutcomeSpool | None = None):
         self.scenario, self.net, self.input_names, self.keep = scenario, net, tuple(input_names), keep
+        self.spool = spool  # every replication's outcomes and inputs written here as batches arrive
         start = scenario.start
         self.target_deadlines = np.array([cal.deadline_time(t.deadline, start) for t in scenario.targets])
         self.milestone_deadlines = np.array([cal.deadline_time(m.deadline, start) if m.deadline else np.nan
@@ -156,6 +159,9 @@ class RunAggregator:
         self.critical += by_target
         self.bottleneck += bottleneck
         self.funding.add(outcome, inputs)
+        if self.spool is not None:
+            self.spool.add(outcome_table(self.scenario, outcome.done, times, first=self.n),
+                           inputs_table(self.input_names, inputs.values, first=self.n))
         room = self.keep - self.kept_count
         if room > 0:
             count = len(outcome.done)

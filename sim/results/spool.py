@@ -1,0 +1,67 @@
+"""Every replication's outcomes and inputs, written to disk in chunks as batches arrive.
+
+A run of a million replications keeps only its first replications in memory (:mod:`sim.results.streaming`). When
+the per-replication files are asked for in full (``readiness run --keep-outcomes``), each batch's rows are
+appended to ``outcomes.csv.gz`` and ``inputs.csv.gz`` in a spool folder — one gzip member per batch, which
+gzip readers (and pandas) read as one file — and the results folder takes the files over when it is saved.
+Their content is the same as when every replication is kept in memory and written at once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import Scenario
+
+FILES = ("outcomes.csv.gz", "inputs.csv.gz")
+FLOAT_FORMAT = "%.6f"  # as the results folder writes them (sim.results.store)
+
+
+def outcome_table(scenario: Scenario, done: np.ndarray, times: np.ndarray, first: int = 0) -> pd.DataFrame:
+    """Per replication (numbered from ``first``) every milestone's time, and every target's not one milestone's.
+
+    Times are days since the start, ``inf`` when not done by the horizon.
+    """
+    # Targets that are not simply "milestone X by its own deadline" get their own outcome column.
+    combined = [j for j, t in enumerate(scenario.targets) if t.kind != "milestone" or t.id != t.members[0]]
+    outcomes = pd.DataFrame(
+        np.column_stack([done, times[:, combined]]) if combined else done,
+        columns=[f"milestone:{m.id}" for m in scenario.milestones] + [f"target:{scenario.targets[j].id}" for j in combined],
+        index=pd.RangeIndex(first, first + len(done), name="replication"),
+    )
+    return outcomes
+
+
+def inputs_table(names: Sequence[str], values: np.ndarray, first: int = 0) -> pd.DataFrame:
+    """Per replication (numbered from ``first``) every sampled input by name."""
+    return pd.DataFrame(values, columns=list(names), index=pd.RangeIndex(first, first + len(values), name="replication"))
+
+
+class OutcomeSpool:
+    """The per-replication files of a run, appended batch by batch in ``directory`` (created if needed)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.rows = 0
+
+    def add(self, outcomes: pd.DataFrame, inputs: pd.DataFrame) -> None:
+        """Append one batch's rows (the next replications in order)."""
+        for name, table in zip(FILES, (outcomes, inputs), strict=True):
+            with gzip.open(self.directory / name, "at", encoding="utf-8", newline="") as handle:
+                table.to_csv(handle, header=self.rows == 0, float_format=FLOAT_FORMAT)
+        self.rows += len(outcomes)
+
+    def move_into(self, directory: Path) -> None:
+        """Move the files into ``directory`` (a results folder being written)."""
+        for name in FILES:
+            shutil.move(str(self.directory / name), str(directory / name))
+
+
+__all__ = ["FILES", "OutcomeSpool", "inputs_table", "outcome_table"]
