@@ -24,7 +24,7 @@ from . import calendar as cal
 from .engine import ENGINES, BatchOutcome, Network, simulate_batch
 from .labels import input_labels
 from .load import load
-from .results import Results
+from .results import Results, streaming
 from .results.spool import OutcomeSpool
 from .results.streaming import SUBSAMPLE, RunAggregator
 from .sampling import Copula, Inputs, sample
@@ -57,7 +57,7 @@ def _split(inputs: Inputs, parts: int) -> list[Inputs]:
 def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None, jobs: int = 1,
         precision: float | None = None, lhs: bool = False, progress: bool | None = None,
         batch: int | None = None, engine: str = "fast", executor=None, keep_outcomes: bool | None = None,
-        subsample: int = SUBSAMPLE, spool: str | Path | None = None) -> Results:
+        subsample: int | None = None, spool: str | Path | None = None) -> Results:
     """Run a scenario as a Monte Carlo experiment.
 
     Parameters
@@ -91,8 +91,8 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
         ``subsample``. Targets, milestones, criticality and bottlenecks always count every replication, exactly
         (:mod:`sim.results.streaming`); outcomes, inputs, series bands, the P90 of waits for money and the
         drivers come from the replications kept.
-    subsample : int, default 20,000
-        Replications kept when not all are (:data:`sim.results.streaming.SUBSAMPLE`).
+    subsample : int, optional
+        Replications kept when not all are; default :data:`sim.results.streaming.SUBSAMPLE` (20,000).
     spool : path, optional
         A folder where every replication's outcomes and inputs are written in chunks as batches arrive
         (:mod:`sim.results.spool`), while only ``subsample`` are kept in memory: :meth:`Results.save` then
@@ -112,6 +112,7 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
     if batch is None:  # precision is checked after each batch: keep its steps of 1,000
         batch = BATCH if precision is not None else default_batch(scenario)
     _check_arguments(n, jobs, batch, engine, lhs, precision)
+    subsample = streaming.SUBSAMPLE if subsample is None else subsample  # read now: tests may lower it
     if subsample < 1:
         raise ValueError("subsample must be at least 1")
     seed = resolve_seed(scenario, seed)

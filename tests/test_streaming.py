@@ -240,7 +240,7 @@ def test_spooling_keeps_memory_flat(scenario, tmp_path):
     assert four <= 1.5 * one, f"peak {four / 1e6:.1f} MB at 8,000 replications vs {one / 1e6:.1f} MB at 2,000"
 
 
-def test_run_command_spools_beyond_the_subsample_and_leaves_no_folder(tmp_path, monkeypatch):
+def test_run_command_spools_beyond_the_subsample_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
     from sim.cli import main
     from sim.results import streaming
 
@@ -250,3 +250,4 @@ def test_run_command_spools_beyond_the_subsample_and_leaves_no_folder(tmp_path, 
     assert main(["run", str(path), "-n", "700", "--keep-outcomes", "--no-progress", "--out", str(tmp_path / "out")]) == 0
     assert len(Results.load(tmp_path / "out").outcomes) == 700
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s.yaml"]  # the spool folder is gone
+    assert "of the first" not in capsys.readouterr().out  # every replication was written

@@ -155,7 +155,7 @@ def _print_summary(results, out: Path, args, joint_groups: list[list[str]]) -> N
               f"{results.meta['max_half_width']:.4f} (asked ≤ {args.precision}).")
     money = "".join(f", {name}" for name, table in (("series.csv", results.series), ("funding.csv", results.funding),
                                                     ("bottlenecks.csv", results.bottlenecks)) if not table.empty)
-    kept = results.meta.get("kept_replications")
+    kept = results.meta.get("kept_replications") if results.spool is None else None  # a spool wrote every one
     first = f" of the first {kept:,} replications" if kept else ""
     print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv, assumptions.csv"
           f"{money}, run.json, outcomes.csv.gz, inputs.csv.gz{first}{', charts' if args.charts else ''}) in "
