@@ -1,3 +1,4 @@
+import signal
 import sys
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def root() -> Path:
 
 
 sys.path.insert(0, str(ROOT))
+
+# A test run started in the background of a non-interactive shell (`cmd &`) ignores SIGINT, and every process it
+# starts inherits that: the Ctrl-C tests would signal commands that cannot hear it. Handled here, SIGINT is back
+# to its default in the commands the tests start.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
