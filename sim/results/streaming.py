@@ -65,17 +65,23 @@ class DayCounts:
             return
         self.low = np.minimum(self.low, times.min(axis=0))  # NaN propagates, as numpy.min over all would
         self.high = np.maximum(self.high, times.max(axis=0))
-        self.below += (times == -np.inf).sum(axis=0)
-        self.censored += (times == np.inf).sum(axis=0)
-        self.nan += np.isnan(times).sum(axis=0)
-        rows, cols = np.nonzero(np.isfinite(times))
-        if not len(cols):
-            return
-        days = np.floor(times[rows, cols]).astype(np.int64)
+        finite = np.isfinite(times)
+        every = bool(finite.all())
+        if not every:
+            self.below += (times == -np.inf).sum(axis=0)
+            self.censored += (times == np.inf).sum(axis=0)
+            self.nan += np.isnan(times).sum(axis=0)
+            if not finite.any():
+                return
+        # whole days, with a stand-in day where a time is not finite (its bin is dropped below)
+        days = np.floor(times if every else np.where(finite, times, times[finite][0])).astype(np.int64)
         self._cover(int(days.min()), int(days.max()))
         width = self.counts.shape[1]
-        flat = cols * width + (days - self.first_day)
-        self.counts += np.bincount(flat, minlength=self.counts.size).reshape(self.counts.shape)
+        flat = (days - self.first_day) + np.arange(times.shape[1]) * width
+        if not every:
+            flat[~finite] = self.counts.size  # one extra bin, dropped
+        counts = np.bincount(flat.ravel(), minlength=self.counts.size + 1)[:self.counts.size]
+        self.counts += counts.reshape(self.counts.shape)
 
     def _cover(self, first: int, last: int) -> None:
         """Widen the histogram to hold the days ``first`` … ``last``."""
