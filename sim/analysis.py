@@ -165,11 +165,24 @@ def compare(base: Scenario, others: Sequence[Scenario], n: int = 2000, seed: int
     # one grid of (scenario, chunk) tasks: with workers or a cluster, every scenario runs at once
     base_results, *rest = run_many([base, *others], n=n, seed=seed, jobs=jobs, progress=progress, engine=engine,
                                    executor=executor)
-    named: dict[str, Results] = {}
-    for s, res in zip(others, rest, strict=True):
+    return compare_results(base_results, dict(zip(scenario_names(others), rest, strict=True)))
+
+
+def compare_with(base: Results, others: Sequence[Scenario], jobs: int = 1, progress: bool | None = None,
+                 engine: str = "fast", executor=None) -> Comparison:
+    """Run ``others`` with the seed and number of replications of an existing run, and compare them with it."""
+    rest = run_many(others, n=base.n, seed=base.meta["seed"], jobs=jobs, progress=progress, engine=engine,
+                    executor=executor)
+    return compare_results(base, dict(zip(scenario_names(others), rest, strict=True)))
+
+
+def scenario_names(scenarios: Sequence[Scenario]) -> list[str]:
+    """A short name per scenario (its file's stem, else its title); repeats get a number."""
+    names: list[str] = []
+    for s in scenarios:
         name = Path(s.path).stem if s.path else s.title
-        named[name if name not in named else f"{name}-{len(named)}"] = res
-    return compare_results(base_results, named)
+        names.append(name if name not in names else f"{name}-{len(names)}")
+    return names
 
 
 # ---------------------------------------------------------------------------------------------- sweeps
@@ -328,6 +341,6 @@ def date_label(results: Results, days: float) -> str:
     return date.isoformat() if date else "> horizon"
 
 
-__all__ = ["Comparison", "compare", "compare_results", "drivers", "all_drivers", "joint_probability", "sweep",
-           "with_delay", "with_scale", "with_cut", "with_capacity", "select_milestones", "paired_difference",
-           "date_label", "SWEEPS"]
+__all__ = ["Comparison", "compare", "compare_results", "compare_with", "scenario_names", "drivers", "all_drivers",
+           "joint_probability", "sweep", "with_delay", "with_scale", "with_cut", "with_capacity", "select_milestones",
+           "paired_difference", "date_label", "SWEEPS"]

@@ -49,8 +49,8 @@ def pytest_configure(config):
     it at the same time (about 30 s of CPU each), and tests that time a signal against a run in progress would
     race the compiler. The controller runs this before any worker exists; workers then load the cache.
     """
-    if hasattr(config, "workerinput"):
-        return
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return  # an xdist worker (the controller did it), or no workers (tests compile what they use)
     import sim
 
     sim.run(ROOT / "scenarios" / "baseline.yaml", n=20, seed=1, progress=False)

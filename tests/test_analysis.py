@@ -193,3 +193,12 @@ def test_cli_joint(base, capsys):
     assert f"All of law, report met, each by its own deadline: {p:.0%}" in out
     assert main(["run", base.path, "--joint", "law,reprt"]) == 2
     assert "did you mean 'report'?" in capsys.readouterr().err
+
+
+def test_compare_with_an_existing_run_is_compare(base):
+    from sim.analysis import compare_with
+
+    other = with_delay(base, ["law"], 30.0)
+    together = compare(base, [other], n=800, seed=3)
+    afterwards = compare_with(sim.run(base, n=800, seed=3, progress=False), [other])
+    pd.testing.assert_frame_equal(together.table, afterwards.table)

@@ -106,17 +106,9 @@ def _comparison(args, results):
     """The paired comparison with the --compare scenarios, run with the same seed and N; None without them."""
     if not args.compare:
         return None
-    from ..analysis import compare_results
-    from ..runner import run
+    from ..analysis import compare_with
 
-    others = load_all(args.compare)
-    named = {}
-    for path, scenario in zip(args.compare, others, strict=False):
-        name = Path(path).stem
-        named[name if name not in named else f"{name}-{len(named)}"] = run(
-            scenario, n=results.n, seed=results.meta["seed"], jobs=args.jobs, progress=_progress(args),
-            engine=args.engine)
-    return compare_results(results, named)
+    return compare_with(results, load_all(args.compare), jobs=args.jobs, progress=_progress(args), engine=args.engine)
 
 
 def _write(args, results, out: Path, fmt: str, scenario, comparison, reference, sensitivity=None) -> None:

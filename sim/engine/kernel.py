@@ -291,9 +291,9 @@ def _schedule_start(st, rep, occurs, delay, cut_share, pool_env, amounts, commit
 
 
 @compiled()
-def _run_events(st, rep, d_rep, a_rep, q_rep, c_rep, ca_rep, hits_rep, durations, shift, occurs, delay, rtime, pool_env,
-                amounts, cut_share, first_output, quantity, base, added, win_lo, win_hi, win_f, done, requested,
-                committed, committed_amount, started, delivered, ramp_start):
+def _run_events(st, rep, d_rep, a_rep, q_rep, c_rep, ca_rep, hits_rep, shift, delay, rtime, pool_env, cut_share,
+                first_output, quantity, base, added, win_lo, win_hi, win_f, done, requested, committed, started,
+                delivered, ramp_start):
     """Process replication ``rep``'s events in (time, priority, id) order until the horizon."""
     n = st.n_ms
     while st.ctr[C_HEAP] > 0:
@@ -387,15 +387,14 @@ def run_batch(st, durations, shift, occurs, delay, rtime, pool_env, amounts, cut
     """Simulate every replication of a batch; outputs are written into the arrays passed in (inf-filled).
 
     The event loop is a function of its own (``_run_events``): so compiled, the small functions it calls
-    are inlined into it, which made the kernel 15 % faster than one long function — and twice as fast as the
-    same loop sharing a function with the set-up (measured: 106, 126 and 239 ms per 1,000 baseline replications).
+    are inlined into it, which made the kernel 10 % faster than one long function — and twice as fast as the
+    same loop sharing a function with the set-up (measured: 112, 125 and 239 ms per 1,000 baseline replications).
     """
     for rep in range(durations.shape[0]):
         _reset(st, rep, pool_env, first_output, ramp0, base, added, win_lo, win_hi, win_f, ramp_start)
         _schedule_start(st, rep, occurs, delay, cut_share, pool_env, amounts, committed, committed_amount, hits,
                         quantity, base, added, win_lo, win_hi, win_f, ramp_start)
         _run_events(st, rep, durations[rep], amounts[rep], quantity[rep], committed[rep], committed_amount[rep], hits[rep],
-                    durations, shift, occurs, delay, rtime, pool_env, amounts, cut_share, first_output, quantity, base,
-                    added, win_lo, win_hi, win_f, done, requested, committed, committed_amount, started, delivered,
-                    ramp_start)
+                    shift, delay, rtime, pool_env, cut_share, first_output, quantity, base, added, win_lo, win_hi,
+                    win_f, done, requested, committed, started, delivered, ramp_start)
         _clip_to_horizon(st, rep, done, committed, started, delivered)

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from .. import charts
 from ..formatting import iso
-from ..labels import input_labels, observable_unit
+from ..labels import observable_unit
 from ..results import Results
 from .assumption_pages import assumption_pages
 from .briefing import Action, Briefing, sensitivity_targets
@@ -140,7 +140,7 @@ def _comparison_page(b: Briefing) -> Figure:
 def _sensitivity_page(b: Briefing) -> Figure:
     assert b.sensitivity is not None, "a sensitivity page needs an analysis"
     ax = a4_axes()
-    labels = input_labels(b.scenario) if b.scenario is not None else b.results.meta.get("labels", {})
+    labels = b.results.meta.get("labels", {})  # the briefing put the scenario's labels there
     charts.plot_total_indices(b.sensitivity, targets=sensitivity_targets(b)[:8], labels=labels, top=16, ax=ax)
     method = "Sobol'" if b.sensitivity["method"].iloc[0] == "sobol" else "Morris"
     ax.set_xlabel(f"{ax.get_xlabel()}\nEstimates from a sample: a total index above 1 is sampling noise; their 95 % "

@@ -42,26 +42,8 @@ def criticality(scenario: Scenario, net: Network, done: np.ndarray, times: np.nd
                 delivered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How often each milestone is on the driving path of each target: :func:`criticality_counts` as shares.
 
-    Parameters
-    ----------
-    done : numpy.ndarray
-        ``(replications, milestones)`` completion times, days since the start.
-    times : numpy.ndarray
-        ``(replications, targets)`` target event times, days since the start.
-    delivered : numpy.ndarray, optional
-        ``(replications, orders)`` delivery times of the production orders, days since the start.
-
-    Returns
-    -------
-    missed : numpy.ndarray
-        Per milestone, share of replications in which it is on the driving path of at least one target that
-        is missed.
-    by_target : numpy.ndarray
-        ``(milestones, targets)``: share of replications in which the milestone is on the target's driving path.
-    bottleneck : numpy.ndarray
-        ``(lines, targets)``: share of replications in which a milestone waiting for deliveries is on the
-        target's driving path and the line's order was the last of its orders delivered — the line was the
-        bottleneck. Targets decided by a metric (indicator targets, metric gates) get no attribution.
+    The arguments and the three arrays are those of :func:`criticality_counts`, divided by the number of
+    replications.
     """
     n = done.shape[0]
     missed, by_target, bottleneck = criticality_counts(scenario, net, done, times, delivered)

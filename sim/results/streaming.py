@@ -74,7 +74,8 @@ class DayCounts:
             if not finite.any():
                 return
         # whole days, with a stand-in day where a time is not finite (its bin is dropped below)
-        days = np.floor(times if every else np.where(finite, times, times[finite][0])).astype(np.int64)
+        stand_in = times[np.unravel_index(np.argmax(finite), finite.shape)]
+        days = np.floor(times if every else np.where(finite, times, stand_in)).astype(np.int64)
         self._cover(int(days.min()), int(days.max()))
         width = self.counts.shape[1]
         flat = (days - self.first_day) + np.arange(times.shape[1]) * width
