@@ -44,6 +44,7 @@ class Milestone:
     duration: Distribution | None = None  # None: no duration (done when ready); days
     done_on: dt.date | None = None  # observed actual: conditions the model instead of sampling
     abandoned: dt.date | None = None  # a status fact: dropped on that date, never done (docs/status-date.md)
+    committed_on: dt.date | None = None  # a status fact: its money was committed that day (docs/status-date.md)
     source: str = ""
     line: int = 0
     scale: float = 1.0  # from `scale` shocks: multiplies the duration
@@ -255,9 +256,10 @@ class Fact:
     """One observed fact of a status section, as written (for reports and the assumption register).
 
     ``kind`` is ``done`` (a milestone done on ``date``), ``not-done`` (a milestone known not done by
-    ``as_of``), ``abandoned`` (dropped on ``date``; ``replaced_by`` names the milestone its dependants wait for
-    instead, if any), ``occurred`` (a risk occurred on ``date``) or ``not-occurred`` (a risk that had not occurred by
-    ``as_of``).
+    ``as_of``), ``committed`` (a programme's money committed on ``date``), ``abandoned`` (dropped on ``date``;
+    ``replaced_by`` names the milestone its dependants wait for instead, if any), ``occurred`` (a risk occurred on
+    ``date``), ``not-occurred`` (a risk that had not occurred by ``as_of``) or ``money`` (``id`` is an observable
+    ``FUND.committed`` or ``FUND.disbursed``, ``amount`` its € bn by the end of ``date``).
     """
 
     kind: str
@@ -266,6 +268,21 @@ class Fact:
     source: str
     line: int = 0
     replaced_by: str = ""
+    amount: float = 0.0  # € bn, for a money fact
+
+
+@dataclass(frozen=True)
+class MoneyFact:
+    """Money of a fund observed by the end of a day: an anchor of its curve (docs/status-date.md).
+
+    ``fund`` is the fund's id, ``kind`` ``committed`` or ``disbursed``, ``amount`` € bn, ``at`` the end of the
+    observed day in simulated days (``(date − start) + 1``).
+    """
+
+    fund: str
+    kind: str
+    amount: float
+    at: float
 
 
 @dataclass(frozen=True)
@@ -289,6 +306,8 @@ class Status:
         (risk id, day it occurred).
     risks_not_occurred : tuple of str
         Risks that had not occurred by ``as_of``.
+    money : tuple of MoneyFact
+        Observed committed or disbursed money of funds: anchors of their curves.
     """
 
     as_of: dt.date
@@ -297,6 +316,7 @@ class Status:
     elapsed: tuple[tuple[str, float], ...] = ()
     risks_occurred: tuple[tuple[str, float], ...] = ()
     risks_not_occurred: tuple[str, ...] = ()
+    money: tuple[MoneyFact, ...] = ()
 
 
 @dataclass(frozen=True)

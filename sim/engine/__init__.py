@@ -239,12 +239,17 @@ def _post_run(net, inputs, durations, occurs, delay, time, quantity, raw: dict) 
     if not net.observables:
         return BatchOutcome(done, requested, committed, committed_amount, started, delivered,
                             np.zeros((count, 0, 0), np.float32), np.zeros((count, 0)))
-    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount, raw["hits"], delay) \
+    reported = ~np.isnan(net.observed)  # milestones reported done: their work and deliveries are facts
+    hits = raw["hits"]
+    if hits is not None and hits.size and reported.any():
+        hits = hits.copy()
+        hits[:, reported] = np.inf  # a risk cannot pause payments for work that was done as observed
+    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount, hits, delay) \
         if mnet is not None else None
     production_curves = None
     if lnet is not None:
         production_curves = ProductionCurves(lnet, lnet.curves(inputs, raw["ramp_start"], occurs, time, delay),
-                                             quantity, started, done)
+                                             quantity, started, done, reported)
     observer = Observer(net, money_curves, production_curves)
     for i, name, threshold in net.gates:
         done[:, i] = observer.first_reach(name, threshold)

@@ -21,7 +21,7 @@ from .network import Network
 
 STATIC = (
     "n_ms", "with_money", "with_lines", "cond_base", "order_base", "until", "horizon",
-    "net_dep_ptr", "net_dep_idx", "net_need", "net_gated", "net_observed", "net_floor",
+    "net_dep_ptr", "net_dep_idx", "net_need", "net_gated", "net_observed", "net_commit_observed", "net_floor",
     "net_part_ptr", "net_part_pool", "net_ms_pool_ptr", "net_ms_pool_idx",
     "net_order_ptr", "net_order_line", "net_order_prio",
     "net_risk_aff_ptr", "net_risk_aff_idx", "net_risk_windowed", "net_risk_freeze_ptr", "net_risk_freeze_idx",
@@ -80,6 +80,7 @@ def _static_arrays(net: Network) -> dict:
     out["net_need"] = np.array(net.need, dtype=np.int64)
     out["net_gated"] = np.array(net.gated or [False] * n, dtype=np.int8)
     out["net_observed"] = np.asarray(net.observed, dtype=float)
+    out["net_commit_observed"] = np.asarray(net.commit_observed, dtype=float)
     out["net_floor"] = np.asarray(net.floor, dtype=float)
     out["net_risk_aff_ptr"], out["net_risk_aff_idx"] = _csr([r.affected for r in net.risks])
     out["net_risk_windowed"] = np.array([r.windowed for r in net.risks], dtype=np.int8)

@@ -38,9 +38,11 @@ from .kernel_events import (
     K_UNTIL,
     K_WAKE,
     NORMAL,
+    PC_COMMIT,
     PC_DEPS,
     PC_MONEY,
     PC_OBSERVED,
+    PC_OBSERVED_COMMIT,
     PC_ORDERS,
     PC_PREORDER,
     PC_SHIFT,
@@ -57,7 +59,18 @@ from .kernel_events import (
     succeed,
     watch,
 )
-from .kernel_resources import SAME_MOMENT, next_order, occur, open_pool, place, rebuild_line, serve, set_ramp, trigger_line
+from .kernel_resources import (
+    SAME_MOMENT,
+    next_order,
+    occur,
+    open_pool,
+    place,
+    rebuild_line,
+    serve,
+    set_ramp,
+    take,
+    trigger_line,
+)
 
 WAITING = -2  # a phase of the milestone process that yielded (or ended it) returns this instead of the next one
 
@@ -98,8 +111,15 @@ def _await_dependencies(st, i, now):
         st.pc[i] = -1
         return WAITING
     obs = st.net_observed[i]
+    commit = st.net_commit_observed[i]
     if obs == obs:
-        _timeout(st, i, now, max(obs, 0.0), PC_OBSERVED)
+        if commit == commit:  # a programme reported done: its money first (as milestones.py)
+            _timeout(st, i, now, commit, PC_OBSERVED_COMMIT)
+        else:
+            _timeout(st, i, now, max(obs, 0.0), PC_OBSERVED)
+        return WAITING
+    if commit == commit:  # under way: its money was committed on a reported date
+        _timeout(st, i, now, max(commit, 0.0), PC_COMMIT)
         return WAITING
     a, b = st.net_dep_ptr[i], st.net_dep_ptr[i + 1]
     if b - a == 1:
@@ -197,8 +217,15 @@ def advance_ms(st, i, now, durations, shift, amounts, done, requested, committed
     if pc == PC_OBSERVED:
         _complete(st, i, now, done, st.net_observed[i])
         return
+    if pc == PC_OBSERVED_COMMIT:
+        take(st, i, now, amounts, requested, committed, committed_amount)
+        _timeout(st, i, now, max(st.net_observed[i], 0.0) - st.net_commit_observed[i], PC_OBSERVED)
+        return
     if pc == PC_START:
         pc = _await_dependencies(st, i, now)
+    if pc == PC_COMMIT:
+        take(st, i, now, amounts, requested, committed, committed_amount)
+        pc = PC_MONEY
     if pc == PC_DEPS:
         pc = _await_money(st, i, now, amounts, requested, committed, committed_amount)
     if pc == PC_MONEY:

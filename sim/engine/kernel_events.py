@@ -20,6 +20,8 @@ CB_MS, CB_OPENER, CB_TRIGGER, CB_CHECK = 0, 1, 2, 3
 PENDING, TRIGGERED, PROCESSED = 0, 1, 2
 # milestone process positions (where its generator stands)
 PC_START, PC_DEPS, PC_MONEY, PC_PREORDER, PC_ORDERS, PC_SHIFT, PC_OBSERVED = 0, 1, 2, 3, 4, 5, 6
+# ... at a commitment reported by the facts: of a programme under way, of a programme reported done
+PC_COMMIT, PC_OBSERVED_COMMIT = 7, 8
 
 # ctr slots
 C_EID, C_HEAP, C_CB = 0, 1, 2

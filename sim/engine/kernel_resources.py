@@ -108,6 +108,21 @@ def serve(st, p, now, amounts, committed, committed_amount, n_ms):
 
 
 @compiled()
+def take(st, i, now, amounts, requested, committed, committed_amount):
+    """Programme ``i``'s money was committed now by the facts: every part at once, at most what the envelope has left.
+
+    Openings, freezes and inflow do not hold a fact back (``MoneyDesk.take`` in SimPy); no event is created.
+    """
+    for part in range(st.net_part_ptr[i], st.net_part_ptr[i + 1]):
+        p = st.net_part_pool[part]
+        amount = min(amounts[part], max(st.envelope[p] - st.committed_total[p], 0.0))
+        st.committed_total[p] += amount
+        requested[part] = now
+        committed[part] = now
+        committed_amount[part] = amount
+
+
+@compiled()
 def open_pool(st, p, now, rep, amounts, committed, committed_amount):
     """Pool ``p``'s opening milestone is done: it commits from then (or its availability date)."""
     st.open_at[p] = max(now, st.net_available_from[p])

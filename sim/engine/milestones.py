@@ -150,9 +150,13 @@ class SimpyReplication:
         if not math.isnan(net.observed[i]):
             yield from self._observed(i)
             return
-        yield from self._dependencies(i)
-        if self.money is not None:
-            yield from self.money.fund(i)
+        if not math.isnan(net.commit_observed[i]):  # under way: its money was committed on a reported date
+            yield self.env.timeout(max(net.commit_observed[i], 0.0))
+            self.money.take(i)  # type: ignore[union-attr]  # a programme: the scenario has funds
+        else:
+            yield from self._dependencies(i)
+            if self.money is not None:
+                yield from self.money.fund(i)
         if self.trace:
             self.trace(self.env.now, "ready", net.ids[i], f"duration {self.durations[i]:.1f} days")
         if self.durations[i] > 0:
@@ -166,9 +170,20 @@ class SimpyReplication:
         self._complete(i, "")
 
     def _observed(self, i: int) -> ProcessBody:
-        """A milestone reported done: done at its actual date (a date before the start counts as day 0)."""
-        observed = self.net.observed[i]
-        yield self.env.timeout(max(observed, 0.0))
+        """A milestone reported done: done at its actual date (a date before the start counts as day 0).
+
+        A programme's money is committed first, at its reported commitment time (whatever the pool holds).
+        An ordering milestone's deliveries are facts too: they never occupy a line (production curves count
+        them delivered at the done date).
+        """
+        observed, commit = self.net.observed[i], self.net.commit_observed[i]
+        if not math.isnan(commit):
+            yield self.env.timeout(commit)
+            self.money.take(i)  # type: ignore[union-attr]  # a programme: the scenario has funds
+            observed_at = max(observed, 0.0) - commit
+        else:
+            observed_at = max(observed, 0.0)
+        yield self.env.timeout(observed_at)
         self.done[i] = observed
         if self.trace:
             self.trace(observed, "done", self.net.ids[i], "observed actual")

@@ -21,7 +21,7 @@ from .. import names
 from ..calendar import DAYS_PER_YEAR
 from ..sampling import Inputs
 from ..scenario import Scenario
-from . import curves
+from . import anchors, curves
 from .columns import Columns
 
 
@@ -53,6 +53,7 @@ class MoneyNetwork:
     cut_columns: Columns  # per risk: share of the envelope it cuts (0 for a risk that cuts nothing)
     weight_columns: Columns  # per indicator weight, in the order of ``weight_position``
     weight_position: dict = field(default_factory=dict)  # (indicator, role, observable) → position
+    anchors: dict = field(default_factory=dict)  # (fund, committed|disbursed) → (€ bn, day): observed money
 
     @classmethod
     def of(cls, scenario: Scenario, column: Mapping[str, int]) -> MoneyNetwork | None:
@@ -105,6 +106,8 @@ class MoneyNetwork:
             weight_columns=Columns.compile(column, ((names.indicator_weight(ind, role, obs), w, 0.0)
                                                     for (ind, role, obs), w in weights.items())),
             weight_position={key: k for k, key in enumerate(weights)},
+            anchors={(fund_ids.index(a.fund), a.kind): (a.amount, a.at)
+                     for a in (scenario.status.money if scenario.status is not None else ())},
         )
 
     # ------------------------------------------------------------------------------------ sampled arrays
@@ -360,12 +363,22 @@ class Curves:
         fund = self.mnet.funds[k]
         if fund.is_flow:
             return flow_spent(t, fund.spending_rate, self._growth(fund))
-        grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
-        value = curves.sum_of_events(grid, *self._events(k, "committed" if kind.startswith("committed") else "disbursed"))
+        base = "committed" if kind.startswith("committed") else "disbursed"
+        value = self._model_value(k, base, t)
+        anchor = self.mnet.anchors.get((k, base))
+        if anchor is not None:  # observed money: the model's curve moved through it (sim.engine.anchors)
+            amount, at = anchor
+            raw_at = self._model_value(k, base, np.array([at]))[:, 0]
+            value = anchors.anchored(value, t, raw_at, amount, at)
         if kind.endswith("_share"):
             with np.errstate(invalid="ignore", divide="ignore"):
                 value = value / self.envelope[:, k, None]
         return value
+
+    def _model_value(self, k: int, kind: str, t: np.ndarray) -> np.ndarray:
+        """Fund ``k``'s committed or disbursed money (€ bn) at ``t`` as the model made it, before any anchor."""
+        grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
+        return curves.sum_of_events(grid, *self._events(k, kind))
 
     def _events(self, k: int, kind: str) -> tuple[np.ndarray, ...]:
         """Jumps and ramps of fund ``k``'s committed or disbursed money (see :mod:`sim.engine.curves`)."""
@@ -454,10 +467,25 @@ class Curves:
             if kind.endswith("_share"):
                 level = threshold * self.envelope[:, k]
                 kind = kind[: -len("_share")]
+            breaks = self._anchor_breaks(k, kind, breaks)
             if breaks.shape[1] == 0:
                 return np.full(self.count, np.inf if threshold > 0 else 0.0)
             t = first_reach(breaks, lambda tt: self.fund_value(k, kind, tt), level)
         return np.where(t <= self.mnet.horizon, t, np.inf)
+
+    def _anchor_breaks(self, k: int, kind: str, breaks: np.ndarray) -> np.ndarray:
+        """``breaks`` with the kinks an observed amount adds to fund ``k``'s ``kind`` curve (unchanged without one)."""
+        anchor = self.mnet.anchors.get((k, kind))
+        if anchor is None:
+            return breaks
+        amount, at = anchor
+
+        def model_reach(level: np.ndarray) -> np.ndarray:
+            if breaks.shape[1] == 0:
+                return np.where(level <= 0, 0.0, np.inf)
+            return first_reach(breaks, lambda tt: self._model_value(k, kind, tt), level)
+
+        return np.concatenate([breaks, anchors.kinks(model_reach, self.count, amount, at)], axis=1)
 
     def names(self) -> set[str]:
         """Every observable and indicator these curves answer for."""

@@ -34,6 +34,23 @@ class RiskRecord(NamedTuple):
     affected: tuple[int, ...]  # milestones it delays
 
 
+def observed_times(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Per milestone, its observed done time and when its money was committed by the facts (days; NaN: not).
+
+    Both at midday of the observed date: done on that date, meeting a deadline on it but not the day before.
+    A programme reported done without a commitment date was committed on its done date.
+    """
+    observed = np.full(len(scenario.milestones), np.nan)
+    commit = np.full(len(scenario.milestones), np.nan)
+    for i, m in enumerate(scenario.milestones):
+        if m.done_on is not None:
+            observed[i] = day_offset(m.done_on, scenario.start) + 0.5
+        day = m.committed_on or (m.done_on if m.funding else None)
+        if day is not None and m.funding:
+            commit[i] = day_offset(day, scenario.start) + 0.5
+    return observed, commit
+
+
 @dataclass(frozen=True)
 class Network:
     """The milestone network, risks and drivers of a scenario, by index.
@@ -95,10 +112,15 @@ class Network:
     # reported done (it is not done by as_of), 0 otherwise. The engines wait until then after its duration and
     # deliveries, before consuming its risk delays (so a risk hitting during the wait still delays it).
     floor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # When a programme's money was committed by the facts (days; NaN: by the model): it is then committed at
+    # that time, whatever the pool holds, and its work runs from there (docs/status-date.md).
+    commit_observed: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self):
         if len(self.floor) != len(self.ids):  # built without a status date: no floor (0 changes nothing)
             object.__setattr__(self, "floor", np.zeros(len(self.ids)))
+        if len(self.commit_observed) != len(self.ids):
+            object.__setattr__(self, "commit_observed", np.full(len(self.ids), np.nan))
 
     risk_ids: tuple[str, ...] = ()  # id of each risk (for traces; names are never split back)
 
@@ -108,19 +130,18 @@ class Network:
         months = month_starts(scenario.start, scenario.horizon)
         ids = tuple(m.id for m in scenario.milestones)
         index = {m: i for i, m in enumerate(ids)}
-        observed = np.full(len(ids), np.nan)
-        for i, m in enumerate(scenario.milestones):
-            if m.done_on is not None:
-                # Midday of the observed date: done on that date, meeting a deadline on it but not the day before.
-                observed[i] = day_offset(m.done_on, scenario.start) + 0.5
+        observed, commit_observed = observed_times(scenario)
         input_names = tuple(name for name, _ in scenario.inputs())
         column = column_index(input_names)
         # An observed date replaces the duration, whatever its distribution (its own or inherited through
-        # `extends`): it is not an input, so there is no column to read (issue 12's traceback).
-        durations = Columns.compile(column, ((naming.duration(m.id), None if m.done_on is not None else m.duration, 0.0)
-                                             for m in scenario.milestones))
+        # `extends`): it is not an input, so there is no column to read (issue 12's traceback). A programme done
+        # keeps as its planned work the observed time from commitment to done (its payments follow it).
+        durations = Columns.compile(column, (
+            (naming.duration(m.id), None if m.done_on is not None else m.duration,
+             float(observed[i] - commit_observed[i]) if m.done_on is not None and m.funding else 0.0)
+            for i, m in enumerate(scenario.milestones)))
         driver_factors = np.array([(i, column[naming.driver(d.id)]) for i, m in enumerate(scenario.milestones)
-                                   for d in scenario.drivers if set(d.applies_to) & set(m.tags)],
+                                   for d in scenario.drivers if set(d.applies_to) & set(m.tags) and m.done_on is None],
                                   dtype=np.intp).reshape(-1, 2)
         risks = tuple(RiskRecord(r.window is not None, tuple(index[a] for a in r.affects)) for r in scenario.risks)
         risk_occurs = Columns.compile(column, ((naming.risk(r.id, "occurs"), None, 0.0) for r in scenario.risks))
@@ -139,6 +160,7 @@ class Network:
             deps=tuple(tuple(index[d] for d in m.after.ids) for m in scenario.milestones),
             need=tuple(m.after.k for m in scenario.milestones),
             observed=observed,
+            commit_observed=commit_observed,
             durations=durations,
             driver_factors=driver_factors,
             risks=risks,
@@ -147,7 +169,7 @@ class Network:
             risk_time=risk_time,
             input_names=input_names,
             risk_ids=tuple(r.id for r in scenario.risks),
-            scale=np.array([m.scale for m in scenario.milestones]),
+            scale=np.array([1.0 if m.done_on is not None else m.scale for m in scenario.milestones]),
             shifts=tuple(tuple(index[a] for a in sh.affects) for sh in scenario.shifts),
             shift_days=Columns.compile(column, ((sh.name, sh.delay, 0.0) for sh in scenario.shifts)),
             horizon=scenario.horizon_days,

@@ -248,8 +248,10 @@ class ProductionCurves:
     """
 
     def __init__(self, lnet: LineNetwork, curves: list[CapacityCurves], quantity: np.ndarray, started: np.ndarray,
-                 done: np.ndarray):
+                 done: np.ndarray, reported: np.ndarray | None = None):
         self.lnet, self.curves, self.quantity, self.started, self.done = lnet, curves, quantity, started, done
+        # orders of milestones reported done were delivered by their done date: a fact, off the lines
+        self.reported = np.zeros(len(lnet.milestone_ids), bool) if reported is None else reported
         self.line_index = {line.id: k for k, line in enumerate(lnet.lines)}
         self.milestone_index = {m: i for i, m in enumerate(lnet.milestone_ids)}
         self.capability = {c.id: c for c in lnet.capabilities}
@@ -266,7 +268,10 @@ class ProductionCurves:
         n = len(self.started)
         total = np.zeros((n, t.shape[-1]))
         for j in orders:
-            k = self.lnet.orders[j][1]
+            i, k = self.lnet.orders[j]
+            if self.reported[i]:  # delivered in full at the reported done date
+                total += self.quantity[:, j, None] * (np.broadcast_to(t, total.shape) >= self.done[:, i, None])
+                continue
             curve = self.curves[k]
             s = self.started[:, j]
             began = np.isfinite(s)

@@ -127,6 +127,24 @@ class MoneyDesk:
                 trace(env.now, "waiting", self.shared.ids[i], f"for money: {short}")
             yield env.all_of(asks)
 
+    def take(self, i: int) -> None:
+        """Programme ``i``'s money was committed now by the facts: every part, at once, whatever the pool's state.
+
+        Openings, freezes and inflow do not hold a fact back; a part takes its amount, at most what is left of
+        the envelope (the same rule is compiled in :func:`sim.engine.kernel_resources.take`).
+        """
+        now = self.shared.env.now
+        for part in self.net.milestone_parts[i]:
+            pool = self.pools[self.net.parts[part][1]]
+            take = min(float(self.money.part_amount[part]), max(pool.envelope - pool.committed, 0.0))
+            pool.committed += take
+            self.requested[part] = now
+            self.committed[part] = now
+            self.committed_amount[part] = take
+            if self.shared.trace:
+                self.shared.trace(now, "money", self.shared.ids[i],
+                                  f"{take:.2f} bn committed from {self.net.pools[pool.index]} (reported)")
+
     def touches(self, r: int) -> bool:
         """Whether risk ``r`` freezes or cuts any pool."""
         return bool(self.net.risk_freeze[r] or self.net.risk_cut[r])

@@ -122,7 +122,7 @@ def _elements(data: dict, check: Checker, head: Header) -> Elements:
     gated = frozenset(i for i, m in raw_milestones.items() if "when" in m)
     raw_status = {} if "status" in data and data["status"] is None else data.get("status")  # empty: lacks as_of
     milestones, facts = status.apply_status(raw_status, check, head.start, head.horizon_days, milestones, raw_risks,
-                                            gated)
+                                            gated, fund_list)
     capability_list = production.capabilities(section(data, "capabilities", check), check, line_ids,
                                               list(raw_milestones), [m.id for m in milestones if m.orders])
     risks = [risk(i, r, check, head.start, head.horizon_days, milestones, tags, fund_list, line_ids)

@@ -128,11 +128,6 @@ def milestone(milestone_id, raw, check, start, known, pools=(), line_ids=()) -> 
             priority = plain(raw["priority"])
         except ValueError as exc:
             check.add(path + ("priority",), str(exc))
-    if orders and done_on is not None:
-        check.add(path + ("orders",), "an observed milestone (status: done on) cannot place orders")
-    if funding and done_on is not None:
-        check.add(path + ("funding",), "an observed milestone (status: done on) cannot draw money; "
-                                       "reduce the fund's envelope by what it already took")
     uncertain = (duration is not None and not isinstance(duration, Fixed) or "funding" in raw or "orders" in raw) \
         and done_on is None
     if uncertain or done_on:

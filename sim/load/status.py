@@ -17,9 +17,10 @@ from ..calendar import day_offset
 from ..errors import did_you_mean
 from ..scenario import Dependency, Fact, Milestone, Status
 from .checks import Checker
+from .status_money import check_commitments, committed_fact, money_facts
 
-STATUS_KEYS = ("as_of", "milestones", "risks", "source")
-_MILESTONE_FACT_KEYS = ("done", "abandoned", "replaced_by", "source")
+STATUS_KEYS = ("as_of", "milestones", "risks", "money", "source")
+_MILESTONE_FACT_KEYS = ("done", "committed", "abandoned", "replaced_by", "source")
 _RISK_FACT_KEYS = ("occurred", "source")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -52,7 +53,7 @@ def status_raw_ok(raw, check: Checker) -> bool:
 
 
 def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, milestones: list[Milestone],
-                 raw_risks: dict, gated: frozenset = frozenset()) -> tuple[list[Milestone], Status | None]:
+                 raw_risks: dict, gated: frozenset = frozenset(), funds=()) -> tuple[list[Milestone], Status | None]:
     """Validate the status section and mark milestones reported done.
 
     Parameters
@@ -71,6 +72,8 @@ def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, miles
         The risk register as written (id → mapping), for the risk facts.
     gated : frozenset of str
         Milestones that are metric gates (done when an observable reaches a value).
+    funds : sequence of Fund
+        The scenario's funds, for programmes' commitments and observed money.
 
     Returns
     -------
@@ -81,6 +84,7 @@ def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, miles
     """
     if raw is None:  # no status section (an empty one is reported below: it lacks as_of)
         _check_done_order(milestones, check, None)
+        check_commitments(milestones, funds, check, start)
         return milestones, None
     check.unknown_keys(raw, STATUS_KEYS, ("status",), "the status section")
     as_of = _as_of(raw, check, start, horizon_days)
@@ -94,12 +98,14 @@ def apply_status(raw, check: Checker, start: dt.date, horizon_days: float, miles
             not_occurred.append(rid)
         elif occurred is not None:
             risks_occurred.append((rid, occurred))
+    money = money_facts(raw, check, start, as_of, funds, facts)
     _check_done_order(milestones, check, as_of)
+    check_commitments(milestones, funds, check, start)
     if as_of is None:
         return milestones, None
     as_of_days = day_offset(as_of, start) + 1
     return milestones, Status(as_of, as_of_days, tuple(facts), tuple(_elapsed(milestones, start, as_of_days, gated)),
-                              tuple(risks_occurred), tuple(not_occurred))
+                              tuple(risks_occurred), tuple(not_occurred), money)
 
 
 def _as_of(raw: dict, check: Checker, start: dt.date, horizon_days: float) -> dt.date | None:
@@ -153,11 +159,17 @@ def _milestone_fact(mid, fact, check: Checker, as_of, milestones: list[Milestone
         return
     if "replaced_by" in fact:
         check.add(path + ("replaced_by",), "found replaced_by without abandoned; expected abandoned: DATE with it")
+    m = milestones[by_id[mid]]
+    if "committed" in fact:
+        committed = committed_fact(fact, path, check, as_of, m, source, facts)
+        if committed is not None:
+            m = milestones[by_id[mid]] = dataclasses.replace(m, committed_on=committed)
     if "done" not in fact:
-        check.add(path, "missing done; expected done: DATE (done on that date), done: false or abandoned: DATE")
+        if "committed" not in fact:
+            check.add(path, "missing done; expected done: DATE (done on that date), done: false, committed: DATE "
+                            "or abandoned: DATE")
         return
     done = _date(fact["done"], path + ("done",), check, "the date it was done", allow_false=True)
-    m = milestones[by_id[mid]]
     if done is None:
         return
     line = check.where(path)[1]
@@ -171,10 +183,13 @@ def _milestone_fact(mid, fact, check: Checker, as_of, milestones: list[Milestone
         check.add(path + ("done",), f"found {done}, after the status date {as_of}; expected a date on or "
                                     "before as_of (a milestone done later is not a fact yet)")
         return
-    if m.funding or m.orders or mid in gated:
-        what = "draws money" if m.funding else "places orders" if m.orders else "is a metric gate"
-        check.add(path + ("done",), f"found a done date for a milestone that {what}; observed money and "
-                                    "deliveries are not modelled yet, so it cannot be reported done")
+    if mid in gated:
+        check.add(path + ("done",), "found a done date for a metric gate, which is done when its observable reaches "
+                                    "its value; report the money instead (status.money)")
+        return
+    if m.committed_on is not None and done < m.committed_on:
+        check.add(path + ("done",), f"found {done}, before its money was committed ({m.committed_on}); expected a "
+                                    "date on or after it")
         return
     milestones[by_id[mid]] = dataclasses.replace(m, done_on=done, source=m.source or source)
     facts.append(Fact("done", mid, done, source, line))
@@ -294,13 +309,21 @@ def _elapsed(milestones: list[Milestone], start: dt.date, as_of_days: float,
 
     Their work started when the needed dependencies were done (the ``k``-th observed done time; day 0 without
     dependencies; simulated time does not run before the start) and had lasted ``as_of_days − ready`` days
-    without finishing. Programmes and ordering milestones wait for money or deliveries too, so their work's
-    start is not known: they are not conditioned (the floor still keeps them from finishing before ``as_of``).
+    without finishing. A programme's work starts when its money is committed: it is conditioned only when a fact
+    gives that date. Ordering milestones wait for deliveries too: they are not conditioned (the floor still keeps
+    them from finishing before ``as_of``).
     """
     done = {m.id: day_offset(m.done_on, start) + 0.5 for m in milestones if m.done_on}
     out = []
     for m in milestones:
-        if m.done_on is not None or m.abandoned is not None or m.funding or m.orders or m.id in gated:
+        if m.done_on is not None or m.abandoned is not None or m.orders or m.id in gated:
+            continue
+        if m.funding:  # its work started when its money was committed: known only from a fact
+            if m.committed_on is None:
+                continue
+            ready = max(day_offset(m.committed_on, start) + 0.5, 0.0)
+            if ready < as_of_days:
+                out.append((m.id, as_of_days - ready))
             continue
         times = sorted(done[d] for d in m.after.ids if d in done)
         if len(times) < m.after.k:

@@ -65,7 +65,10 @@ def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tu
     ``as_of`` without it in any replication is ``missed`` (no date: not done), and so is a target that an
     abandoned commitment makes impossible. Everything else is ``open``.
     Without a status date, the start plays its part (facts observed before it). Indicator targets and targets
-    on metric gates depend on money and production, which are not observed yet: always ``open``.
+    on metric gates depend on money and production: ``open``, except a target on a fund's committed or
+    disbursed money observed by a status fact (``status.money``), which the anchored curve resolves from the
+    observed day on: ``met`` (dated that day) when it holds by then in every replication, ``missed`` when its
+    deadline is no later and it holds by the deadline in none.
 
     Parameters
     ----------
@@ -77,11 +80,17 @@ def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tu
     as_of = scenario.status.as_of_days if scenario.status is not None else 0.0
     modelled = _modelled_by(scenario)
     doomed = _doomed_by(scenario)
+    observed = _observed_money(scenario)
     status, dates = [], []
     for k, t in enumerate(scenario.targets):
         col = times[:, k] if times.size else np.zeros(0)
+        at = observed.get(t.members[0]) if t.kind == "indicator" else None
         if doomed(t):
             state, date = "missed", ""  # abandoned: it will not be done
+        elif at is not None and len(col) and np.all(col <= at) and np.all(col <= deadlines[k]):
+            state, date = "met", str(cal.date_of(at - 1, scenario.start) or "")  # observed by that day's end
+        elif at is not None and len(col) and deadlines[k] <= at and np.all(col > deadlines[k]):
+            state, date = "missed", ""
         elif modelled(t) or not len(col):
             state, date = "open", ""
         elif np.all(col <= as_of) and np.all(col == col[0]):
@@ -95,6 +104,13 @@ def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tu
         status.append(state)
         dates.append(date)
     return status, dates
+
+
+def _observed_money(scenario: Scenario) -> dict[str, float]:
+    """Fund observables with observed money: name → end of the observed day (days), from which it is a fact."""
+    if scenario.status is None:
+        return {}
+    return {f"{a.fund}.{a.kind}{share}": a.at for a in scenario.status.money for share in ("", "_share")}
 
 
 def _modelled_by(scenario: Scenario):
