@@ -202,7 +202,8 @@ def _report_arguments(rep, formats: list | None) -> None:
     rep.add_argument("--scenario", metavar="FILE", default=None,
                      help="the run's scenario file, when it is not where the run found it (for the assumptions)")
     rep.add_argument("--reference", metavar="RESULTS_DIR", default=None,
-                     help="an earlier forecast (results directory): page one says what changed since it")
+                     help="an earlier forecast (results directory): page one and a page of its own say what changed "
+                          "since it, and the facts behind each change")
     shared(rep, iterations={"help": "replications when running a scenario (default 2000)"},
            seed={"help": "root seed when running a scenario (default: the scenario's)"}, jobs=True, engine=True)
     rep.add_argument("--compare", action="append", metavar="SCENARIO", default=None,

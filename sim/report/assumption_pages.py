@@ -12,12 +12,11 @@ from .. import charts
 from ..formatting import pct
 from ..labels import shorten
 from .briefing import PP_NOTE, RUN_KEYS, Briefing
-from .layout import A4, LINE_SPACING, Line, TextPage, a4
+from .layout import A4, TextPage, a4, split_lines
 from .words import drives_text
 
 __all__ = ["assumption_pages", "assumption_text"]
 
-PAGE_TEXT_PT = 7.3 * 72  # height of text that fits an A4 landscape page under its top margin and above the footer
 LONG_SOURCE = 60  # characters: a source this long, already shown for another input, is referred to, not repeated
 
 
@@ -74,31 +73,10 @@ def assumption_text(b: Briefing) -> TextPage:
     return page
 
 
-def _split(lines: list[Line]) -> list[list[Line]]:
-    """Lines split into A4 pages; an entry (a line with space before it and its continuations) is never split."""
-    blocks: list[list[Line]] = []
-    for line in lines:
-        if line[4] > 0 or not blocks:
-            blocks.append([])
-        blocks[-1].append(line)
-    pages: list[list[Line]] = []
-    current: list[Line] = []
-    height = 0.0
-    for block in blocks:
-        h = sum(line[1] * LINE_SPACING + line[4] for line in block)
-        if current and height + h > PAGE_TEXT_PT:
-            pages.append(current)
-            current, height = [], 0.0
-        current.extend(block)
-        height += h
-    pages.append(current)
-    return pages
-
-
 def assumption_pages(b: Briefing) -> list[Figure]:
     """The closing text pages as A4 landscape figures, each with the run's footer."""
     figures = []
-    for lines in _split(assumption_text(b).lines):
+    for lines in split_lines(assumption_text(b).lines):
         chunk = TextPage(A4[0])
         chunk.lines = lines
         fig = a4(layout=None)

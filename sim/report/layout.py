@@ -18,11 +18,12 @@ from matplotlib.text import Text
 
 from ..labels import shorten
 
-__all__ = ["A4", "TextPage", "Writer", "a4", "a4_axes", "page_title", "chars", "wrap", "Line"]
+__all__ = ["A4", "TextPage", "Writer", "a4", "a4_axes", "page_title", "chars", "wrap", "Line", "split_lines"]
 
 A4 = (11.69, 8.27)  # landscape, inches
 LINE_SPACING = 1.35  # line height as a multiple of the font size
 Line = tuple[str, float, str, str, float]  # text, size (pt), weight, colour, space before (pt)
+PAGE_TEXT_PT = 7.3 * 72  # height of text that fits an A4 landscape page under its top margin and above the footer
 
 
 class TextPage:
@@ -130,3 +131,27 @@ class Writer:
         """A horizontal rule ``width`` inches long at ``y`` inches from the top."""
         self.fig.add_artist(Line2D([x / self.w, (x + width) / self.w], [1 - y / self.h] * 2,
                                    transform=self.fig.transFigure, color=colour, lw=0.6))
+
+
+def split_lines(lines: list[Line]) -> list[list[Line]]:
+    """Lines split into A4 landscape pages (under the top margin, above the footer).
+
+    An entry (a line with space before it and its continuations) is never split.
+    """
+    blocks: list[list[Line]] = []
+    for line in lines:
+        if line[4] > 0 or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+    pages: list[list[Line]] = []
+    current: list[Line] = []
+    height = 0.0
+    for block in blocks:
+        h = sum(line[1] * LINE_SPACING + line[4] for line in block)
+        if current and height + h > PAGE_TEXT_PT:
+            pages.append(current)
+            current, height = [], 0.0
+        current.extend(block)
+        height += h
+    pages.append(current)
+    return pages

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..formatting import pct, pct_range, signed, target_status
 from .briefing import ACTION_ROWS, IN_PLAY, PP_NOTE, RUN_KEYS, Briefing, deciding_factors, rows, since_reference
+from .since import change_line, changes, facts_line
 from .words import drives_text, headline, headline_detail, run_line, target_line
 
 __all__ = ["markdown"]
@@ -51,10 +52,11 @@ def _where_action_matters(b: Briefing) -> list[str]:
         levers = "; ".join(f"{name} (up to {gain:.0f} pp)" for name, gain in a.levers(2, 200))
         out.append(f"{i}. **{cell(a.title)}** — {target_line(a.row)}.  ")
         out.append(f"   Lever: {cell(levers)}")
-    head, moved = since_reference(b)
+    head, _ = since_reference(b)
     if head:
         out += ["", "### What changed since the reference forecast", "", head, ""]
-        out += [f"- {cell(t)}: {pct(then)} → {pct(now)}" for t, then, now in moved]
+        out += [f"- **{cell(c.title)}**: {change_line(c)}.  \n  Facts: {cell(facts_line(c, b.scenario))}"
+                for c in changes(b)]
     return out + ["", f"*{PP_NOTE}*", ""]
 
 

@@ -119,6 +119,8 @@ def _changes(w: Writer, head: str, moved: list[tuple[str, float, float]], x0: fl
         y += 0.15
         change = f": {pct(then)} → {pct(now)}"  # the numbers are what matters: only the title is cut
         w.text(x0, y, shorten(title, chars(width, 7.5) - len(change)) + change, 7.5)
+    if moved:  # then the next page lists every change (sim.report.since)
+        w.text(x0, y + 0.15, "Every change, with the facts behind it: the next page.", 7.5, colour="#444444")
 
 
 def _where_action_matters(w: Writer, b: Briefing, top: float) -> None:

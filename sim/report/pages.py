@@ -24,6 +24,7 @@ from .assumption_pages import assumption_pages
 from .briefing import Action, Briefing, sensitivity_targets
 from .layout import a4_axes, page_title
 from .page_one import page_one
+from .since import since_pages
 from .words import headline
 
 __all__ = ["pages", "dashboard_pages", "timeline_pages", "chart_targets", "Page", "DASHBOARD_ROWS", "TIMELINE_ROWS"]
@@ -153,6 +154,7 @@ def _sensitivity_page(b: Briefing) -> Figure:
 def pages(b: Briefing) -> Iterator[Page]:
     """Page builders in order; each returns an A4 landscape Figure (built outside pyplot)."""
     yield partial(page_one, b)
+    yield from (_built(fig) for fig in since_pages(b))
     yield from dashboard_pages(b)
     yield from timeline_pages(b)
     for target in chart_targets(b):
