@@ -32,17 +32,20 @@ def _duration(rng: random.Random) -> str:
     return f", duration: {{{kind}: {{min: {lo}, mode: {mode}, max: {hi}}}, unit: days}}"
 
 
-def _status(rng: random.Random, ids, deps_of, kinds, risks, windows, observed=()) -> list[str]:
+def _status(rng: random.Random, ids, deps_of, kinds, risks, windows, observed=(), reportable=(),
+            envelope_funds=()) -> list[str]:
     """A status section: as_of in 2026, some milestones without dependencies (or whose dependencies are reported
-    done earlier) done on whole days before it, perhaps one abandoned (replaced by an earlier milestone or not),
-    risks occurred or not."""
+    done earlier) done on whole days before it — programmes among them (``reportable``: their funds open from
+    the start) done or with their money committed —, perhaps one abandoned (replaced by an earlier milestone or
+    not), risks occurred or not, and perhaps observed money of a fund."""
     month = rng.randint(2, 11)
     as_of = f"2026-{month:02d}-15"
     lines = ["status:", f"  as_of: {as_of}"]
     done: dict[str, int] = {}  # milestone → day of month (in months before as_of)
+    committed: set[str] = set()  # programmes reported with their money committed
     facts = []
     for mid in ids:
-        if kinds.get(mid) != "plain" or rng.random() < 0.5:
+        if not (kinds.get(mid) == "plain" or mid in reportable) or rng.random() < 0.5:
             continue
         after = deps_of.get(mid, "")
         if after and not (after.startswith("after: [") and
@@ -52,10 +55,17 @@ def _status(rng: random.Random, ids, deps_of, kinds, risks, windows, observed=()
         if earliest > month - 1:
             continue
         m = rng.randint(earliest, month - 1)
+        day = f"2026-{m:02d}-{rng.randint(10, 28)}" if m > earliest or not after else f"2026-{m:02d}-28"
+        if mid in reportable and kinds[mid] == "funded" and rng.random() < 0.5:  # money committed, under way or done
+            ending = f", done: 2026-{m:02d}-28" if rng.random() < 0.5 else ""
+            facts.append(f"    {mid}: {{committed: {day}{ending}, {SOURCE}}}")
+            if ending:
+                done[mid] = m
+            committed.add(mid)
+            continue
         done[mid] = m
-        facts.append(f"    {mid}: {{done: 2026-{m:02d}-{rng.randint(10, 28)}, {SOURCE}}}" if m > earliest or not after
-                     else f"    {mid}: {{done: 2026-{m:02d}-28, {SOURCE}}}")
-    open_ = [m for m in ids if m in kinds and m not in done]
+        facts.append(f"    {mid}: {{done: {day}, {SOURCE}}}")
+    open_ = [m for m in ids if m in kinds and m not in done and m not in committed]
     if open_ and rng.random() < 0.4:  # a commitment abandoned, replaced by an earlier milestone or not
         mid = rng.choice(open_)
         earlier = [m for m in ids[:ids.index(mid)] if m in kinds or m in done or m in observed]
@@ -73,6 +83,11 @@ def _status(rng: random.Random, ids, deps_of, kinds, risks, windows, observed=()
                           f"{SOURCE}}}")
     if rfacts:
         lines += ["  risks:"] + rfacts
+    if envelope_funds and rng.random() < 0.4:
+        amount = rng.choice([0, 3, 12])
+        on = f", on: 2026-{rng.randint(1, month - 1):02d}-20" if rng.random() < 0.5 else ""
+        lines += ["  money:", f"    {rng.choice(envelope_funds)}: {{committed: {amount}, "
+                              f"disbursed: {rng.choice([0, amount / 2])}{on}, {SOURCE}}}"]
     return lines
 
 
@@ -91,6 +106,7 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
     out = [f"title: Generated scenario {seed}", "start: 2026-01-01", f"horizon: end-{rng.choice([2028, 2030, 2032])}"]
 
     funds, pools = [], []
+    open_funds: list[str] = []
     if money:
         out.append("funds:")
         for f in range(rng.randint(1, 2)):
@@ -103,7 +119,8 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
                 pools += [f"{fid}/A", f"{fid}/B"]
             else:
                 pools.append(fid)
-            if rng.random() < 0.4:
+            constrained = rng.random() < 0.4
+            if constrained:
                 extra += f", opens: {rng.choice(plain)}"
             if rng.random() < 0.4:
                 extra += f", inflow: {rng.choice([5, 10, 20])}"
@@ -111,6 +128,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
                 extra += f", commit_by: {rng.choice(['end-2027', 'end-2029', '2028-06'])}"
             if rng.random() < 0.3:
                 extra += f", available_from: {rng.choice(['2026-07-01', '2027-01', 'mid-2026'])}"
+                constrained = True
+            if not constrained:  # commits from the start: its programmes may be reported committed or done
+                open_funds.append(fid)
             if rng.random() < 0.5:
                 extra += f", prefinancing: {rng.choice([0.1, 0.15, 0.3])}"
             if rng.random() < 0.5:
@@ -195,7 +215,11 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         if rng.random() < 0.4:
             parts.append(f"deadline: {rng.choice(['end-2026', 'mid-2027', 'end-2027', '2028-Q2'])}")
         if not observed:
-            kinds[mid] = "programme" if any(p.startswith(("funding", "orders")) for p in parts) else "plain"
+            kinds[mid] = "plain"
+            if any(p.startswith("orders") for p in parts):
+                kinds[mid] = "ordering"
+            if any(p.startswith("funding") for p in parts):
+                kinds[mid] = "funded" if all(a.split("/")[0] in open_funds for a in asked) else "programme"
         out.append(f"  {mid}: {{{', '.join(parts)}, {SOURCE}}}")
 
     if rng.random() < 0.6:
@@ -261,7 +285,9 @@ def random_scenario(seed: int, money: bool | None = None, lines: bool | None = N
         out += targets
     srng = random.Random(f"status-{seed}")  # its own generator: the rest of the scenario stays as it was
     if status if status is not None else srng.random() < 0.35:
-        out += _status(srng, ids, deps_of, kinds, risks, windows, observed_ids)
+        reportable = {m for m, kind in kinds.items() if kind in ("funded", "ordering")}
+        out += _status(srng, ids, deps_of, kinds, risks, windows, observed_ids, reportable,
+                       [f for f in funds if f != "flow"])
     if len(uncertain) >= 2 and rng.random() < 0.4:
         a, b = rng.sample(uncertain, 2)
         out.append("correlations:")
