@@ -152,8 +152,8 @@ def _milestone_fact(mid, fact, check: Checker, as_of, milestones: list[Milestone
     check.unknown_keys(fact, _MILESTONE_FACT_KEYS, path, "a milestone fact")
     source = check.text(fact.get("source"), path + ("source",), required=True)
     if "abandoned" in fact:
-        if "done" in fact:
-            check.add(path, "found both done and abandoned; expected one of them")
+        if "done" in fact or "committed" in fact:
+            check.add(path, f"found both {'done' if 'done' in fact else 'committed'} and abandoned; expected one of them")
             return
         _abandon(mid, fact, path, check, as_of, milestones, by_id, facts, gated, source)
         return
