@@ -11,35 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 
 from ..calendar import day_offset
 from ..errors import did_you_mean
 from ..scenario import Dependency, Fact, Milestone, Status
 from .checks import Checker
-from .status_money import check_commitments, committed_fact, money_facts
+from .status_money import check_commitments, committed_fact, fact_date, money_facts
 
 STATUS_KEYS = ("as_of", "milestones", "risks", "money", "source")
 _MILESTONE_FACT_KEYS = ("done", "committed", "abandoned", "replaced_by", "source")
 _RISK_FACT_KEYS = ("occurred", "source")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _date(value, path, check: Checker, what: str, allow_false: bool = False):
-    """An ISO date (or ``False`` when allowed); None after recording a problem."""
-    if allow_false and value is False:
-        return False
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and _ISO.match(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            check.add(path, f"found '{value}', which is not a real date; expected an ISO date such as 2025-11-30")
-            return None
-    alt = " or false" if allow_false else ""
-    check.add(path, f"found {value!r}; expected {what}: an ISO date such as 2025-11-30{alt}")
-    return None
 
 
 def status_raw_ok(raw, check: Checker) -> bool:
@@ -113,7 +94,7 @@ def _as_of(raw: dict, check: Checker, start: dt.date, horizon_days: float) -> dt
     if "as_of" not in raw:
         check.add(("status",), "missing as_of; expected the status date, e.g. as_of: 2025-11-30")
         return None
-    as_of = _date(raw.get("as_of"), ("status", "as_of"), check, "the status date")
+    as_of = fact_date(raw.get("as_of"), ("status", "as_of"), check, "the status date")
     if not as_of:
         return None
     if as_of < start:
@@ -169,7 +150,7 @@ def _milestone_fact(mid, fact, check: Checker, as_of, milestones: list[Milestone
             check.add(path, "missing done; expected done: DATE (done on that date), done: false, committed: DATE "
                             "or abandoned: DATE")
         return
-    done = _date(fact["done"], path + ("done",), check, "the date it was done", allow_false=True)
+    done = fact_date(fact["done"], path + ("done",), check, "the date it was done", allow_false=True)
     if done is None:
         return
     line = check.where(path)[1]
@@ -209,7 +190,7 @@ def _risk_fact(rid, fact, check: Checker, start: dt.date, as_of, raw_risks: dict
     if "occurred" not in fact:
         check.add(path, "missing occurred; expected occurred: DATE or occurred: false (not by as_of)")
         return None
-    when = _date(fact["occurred"], path + ("occurred",), check, "the date it occurred", allow_false=True)
+    when = fact_date(fact["occurred"], path + ("occurred",), check, "the date it occurred", allow_false=True)
     if when is None:
         return None
     line = check.where(path)[1]
@@ -227,7 +208,7 @@ def _risk_fact(rid, fact, check: Checker, start: dt.date, as_of, raw_risks: dict
 def _abandon(mid, fact, path, check: Checker, as_of, milestones: list[Milestone], by_id: dict, facts: list,
              gated, source: str) -> None:
     """A commitment dropped on a date: never done; its dependants wait for ``replaced_by`` instead, or fail."""
-    when = _date(fact["abandoned"], path + ("abandoned",), check, "the date it was dropped")
+    when = fact_date(fact["abandoned"], path + ("abandoned",), check, "the date it was dropped")
     if when is None:
         return
     if as_of and when > as_of:

@@ -4,7 +4,8 @@ A programme (a milestone with ``funding``) may be reported ``committed: DATE``: 
 and its work has been under way since (done or not). A fund may be reported with the money it had committed
 or disbursed by a date (``status.money``): that anchors its curves. Facts that contradict the model — a
 commitment before the fund opened or after its deadline, before the predecessors were done, money on a
-spending flow, disbursed more than committed — are errors naming the file, line and key path.
+spending flow, disbursed more than committed — are errors naming the file, line and key path. The date of
+any fact is read here too (:func:`fact_date`).
 """
 
 from __future__ import annotations
@@ -21,26 +22,29 @@ _MONEY_KEYS = ("committed", "disbursed", "on", "source")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _iso(value) -> dt.date | None:
-    """An ISO date, or None when ``value`` is not one."""
+def fact_date(value, path, check: Checker, what: str, allow_false: bool = False):
+    """The date of a fact: an ISO date (or ``False`` when allowed); None after recording a problem."""
+    if allow_false and value is False:
+        return False
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str) and _ISO.match(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
+            check.add(path, f"found '{value}', which is not a real date; expected an ISO date such as 2025-11-30")
             return None
+    alt = " or false" if allow_false else ""
+    check.add(path, f"found {value!r}; expected {what}: an ISO date such as 2025-11-30{alt}")
     return None
 
 
 def committed_fact(fact: dict, path, check: Checker, as_of, m: Milestone, source: str,
                    facts: list[Fact]) -> dt.date | None:
     """The day a programme's money was committed (``committed: DATE``), or None after recording a problem."""
-    when = _iso(fact["committed"])
     where = path + ("committed",)
+    when = fact_date(fact["committed"], where, check, "the date its money was committed")
     if when is None:
-        check.add(where, f"found {fact['committed']!r}; expected the date its money was committed: an ISO date such "
-                         "as 2025-11-30")
         return None
     if not m.funding:
         check.add(where, "found a commitment date for a milestone that draws no money; expected it only on a "
@@ -127,10 +131,8 @@ def _one_fund(fid: str, fact: dict, path, check: Checker, start: dt.date, as_of,
     """The committed and disbursed amounts of one fund's fact (none after recording a problem)."""
     check.unknown_keys(fact, _MONEY_KEYS, path, "a money fact")
     source = check.text(fact.get("source"), path + ("source",), required=True)
-    day = as_of if "on" not in fact else _iso(fact["on"])
+    day = as_of if "on" not in fact else fact_date(fact["on"], path + ("on",), check, "the date the amounts were observed")
     if day is None:
-        check.add(path + ("on",), f"found {fact.get('on')!r}; expected the date the amounts were observed: an ISO "
-                                  "date such as 2025-11-30 (default: as_of)")
         return []
     if day < start or (as_of and day > as_of):
         check.add(path + ("on",), f"found {day}; expected a date from the start {start} to the status date {as_of}")
