@@ -29,7 +29,7 @@ from .spool import OutcomeSpool, inputs_table, outcome_table
 from .stats import QUANTILES, wilson_interval
 from .store import read_folder, write_tables
 from .streaming import RunAggregator
-from .targets import resolved, target_times
+from .targets import resolved
 
 TABLES = ("targets", "milestones", "outcomes", "inputs", "criticality", "series", "funding", "bottlenecks")
 
@@ -136,8 +136,8 @@ class Results:
         not every replication is kept; see :mod:`sim.results.streaming`).
         """
         scenario, net = aggregate.scenario, aggregate.net
-        kept, inputs = aggregate.kept()
-        kept_times = target_times(scenario, kept.done, kept.indicator_times)
+        kept, inputs = aggregate.kept(series=False)  # the series are read batch by batch, never joined
+        kept_times = aggregate.kept_times()  # as counted: not computed again
         n, target_ids = aggregate.n, [t.id for t in scenario.targets]
         critical = pd.DataFrame(aggregate.critical / n, index=pd.Index([m.id for m in scenario.milestones], name="milestone"),
                                 columns=target_ids)
@@ -148,7 +148,7 @@ class Results:
             funding = aggregate.funding.table(funding["p90_wait_days"].to_numpy())
         return cls(_target_table(scenario, aggregate), _milestone_table(scenario, aggregate),
                    outcome_table(scenario, kept.done, kept_times), inputs_table(inputs.names, inputs.values), critical,
-                   meta, series_bands(net, kept), funding, bottlenecks, scenario, aggregate.spool)
+                   meta, series_bands(net, aggregate.kept_series()), funding, bottlenecks, scenario, aggregate.spool)
 
     # ------------------------------------------------------------------------------------------ per replication
 
