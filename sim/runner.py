@@ -240,23 +240,23 @@ def _batches(plans: list[_Plan], aggregates: list[RunAggregator], pool, pool_wor
         count = min(batch, n - first)
         return [sample(p.scenario, p.seed, first, count, lhs_total=p.n if p.lhs else None) for p in plans]
 
-    with ThreadPoolExecutor(1) as ahead:
-        upcoming = ahead.submit(inputs_of, first)
-        try:
-            while first < n:
-                inputs = upcoming.result()
-                count = len(inputs[0].values)
-                if first + count < n:
-                    upcoming = ahead.submit(inputs_of, first + count)
-                for aggregate, outcome, batch_inputs in zip(aggregates, _outcomes(plans, inputs, pool, pool_workers),
-                                                            inputs, strict=True):
-                    aggregate.add(outcome, batch_inputs)
-                first += count
-                bar.update(count * len(plans))
-                if precision is not None and max(a.half_width() for a in aggregates) <= precision:
-                    break
-        finally:
-            upcoming.cancel()  # a batch sampled ahead that is not needed (precision reached, Ctrl-C) is dropped
+    ahead = ThreadPoolExecutor(1) if n > batch else None  # one batch: nothing to sample ahead
+    upcoming = ahead.submit(inputs_of, first) if ahead is not None else None
+    try:
+        while first < n:
+            inputs = upcoming.result() if upcoming is not None else inputs_of(first)
+            count = len(inputs[0].values)
+            upcoming = ahead.submit(inputs_of, first + count) if ahead is not None and first + count < n else None
+            for aggregate, outcome, batch_inputs in zip(aggregates, _outcomes(plans, inputs, pool, pool_workers), inputs,
+                                                        strict=True):
+                aggregate.add(outcome, batch_inputs)
+            first += count
+            bar.update(count * len(plans))
+            if precision is not None and max(a.half_width() for a in aggregates) <= precision:
+                break
+    finally:
+        if ahead is not None:  # a batch sampled ahead that is not needed (precision reached, Ctrl-C) is dropped
+            ahead.shutdown(wait=False, cancel_futures=True)
 
 
 def _outcomes(plans: list[_Plan], inputs: list[Inputs], pool, pool_workers: int) -> list[BatchOutcome]:

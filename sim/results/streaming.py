@@ -102,17 +102,11 @@ class DayCounts:
         finite = np.cumsum(self.counts, axis=1)
         total = finite[:, -1] if finite.shape[1] else np.zeros(columns, dtype=np.int64)
         for i, q in enumerate(qs):
-            k = inverted_cdf_index(n, q)  # position in the sorted column
-            for c in range(columns):
-                rank = k - self.below[c]
-                if rank < 0:
-                    out[i, c] = -np.inf
-                elif rank < total[c]:
-                    out[i, c] = self.first_day + int(np.searchsorted(finite[c], rank, side="right"))
-                elif rank < total[c] + self.censored[c]:
-                    out[i, c] = np.inf
-                else:
-                    out[i, c] = np.nan
+            rank = inverted_cdf_index(n, q) - self.below  # position in the sorted column, past the -inf
+            inside = (rank >= 0) & (rank < total)
+            # the first day whose cumulative count exceeds the rank (searchsorted, side="right", of each row)
+            day = self.first_day + (finite <= np.where(inside, rank, -1)[:, None]).sum(axis=1)
+            out[i] = np.where(rank < 0, -np.inf, np.where(inside, day, np.where(rank < total + self.censored, np.inf, np.nan)))
         return out
 
 
