@@ -165,6 +165,9 @@ def test_compiled_payment_curves_match_the_reference(seed):
                        [(start1, length1), (start2, length2)]).sum(axis=1)
     np.testing.assert_allclose(curves.sum_of_events(np.tile(shuffled, (count, 1)), *events), expected,
                                rtol=1e-9, atol=1e-9)
+    # one shared grid in any order is put in order once: the same numbers as a row per replication
+    assert np.array_equal(curves.sum_of_events(shuffled[None, :], *events),
+                          curves.sum_of_events(np.tile(shuffled, (count, 1)), *events))
 
 
 # ---------------------------------------------------------------------------------------------- quantiles
