@@ -124,7 +124,7 @@ class Results:
               input_values: np.ndarray, meta: dict) -> Results:
         """Derive the tables from the engine's outcome for all replications (every one kept)."""
         aggregate = RunAggregator(scenario, net, input_names, keep=len(outcome.done))
-        aggregate.add(outcome, Inputs(tuple(input_names), input_values, 0))
+        aggregate.add(outcome, Inputs(tuple(input_names), np.array(input_values, dtype=float), 0))  # its own copy
         return cls.of(aggregate, meta)
 
     @classmethod
@@ -147,7 +147,9 @@ class Results:
         if not aggregate.complete and not funding.empty:
             funding = aggregate.funding.table(funding["p90_wait_days"].to_numpy())
         return cls(_target_table(scenario, aggregate), _milestone_table(scenario, aggregate),
-                   outcome_table(scenario, kept.done, kept_times), inputs_table(inputs.names, inputs.values), critical,
+                   # the kept inputs are the aggregate's alone (a run drops its batches): the table takes them as they are
+                   outcome_table(scenario, kept.done, kept_times), inputs_table(inputs.names, inputs.values, copy=False),
+                   critical,
                    meta, series_bands(net, aggregate.kept_series()), funding, bottlenecks, scenario, aggregate.spool)
 
     # ------------------------------------------------------------------------------------------ per replication

@@ -40,9 +40,13 @@ def outcome_table(scenario: Scenario, done: np.ndarray, times: np.ndarray, first
     )
 
 
-def inputs_table(names: Sequence[str], values: np.ndarray, first: int = 0) -> pd.DataFrame:
-    """Per replication (numbered from ``first``) every sampled input by name."""
-    return pd.DataFrame(values, columns=list(names), index=pd.RangeIndex(first, first + len(values), name="replication"))
+def inputs_table(names: Sequence[str], values: np.ndarray, first: int = 0, copy: bool = True) -> pd.DataFrame:
+    """Per replication (numbered from ``first``) every sampled input by name.
+
+    With ``copy=False`` the table holds ``values`` itself: for an array that nothing else will change.
+    """
+    return pd.DataFrame(values, columns=list(names), index=pd.RangeIndex(first, first + len(values), name="replication"),
+                        copy=copy)
 
 
 class OutcomeSpool:

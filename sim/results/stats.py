@@ -5,6 +5,7 @@ Event times are days since the scenario's start, ``inf`` when censored (not done
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -55,6 +56,7 @@ def quantile_times(times: np.ndarray, qs: Sequence[float] = QUANTILES) -> np.nda
     return ordered[:, index].T
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of (n, q), asked for by every table of a run
 def inverted_cdf_index(n: int, q: float) -> int:
     """Position in the sorted sample of ``n`` values of numpy's ``inverted_cdf`` quantile q (its own arithmetic)."""
     return int(np.quantile(np.arange(n, dtype=float), q, method="inverted_cdf"))

@@ -198,7 +198,7 @@ class RunAggregator:
         self.funding.add(outcome, inputs)
         if self.spool is not None:
             self.spool.add(outcome_table(self.scenario, outcome.done, times, first=self.n),
-                           inputs_table(self.input_names, inputs.values, first=self.n))
+                           inputs_table(self.input_names, inputs.values, first=self.n, copy=False))  # only written
         room = self.keep - self.kept_count
         if room > 0:
             count = len(outcome.done)
