@@ -29,11 +29,7 @@ def driving_predecessor(net: Network, done: np.ndarray) -> np.ndarray:
     one listed last, any-of the one listed first). NaN times sort last, as numpy sorts them. Observed
     milestones have none.
     """
-    ptr = np.zeros(len(net.deps) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(d) for d in net.deps])
-    idx = np.array([d for deps in net.deps for d in deps], dtype=np.int64)
-    need = np.array([0 if not math.isnan(net.observed[i]) else net.need[i] for i in range(len(net.deps))],
-                    dtype=np.int64)  # 0: no driving predecessor (observed)
+    ptr, idx, need = _dependencies(net)
     driver = np.empty(done.shape, dtype=np.int32)
     _drivers(np.ascontiguousarray(done, dtype=float), ptr, idx, need, driver)
     return driver
@@ -44,7 +40,7 @@ def _drivers(done, ptr, idx, need, driver):  # pragma: no cover - compiled
     """Fill ``driver`` ``(replications, milestones)`` as :func:`driving_predecessor` describes."""
     rows, milestones = done.shape
     for r in range(rows):
-        for i in range(milestones):
+        for i in range(milestones):  # _driver_of, written out: a call per milestone tripled the time
             a, b, k = ptr[i], ptr[i + 1], need[i]
             if b == a or k == 0:
                 driver[r, i] = -1
@@ -56,6 +52,21 @@ def _drivers(done, ptr, idx, need, driver):  # pragma: no cover - compiled
                 driver[r, i] = idx[_first_earliest(done, r, idx, a, b)]
             else:
                 driver[r, i] = idx[_kth(done, r, idx, a, b, k - 1)]
+
+
+@compiled()
+def _driver_of(done, r, i, ptr, idx, need):  # pragma: no cover - compiled
+    """The driving predecessor of milestone ``i`` in replication ``r`` (−1: none)."""
+    a, b, k = ptr[i], ptr[i + 1], need[i]
+    if b == a or k == 0:
+        return -1
+    if b - a == 1:
+        return idx[a]
+    if k == b - a:
+        return idx[_last_latest(done, r, idx, a, b)]
+    if k == 1:
+        return idx[_first_earliest(done, r, idx, a, b)]
+    return idx[_kth(done, r, idx, a, b, k - 1)]
 
 
 @compiled()
@@ -145,7 +156,6 @@ def criticality_counts(scenario: Scenario, net: Network, done: np.ndarray, times
     """
     n, m = done.shape
     targets = scenario.targets
-    drivers = driving_predecessor(net, done)
     anchor = _Anchors(scenario, net, done, times)
     anchors = np.empty((n, len(targets)), dtype=np.int64)
     for j, t in enumerate(targets):
@@ -156,24 +166,28 @@ def criticality_counts(scenario: Scenario, net: Network, done: np.ndarray, times
     on_missed_path = np.zeros(m, dtype=np.int64)
     by_target = np.zeros((m, len(targets)), dtype=np.int64)
     bottleneck = np.zeros((len(scenario.lines), len(targets)), dtype=np.int64)
-    _walk_paths(anchors, drivers, missed, line_of, on_missed_path, by_target, bottleneck)
+    ptr, idx, need = _dependencies(net)
+    _walk_paths(anchors, np.ascontiguousarray(done, dtype=float), ptr, idx, need, missed, line_of, on_missed_path,
+                by_target, bottleneck)
     return on_missed_path, by_target, bottleneck
 
 
-@compiled(nogil=True, refcount=True)  # allocates its two marks
-def _walk_paths(anchors, drivers, missed, line_of, on_missed_path, by_target, bottleneck):  # pragma: no cover
-    """Count each target's driving path, from ``anchors`` back through ``drivers``, into the three counts.
+@compiled(nogil=True, refcount=True)  # allocates its marks
+def _walk_paths(anchors, done, ptr, idx, need, missed, line_of, on_missed_path, by_target, bottleneck):  # pragma: no cover
+    """Count each target's driving path, from ``anchors`` back through driving predecessors, into the three counts.
 
+    A milestone's driving predecessor is found when a path first reaches it in a replication, and remembered
+    for the other targets' paths of that replication (paths visit a few of the milestones, and share them).
     ``line_of`` is ``(replications, milestones)``: the line a milestone waited for last (−1: none; no rows: no
     lines); a line counts once per replication and target however many milestones of the path waited for it.
     """
     rows, targets = anchors.shape
-    milestones = drivers.shape[1]
+    milestones = len(need)
     lines = bottleneck.shape[0]
-    marked = np.empty(milestones, dtype=np.int64)  # the last replication a milestone was counted as missed in
-    marked[:] = -1
-    seen = np.empty(max(lines, 1), dtype=np.int64)  # the last (replication, target) a line was counted for
-    seen[:] = -1
+    driver = np.empty(milestones, dtype=np.int64)
+    known = np.full(milestones, -1, dtype=np.int64)  # the replication whose driver[i] is known
+    marked = np.full(milestones, -1, dtype=np.int64)  # the last replication a milestone was counted as missed in
+    seen = np.full(max(lines, 1), -1, dtype=np.int64)  # the last (replication, target) a line was counted for
     for r in range(rows):
         for j in range(targets):
             stamp = r * targets + j
@@ -187,7 +201,20 @@ def _walk_paths(anchors, drivers, missed, line_of, on_missed_path, by_target, bo
                 if k >= 0 and seen[k] != stamp:
                     seen[k] = stamp
                     bottleneck[k, j] += 1
-                i = drivers[r, i]
+                if known[i] != r:
+                    known[i] = r
+                    driver[i] = _driver_of(done, r, i, ptr, idx, need)
+                i = driver[i]
+
+
+def _dependencies(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dependencies as compressed rows (pointers, indices) and how many each needs (0: observed, no driver)."""
+    ptr = np.zeros(len(net.deps) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(d) for d in net.deps])
+    idx = np.array([d for deps in net.deps for d in deps], dtype=np.int64)
+    need = np.array([0 if not math.isnan(net.observed[i]) else net.need[i] for i in range(len(net.deps))],
+                    dtype=np.int64)
+    return ptr, idx, need
 
 
 class _Anchors:
