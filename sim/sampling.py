@@ -20,7 +20,7 @@ import numpy as np
 from scipy import special
 
 from . import names as naming
-from .distributions import Bernoulli, Distribution
+from .distributions import Bernoulli, Distribution, Normal, Pert
 from .scenario import Scenario
 from .workers import cpu_count
 
@@ -178,9 +178,12 @@ def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int
         if independent:  # transformed at once, while the column is in cache
             values[:, j] = dists[j].ppf(u[:, j])
 
-    # Streams and inverse CDFs (scipy's beta inverse for PERT above all) release the GIL: columns in threads.
-    # Each column is computed alike whatever the thread, so the values do not depend on the number of threads.
-    threads = min(cpu_count(), 8, len(specs)) if count * len(specs) >= 100_000 else 1
+    # Slow inverse CDFs (scipy's beta inverse for PERT, about 1.5 µs a value; the truncated normal) release the
+    # GIL: their columns pay for threads, which the cheap ones (a few numpy passes; a 10,000 x 100 triangular
+    # network samples faster on one thread) do not. Each column is computed alike whatever the thread, so the
+    # values do not depend on the number of threads.
+    slow = sum(isinstance(d, Pert) or isinstance(d, Normal) and d.lower != -np.inf for d in dists)
+    threads = min(cpu_count(), 8, len(specs)) if count * slow >= 50_000 else 1
     _each_column(draw, len(specs), threads)
     if independent:
         return Inputs(names, np.ascontiguousarray(values), first)
