@@ -14,7 +14,6 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,34 +228,18 @@ def _batches(plans: list[_Plan], aggregates: list[RunAggregator], pool, pool_wor
     With several plans (:func:`run_many`), each batch of every plan is sampled, and their chunks go to the pool
     in one grid. Each batch is counted into its aggregate as it arrives and then dropped: memory does not grow
     with ``n`` beyond the replications the aggregates keep.
-
-    The next batch is sampled on a thread while this one is simulated and counted: sampling is mostly scipy's
-    inverse CDFs, which run without the GIL, so it fills the moments the engine's Python steps leave a CPU
-    idle. A batch's inputs depend only on its replications, so the results are the same.
     """
     first, n, batch, precision = 0, plans[0].n, plans[0].batch, plans[0].precision
-
-    def inputs_of(first: int) -> list[Inputs]:
+    while first < n:
         count = min(batch, n - first)
-        return [sample(p.scenario, p.seed, first, count, lhs_total=p.n if p.lhs else None) for p in plans]
-
-    ahead = ThreadPoolExecutor(1) if n > batch else None  # one batch: nothing to sample ahead
-    upcoming = ahead.submit(inputs_of, first) if ahead is not None else None
-    try:
-        while first < n:
-            inputs = upcoming.result() if upcoming is not None else inputs_of(first)
-            count = len(inputs[0].values)
-            upcoming = ahead.submit(inputs_of, first + count) if ahead is not None and first + count < n else None
-            for aggregate, outcome, batch_inputs in zip(aggregates, _outcomes(plans, inputs, pool, pool_workers), inputs,
-                                                        strict=True):
-                aggregate.add(outcome, batch_inputs)
-            first += count
-            bar.update(count * len(plans))
-            if precision is not None and max(a.half_width() for a in aggregates) <= precision:
-                break
-    finally:
-        if ahead is not None:  # a batch sampled ahead that is not needed (precision reached, Ctrl-C) is dropped
-            ahead.shutdown(wait=False, cancel_futures=True)
+        inputs = [sample(p.scenario, p.seed, first, count, lhs_total=p.n if p.lhs else None) for p in plans]
+        for aggregate, outcome, batch_inputs in zip(aggregates, _outcomes(plans, inputs, pool, pool_workers), inputs,
+                                                    strict=True):
+            aggregate.add(outcome, batch_inputs)
+        first += count
+        bar.update(count * len(plans))
+        if precision is not None and max(a.half_width() for a in aggregates) <= precision:
+            break
 
 
 def _outcomes(plans: list[_Plan], inputs: list[Inputs], pool, pool_workers: int) -> list[BatchOutcome]:
