@@ -165,6 +165,9 @@ def test_compiled_payment_curves_match_the_reference(seed):
                        [(start1, length1), (start2, length2)]).sum(axis=1)
     np.testing.assert_allclose(curves.sum_of_events(np.tile(shuffled, (count, 1)), *events), expected,
                                rtol=1e-9, atol=1e-9)
+    # one shared grid in any order is put in order once: the same numbers as a row per replication
+    assert np.array_equal(curves.sum_of_events(shuffled[None, :], *events),
+                          curves.sum_of_events(np.tile(shuffled, (count, 1)), *events))
 
 
 # ---------------------------------------------------------------------------------------------- quantiles
@@ -203,3 +206,31 @@ def test_bisection_finds_what_the_grid_scan_finds_for_non_decreasing_values(seed
     for threshold in (0.0, 0.5, 3.0, 10.0, 1e9):
         expected = first_reach_on_grid(grid, values, threshold)
         np.testing.assert_array_equal(first_reach_monotone(grid, value, threshold), expected)
+
+
+# ---------------------------------------------------------------------------------------------- the plain sweep
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 8, 9, 16, 127, 128, 129, 136, 257, 1000, 4099])
+def test_sweep_sums_pending_delays_as_numpy_sums_a_row(n):
+    from sim.engine.sweep import pairwise_sum
+
+    rng = np.random.default_rng(n)
+    rows = rng.standard_normal((20, n)) * 10.0 ** rng.integers(-6, 17, (20, n))  # magnitudes that round apart
+    stack = np.zeros((64, 4))
+    found = np.array([0.0 + pairwise_sum(row, 0, n, stack) for row in rows])
+    assert np.array_equal(found, rows.sum(axis=1))  # bit for bit: numpy's pairwise order, not a plain loop
+
+
+def test_sweep_ready_times_are_numpys_max_min_and_partition_with_nan():
+    from sim.engine.sweep import kth_smallest
+
+    rng = np.random.default_rng(1)
+    done = rng.integers(0, 4, size=(300, 6)).astype(float)
+    done[rng.random(done.shape) < 0.15] = np.nan
+    deps = np.array([5, 1, 3, 0, 2], dtype=np.int64)
+    scratch = np.empty(len(deps))
+    for k in range(len(deps)):
+        expected = np.partition(done[:, deps], k, axis=1)[:, k]
+        found = np.array([kth_smallest(done, c, deps, 0, len(deps), k, scratch) for c in range(len(done))])
+        assert np.array_equal(found, expected, equal_nan=True)

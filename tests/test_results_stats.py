@@ -63,6 +63,16 @@ def test_nan_quantiles_matches_numpy_nanquantile():
     assert np.array_equal(nan_quantiles(values, qs), expected, equal_nan=True)
 
 
+def test_nan_quantiles_of_consecutive_parts_are_those_of_the_whole():
+    rng = np.random.default_rng(6)
+    values = rng.normal(size=(301, 4, 5)).astype(np.float32)
+    values[rng.random(values.shape) < 0.2] = np.nan
+    parts = [values[:1], values[1:150], values[150:]]  # the batches of a run, never joined
+    for block in (3, 512):
+        assert np.array_equal(nan_quantiles(parts, [0.1, 0.5, 0.9], block=block),
+                              nan_quantiles(values, [0.1, 0.5, 0.9], block=block), equal_nan=True)
+
+
 def test_nan_quantiles_do_not_depend_on_the_block_of_columns_sorted_together():
     rng = np.random.default_rng(4)
     values = rng.normal(size=(300, 9, 13)).astype(np.float32)

@@ -86,10 +86,9 @@ def _is_sorted(x):
     return True
 
 
-@compiled(refcount=True)
-def _sweep_row(t, jx, jh, rx, rm, out):
-    """Evaluate one replication's jumps and ramps (each sorted by position) at the times ``t``."""
-    order = np.arange(len(t)) if _is_sorted(t) else np.argsort(t)
+@compiled()
+def _sweep_row(t, order, jx, jh, rx, rm, out):
+    """Evaluate one replication's jumps and ramps (each sorted by position) at the times ``t[order]``."""
     total_h = 0.0
     slope = 0.0
     moment = 0.0  # Σ m·x over the ramps started
@@ -125,8 +124,15 @@ def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     count = jump_x.shape[0]
     out = np.zeros((count, t.shape[1]))
     shared = t.shape[0] == 1  # one grid for every replication
+    order = np.arange(t.shape[1])
+    if shared and not _is_sorted(t[0]):
+        order = np.argsort(t[0])  # a shared grid's order, found once
+    in_order = np.arange(t.shape[1])
     for c in range(count):
-        _sweep_row(t[0] if shared else t[c], jump_x[c], jump_h[c], ramp_x[c], ramp_m[c], out[c])
+        row = t[0] if shared else t[c]
+        if not shared:
+            order = in_order if _is_sorted(row) else np.argsort(row)
+        _sweep_row(row, order, jump_x[c], jump_h[c], ramp_x[c], ramp_m[c], out[c])
     return out
 
 

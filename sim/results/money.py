@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from ..engine import BatchOutcome, Network
+from ..engine.compiled import compiled
 from ..sampling import Inputs
 from .columns import FUNDING_COLUMNS, SERIES_COLUMNS
 from .stats import nan_quantiles
 
 
-def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
+def series_bands(net: Network, outcome: BatchOutcome | Sequence[np.ndarray]) -> pd.DataFrame:
     """Quantile bands of every money observable on the monthly grid (NaN ratios are left out of a month).
+
+    Parameters
+    ----------
+    net : Network
+    outcome : BatchOutcome or sequence of numpy.ndarray
+        The outcome whose ``series`` ``(replications, observables, months)`` (float32) is summarised, or those
+        series in parts: consecutive replications (the batches of a run), never joined into one array.
 
     Returns
     -------
@@ -20,19 +30,48 @@ def series_bands(net: Network, outcome: BatchOutcome) -> pd.DataFrame:
         :data:`SERIES_COLUMNS`: per observable and month, P10, P50, P90 and the mean over replications, in the
         observable's unit (euros or shares); empty without funds.
     """
-    if outcome.series.size == 0:
+    parts = [outcome.series] if isinstance(outcome, BatchOutcome) else list(outcome)
+    if not any(p.size for p in parts):
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    values = outcome.series  # (n, observables, months), float32
-    q = nan_quantiles(values, [0.1, 0.5, 0.9])
-    valid = (~np.isnan(values)).sum(axis=0)
+    q = nan_quantiles(parts, [0.1, 0.5, 0.9])
+    total, valid = nan_sum_count(parts)
     with np.errstate(all="ignore"):
-        mean = np.where(valid > 0, np.nansum(values, axis=0, dtype=float) / np.maximum(valid, 1), np.nan)
+        mean = np.where(valid > 0, total / np.maximum(valid, 1), np.nan)
     rows = len(net.observables) * len(net.monthly_dates)
     return pd.DataFrame({
         "observable": np.repeat(net.observables, len(net.monthly_dates)),
         "date": np.tile(net.monthly_dates, len(net.observables)),
         "p10": q[0].reshape(rows), "p50": q[1].reshape(rows), "p90": q[2].reshape(rows), "mean": mean.reshape(rows),
     }, columns=SERIES_COLUMNS)
+
+
+def nan_sum_count(parts: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The sum of the values that are not NaN over the rows of ``parts``, and their count, per column.
+
+    ``parts`` are consecutive rows of one sample.
+
+    The sum is ``numpy.nansum(values, axis=0, dtype=float)`` bit for bit: numpy adds the rows of a C-ordered
+    array one after the other in double precision from 0.0, and so does this loop, in one compiled pass that
+    neither copies the values nor builds a mask (``nansum`` did both: 0.7 s of a 10,000-replication baseline).
+    """
+    shape = parts[0].shape[1:]
+    total = np.zeros(int(np.prod(shape, dtype=np.int64)))
+    valid = np.zeros(total.shape, dtype=np.int64)
+    for p in parts:
+        _add_rows(np.ascontiguousarray(p).reshape(len(p), -1), total, valid)
+    return total.reshape(shape), valid.reshape(shape)
+
+
+@compiled(nogil=True)
+def _add_rows(values, total, valid):  # pragma: no cover - compiled
+    """Add each row of ``values`` to ``total`` in double precision (NaN as 0.0) and count its values in ``valid``."""
+    rows, columns = values.shape
+    for r in range(rows):
+        for c in range(columns):
+            v = np.float64(values[r, c])
+            if v == v:  # nansum adds 0.0 for a NaN, which changes no sum started from +0.0
+                total[c] += v
+                valid[c] += 1
 
 
 def funding_waits(net: Network, outcome: BatchOutcome, inputs: Inputs) -> pd.DataFrame:
@@ -139,4 +178,4 @@ class FundingCounts:
         }, columns=FUNDING_COLUMNS)
 
 
-__all__ = ["FUNDING_COLUMNS", "SERIES_COLUMNS", "FundingCounts", "funding_waits", "series_bands"]
+__all__ = ["FUNDING_COLUMNS", "SERIES_COLUMNS", "FundingCounts", "funding_waits", "nan_sum_count", "series_bands"]

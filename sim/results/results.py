@@ -29,7 +29,7 @@ from .spool import OutcomeSpool, inputs_table, outcome_table
 from .stats import QUANTILES, wilson_interval
 from .store import read_folder, write_tables
 from .streaming import RunAggregator
-from .targets import resolved, target_times
+from .targets import resolved
 
 TABLES = ("targets", "milestones", "outcomes", "inputs", "criticality", "series", "funding", "bottlenecks")
 
@@ -124,7 +124,7 @@ class Results:
               input_values: np.ndarray, meta: dict) -> Results:
         """Derive the tables from the engine's outcome for all replications (every one kept)."""
         aggregate = RunAggregator(scenario, net, input_names, keep=len(outcome.done))
-        aggregate.add(outcome, Inputs(tuple(input_names), input_values, 0))
+        aggregate.add(outcome, Inputs(tuple(input_names), np.array(input_values, dtype=float), 0))  # its own copy
         return cls.of(aggregate, meta)
 
     @classmethod
@@ -136,8 +136,8 @@ class Results:
         not every replication is kept; see :mod:`sim.results.streaming`).
         """
         scenario, net = aggregate.scenario, aggregate.net
-        kept, inputs = aggregate.kept()
-        kept_times = target_times(scenario, kept.done, kept.indicator_times)
+        kept, inputs = aggregate.kept(series=False)  # the series are read batch by batch, never joined
+        kept_times = aggregate.kept_times()  # as counted: not computed again
         n, target_ids = aggregate.n, [t.id for t in scenario.targets]
         critical = pd.DataFrame(aggregate.critical / n, index=pd.Index([m.id for m in scenario.milestones], name="milestone"),
                                 columns=target_ids)
@@ -147,8 +147,10 @@ class Results:
         if not aggregate.complete and not funding.empty:
             funding = aggregate.funding.table(funding["p90_wait_days"].to_numpy())
         return cls(_target_table(scenario, aggregate), _milestone_table(scenario, aggregate),
-                   outcome_table(scenario, kept.done, kept_times), inputs_table(inputs.names, inputs.values), critical,
-                   meta, series_bands(net, kept), funding, bottlenecks, scenario, aggregate.spool)
+                   # the kept inputs are the aggregate's alone (a run drops its batches): the table takes them as they are
+                   outcome_table(scenario, kept.done, kept_times), inputs_table(inputs.names, inputs.values, copy=False),
+                   critical,
+                   meta, series_bands(net, aggregate.kept_series()), funding, bottlenecks, scenario, aggregate.spool)
 
     # ------------------------------------------------------------------------------------------ per replication
 

@@ -30,17 +30,23 @@ def outcome_table(scenario: Scenario, done: np.ndarray, times: np.ndarray, first
     """
     # Targets that are not simply "milestone X by its own deadline" get their own outcome column.
     combined = [j for j, t in enumerate(scenario.targets) if t.kind != "milestone" or t.id != t.members[0]]
-    outcomes = pd.DataFrame(
-        np.column_stack([done, times[:, combined]]) if combined else done,
+    values = np.empty((len(done), done.shape[1] + len(combined)))
+    values[:, :done.shape[1]] = done
+    values[:, done.shape[1]:] = times[:, combined]
+    return pd.DataFrame(  # the table's own array: no second copy (pandas copies an array it is given)
+        values, copy=False,
         columns=[f"milestone:{m.id}" for m in scenario.milestones] + [f"target:{scenario.targets[j].id}" for j in combined],
         index=pd.RangeIndex(first, first + len(done), name="replication"),
     )
-    return outcomes
 
 
-def inputs_table(names: Sequence[str], values: np.ndarray, first: int = 0) -> pd.DataFrame:
-    """Per replication (numbered from ``first``) every sampled input by name."""
-    return pd.DataFrame(values, columns=list(names), index=pd.RangeIndex(first, first + len(values), name="replication"))
+def inputs_table(names: Sequence[str], values: np.ndarray, first: int = 0, copy: bool = True) -> pd.DataFrame:
+    """Per replication (numbered from ``first``) every sampled input by name.
+
+    With ``copy=False`` the table holds ``values`` itself: for an array that nothing else will change.
+    """
+    return pd.DataFrame(values, columns=list(names), index=pd.RangeIndex(first, first + len(values), name="replication"),
+                        copy=copy)
 
 
 class OutcomeSpool:

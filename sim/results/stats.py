@@ -5,6 +5,7 @@ Event times are days since the scenario's start, ``inf`` when censored (not done
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -55,13 +56,17 @@ def quantile_times(times: np.ndarray, qs: Sequence[float] = QUANTILES) -> np.nda
     return ordered[:, index].T
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of (n, q), asked for by every table of a run
 def inverted_cdf_index(n: int, q: float) -> int:
     """Position in the sorted sample of ``n`` values of numpy's ``inverted_cdf`` quantile q (its own arithmetic)."""
     return int(np.quantile(np.arange(n, dtype=float), q, method="inverted_cdf"))
 
 
-def nan_quantiles(values: np.ndarray, qs: Sequence[float], block: int = 512) -> np.ndarray:
+def nan_quantiles(values: np.ndarray | Sequence[np.ndarray], qs: Sequence[float], block: int = 512) -> np.ndarray:
     """``numpy.nanquantile(values, qs, axis=0)`` with its default linear method and the same arithmetic, fast.
+
+    ``values`` may also be a sequence of arrays, consecutive rows of one sample (the batches of a run, as they
+    arrived): they are read block by block, never joined into one array.
 
     Columns are sorted as contiguous rows (NaN last) and grouped by their number n of valid values; each
     group is read at numpy's virtual indices q·(n − 1) and interpolated as numpy does. ``nanquantile`` itself
@@ -69,21 +74,30 @@ def nan_quantiles(values: np.ndarray, qs: Sequence[float], block: int = 512) -> 
     ``block`` columns are sorted in threads (numpy's sort releases the GIL); each column is computed alike in
     any block, so the result does not depend on the block size or the number of threads.
     """
-    columns = values.reshape(values.shape[0], -1)
-    starts = range(0, columns.shape[1], block)
+    parts = [values] if isinstance(values, np.ndarray) else list(values)
+    shape = (sum(len(p) for p in parts),) + parts[0].shape[1:]
+    flat = [p.reshape(len(p), -1) for p in parts]
+    width = flat[0].shape[1]
+    starts = range(0, width, block)
     levels = np.asarray(qs, dtype=float)
 
     def of_block(start: int) -> np.ndarray:
-        return _sorted_quantiles(np.sort(np.ascontiguousarray(columns[:, start:start + block].T), axis=1), levels)
+        stop = min(start + block, width)
+        rows = np.empty((stop - start, shape[0]), dtype=flat[0].dtype)  # the columns as contiguous rows
+        at = 0
+        for p in flat:
+            rows[:, at:at + len(p)] = p[:, start:stop].T
+            at += len(p)
+        return _sorted_quantiles(np.sort(rows, axis=1), levels)
 
     threads = min(cpu_count(), 8, len(starts))
     if threads > 1:
         with ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(of_block, starts))
+            out = list(pool.map(of_block, starts))
     else:
-        parts = [of_block(s) for s in starts]
-    out = np.concatenate(parts, axis=1) if parts else np.full((len(levels), 0), np.nan)
-    return out.reshape((len(qs),) + values.shape[1:])
+        out = [of_block(s) for s in starts]
+    joined = np.concatenate(out, axis=1) if out else np.full((len(levels), 0), np.nan)
+    return joined.reshape((len(qs),) + shape[1:])
 
 
 def _sorted_quantiles(flat: np.ndarray, qs: np.ndarray) -> np.ndarray:

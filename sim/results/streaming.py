@@ -20,13 +20,15 @@ table is what the whole sample gives.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import numpy as np
 
 from .. import calendar as cal
 from ..engine import BatchOutcome, Network
+from ..engine.compiled import compiled
 from ..sampling import Inputs
 from ..scenario import Scenario
 from .criticality import criticality_counts
@@ -60,29 +62,23 @@ class DayCounts:
 
     def add(self, times: np.ndarray) -> None:
         """Count the event times ``(replications, columns)`` of a batch (days since the start)."""
-        times = np.asarray(times, dtype=float)
+        times = np.ascontiguousarray(times, dtype=float)
         if times.size == 0:
             return
-        self.low = np.minimum(self.low, times.min(axis=0))  # NaN propagates, as numpy.min over all would
-        self.high = np.maximum(self.high, times.max(axis=0))
-        finite = np.isfinite(times)
-        every = bool(finite.all())
-        if not every:
-            self.below += (times == -np.inf).sum(axis=0)
-            self.censored += (times == np.inf).sum(axis=0)
-            self.nan += np.isnan(times).sum(axis=0)
-            if not finite.any():
-                return
-        # whole days, with a stand-in day where a time is not finite (its bin is dropped below)
-        stand_in = times[np.unravel_index(np.argmax(finite), finite.shape)]
-        days = np.floor(times if every else np.where(finite, times, stand_in)).astype(np.int64)
-        self._cover(int(days.min()), int(days.max()))
-        width = self.counts.shape[1]
-        flat = (days - self.first_day) + np.arange(times.shape[1]) * width
-        if not every:
-            flat[~finite] = self.counts.size  # one extra bin, dropped
-        counts = np.bincount(flat.ravel(), minlength=self.counts.size + 1)[:self.counts.size]
-        self.counts += counts.reshape(self.counts.shape)
+        columns = times.shape[1]
+        low, high = np.empty(columns), np.empty(columns)
+        below, censored, nan = (np.zeros(columns, dtype=np.int64) for _ in range(3))
+        days = np.array([np.iinfo(np.int64).max, np.iinfo(np.int64).min])  # the first and last whole day seen
+        _scan(times, low, high, below, censored, nan, days)
+        self.low = np.minimum(self.low, low)  # NaN propagates, as numpy.min over all would
+        self.high = np.maximum(self.high, high)
+        self.below += below
+        self.censored += censored
+        self.nan += nan
+        if days[0] > days[1]:
+            return  # no finite time
+        self._cover(int(days[0]), int(days[1]))
+        _count_days(times, self.first_day, self.counts)
 
     def _cover(self, first: int, last: int) -> None:
         """Widen the histogram to hold the days ``first`` … ``last``."""
@@ -106,18 +102,50 @@ class DayCounts:
         finite = np.cumsum(self.counts, axis=1)
         total = finite[:, -1] if finite.shape[1] else np.zeros(columns, dtype=np.int64)
         for i, q in enumerate(qs):
-            k = inverted_cdf_index(n, q)  # position in the sorted column
-            for c in range(columns):
-                rank = k - self.below[c]
-                if rank < 0:
-                    out[i, c] = -np.inf
-                elif rank < total[c]:
-                    out[i, c] = self.first_day + int(np.searchsorted(finite[c], rank, side="right"))
-                elif rank < total[c] + self.censored[c]:
-                    out[i, c] = np.inf
-                else:
-                    out[i, c] = np.nan
+            rank = inverted_cdf_index(n, q) - self.below  # position in the sorted column, past the -inf
+            inside = (rank >= 0) & (rank < total)
+            # the first day whose cumulative count exceeds the rank (searchsorted, side="right", of each row)
+            day = self.first_day + (finite <= np.where(inside, rank, -1)[:, None]).sum(axis=1)
+            out[i] = np.where(rank < 0, -np.inf, np.where(inside, day, np.where(rank < total + self.censored, np.inf, np.nan)))
         return out
+
+
+@compiled(nogil=True)
+def _scan(times, low, high, below, censored, nan, days):  # pragma: no cover - compiled
+    """Per column of ``times`` its smallest and largest value (NaN if it holds one) and its -inf, inf and NaN.
+
+    ``days`` ``[first, last]`` is widened to the whole days of the finite times.
+    """
+    rows, columns = times.shape
+    for c in range(columns):
+        low[c], high[c] = math.inf, -math.inf
+    for r in range(rows):
+        for c in range(columns):
+            t = times[r, c]
+            if t != t:
+                nan[c] += 1
+                low[c], high[c] = t, t  # and NaN they stay
+                continue
+            if low[c] == low[c]:
+                low[c], high[c] = min(low[c], t), max(high[c], t)
+            if t == -math.inf:
+                below[c] += 1
+            elif t == math.inf:
+                censored[c] += 1
+            else:
+                day = math.floor(t)
+                days[0], days[1] = min(days[0], day), max(days[1], day)
+
+
+@compiled(nogil=True)
+def _count_days(times, first_day, counts):  # pragma: no cover - compiled
+    """Add one to ``counts[c, day - first_day]`` for every finite time of column ``c`` on ``day``."""
+    rows, columns = times.shape
+    for r in range(rows):
+        for c in range(columns):
+            t = times[r, c]
+            if math.isfinite(t):
+                counts[c, math.floor(t) - first_day] += 1
 
 
 class RunAggregator:
@@ -150,7 +178,9 @@ class RunAggregator:
         self.critical = np.zeros((len(scenario.milestones), len(scenario.targets)), dtype=np.int64)
         self.bottleneck = np.zeros((len(scenario.lines), len(scenario.targets)), dtype=np.int64)
         self.funding = FundingCounts(net)
-        self._kept: list[BatchOutcome] = []
+        self._kept: list[BatchOutcome] = []  # without their series, which are kept apart (below)
+        self._kept_series: list[np.ndarray] = []  # the series of the kept replications, batch by batch
+        self._kept_times: list[np.ndarray] = []  # their target event times, as counted
         self._kept_inputs: list[np.ndarray] = []
 
     def add(self, outcome: BatchOutcome, inputs: Inputs) -> None:
@@ -168,11 +198,14 @@ class RunAggregator:
         self.funding.add(outcome, inputs)
         if self.spool is not None:
             self.spool.add(outcome_table(self.scenario, outcome.done, times, first=self.n),
-                           inputs_table(self.input_names, inputs.values, first=self.n))
+                           inputs_table(self.input_names, inputs.values, first=self.n, copy=False))  # only written
         room = self.keep - self.kept_count
         if room > 0:
             count = len(outcome.done)
-            self._kept.append(outcome if count <= room else _head(outcome, room))
+            head = outcome if count <= room else _head(outcome, room)
+            self._kept.append(replace(head, series=_NO_SERIES))
+            self._kept_series.append(head.series)
+            self._kept_times.append(times if count <= room else times[:room].copy())
             self._kept_inputs.append(inputs.values if count <= room else inputs.values[:room].copy())
         self.n += len(outcome.done)
 
@@ -186,13 +219,38 @@ class RunAggregator:
         """Whether every replication counted is also kept whole."""
         return self.kept_count == self.n
 
-    def kept(self) -> tuple[BatchOutcome, Inputs]:
-        """The outcome and inputs of the kept replications (the first ones), as one batch each."""
+    def kept(self, series: bool = True) -> tuple[BatchOutcome, Inputs]:
+        """The outcome and inputs of the kept replications (the first ones), as one batch each.
+
+        Parameters
+        ----------
+        series : bool, default True
+            Join the monthly series too. Without, the outcome's ``series`` is empty (``(count, 0, 0)``): joining
+            them copies the largest array of a run (600 MB for 20,000 baseline replications), which what reads
+            them batch by batch (:meth:`kept_series`) does not need.
+        """
         if len(self._kept) > 1:  # joined once, and kept joined
             self._kept = [BatchOutcome.concat(self._kept)]
             self._kept_inputs = [np.concatenate(self._kept_inputs)]
+            self._kept_times = [np.concatenate(self._kept_times)]
+        outcome = self._kept[0]
+        if series:
+            if len(self._kept_series) > 1:
+                self._kept_series = [np.concatenate(self._kept_series)]
+            outcome = replace(outcome, series=self._kept_series[0])
+        else:
+            outcome = replace(outcome, series=np.zeros((len(outcome.done), 0, 0), np.float32))
         values = self._kept_inputs[0] if self._kept_inputs else np.empty((0, len(self.input_names)))
-        return self._kept[0], Inputs(self.input_names, values, 0)
+        return outcome, Inputs(self.input_names, values, 0)
+
+    def kept_times(self) -> np.ndarray:
+        """The target event times ``(replications, targets)`` of the kept replications (:func:`target_times`)."""
+        self.kept(series=False)  # joins them
+        return self._kept_times[0]
+
+    def kept_series(self) -> list[np.ndarray]:
+        """The monthly series ``(replications, observables, months)`` of the kept replications, in batches."""
+        return list(self._kept_series)
 
     def half_width(self) -> float:
         """Largest 95 % Wilson half-width over the target probabilities so far (0 without targets)."""
@@ -200,6 +258,9 @@ class RunAggregator:
             return 0.0
         low, high = wilson_interval(self.met, self.n)
         return float(np.max((high - low) / 2))
+
+
+_NO_SERIES = np.zeros((0, 0, 0), np.float32)  # stands for the series of a kept outcome: they are kept apart
 
 
 def _head(outcome: BatchOutcome, count: int) -> BatchOutcome:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import calendar as cal
+from ..engine.compiled import compiled
 from ..scenario import Scenario, Target
 
 
@@ -50,10 +51,40 @@ class _TargetTimes:
                 if self.indicator_times is None:
                     raise ValueError(f"target {t.id!r} is an indicator target; expected indicator_times")
                 self.memo[t.id] = self.indicator_times[:, self.indicator_column[t.id]]
+            elif not any(m in self.explicit for m in t.members):  # milestones only: one compiled pass
+                cols = np.array([self.column[m] for m in t.members], dtype=np.int64)
+                self.memo[t.id] = decisive_member(self.done, cols, t.kind == "all_of")[0]
             else:
                 stacked = np.column_stack([self.member(m) for m in t.members])
                 self.memo[t.id] = stacked.max(axis=1) if t.kind == "all_of" else stacked.min(axis=1)
         return self.memo[t.id]
+
+
+def decisive_member(done: np.ndarray, cols: np.ndarray, latest: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per replication, the latest (or earliest) time of the milestone columns ``cols`` of ``done`` and its position.
+
+    numpy's ``max`` and ``argmax`` (``min`` and ``argmin``) of ``done[:, cols]`` along the rows, without gathering
+    the columns: the time is NaN where one of them is, and the position the first of the extreme (or NaN) times.
+    """
+    time = np.empty(done.shape[0])
+    pick = np.empty(done.shape[0], dtype=np.int64)
+    _decisive(np.ascontiguousarray(done, dtype=float), cols, latest, time, pick)
+    return time, pick
+
+
+@compiled(nogil=True)
+def _decisive(done, cols, latest, time, pick):  # pragma: no cover - compiled
+    for r in range(done.shape[0]):
+        best, at = done[r, cols[0]], 0
+        if best == best:
+            for q in range(1, len(cols)):
+                v = done[r, cols[q]]
+                if v != v:
+                    best, at = v, q
+                    break
+                if (v > best) if latest else (v < best):
+                    best, at = v, q
+        time[r], pick[r] = best, at
 
 
 def resolved(scenario: Scenario, times: np.ndarray, deadlines: np.ndarray) -> tuple[list[str], list[str]]:
@@ -157,4 +188,4 @@ def _doomed_by(scenario: Scenario):
     return doomed
 
 
-__all__ = ["resolved", "target_times", "unreachable_milestones"]
+__all__ = ["decisive_member", "resolved", "target_times", "unreachable_milestones"]
