@@ -53,4 +53,5 @@ def pytest_configure(config):
         return  # an xdist worker (the controller did it), or no workers (tests compile what they use)
     import sim
 
-    sim.run(ROOT / "scenarios" / "baseline.yaml", n=20, seed=1, progress=False)
+    sim.run(ROOT / "scenarios" / "baseline.yaml", n=20, seed=1, progress=False)  # the kernel and the results
+    sim.run(ROOT / "scenarios" / "analytic" / "serial-chain.yaml", n=20, seed=1, progress=False)  # the sweep
