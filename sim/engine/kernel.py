@@ -78,7 +78,7 @@ WAITING = -2  # a phase of the milestone process that yielded (or ended it) retu
 # ---------------------------------------------------------------------------------------------- milestones
 
 
-@compiled()
+@compiled(python=False)
 def _yield_on(st, event, i, pc):
     """The milestone process waits for ``event``; returns False if it is already processed (go on at once)."""
     if st.ev_state[event] == PROCESSED:
@@ -88,13 +88,13 @@ def _yield_on(st, event, i, pc):
     return True
 
 
-@compiled()
+@compiled(python=False)
 def _timeout(st, i, now, delay, pc):
     push(st.hf, st.hi, st.ctr, now + delay, NORMAL, K_RESUME_MS, i, 0, 0.0)
     st.pc[i] = pc
 
 
-@compiled()
+@compiled(python=False)
 def _complete(st, i, now, done, when):
     """The milestone is done at ``when``: its event succeeds and its process ends."""
     done[i] = when
@@ -103,7 +103,7 @@ def _complete(st, i, now, done, when):
     st.pc[i] = -1
 
 
-@compiled()
+@compiled(python=False)
 def _await_dependencies(st, i, now):
     """Start: an observed or gated milestone takes its own path; others wait for all / any / k of their deps."""
     if st.net_gated[i]:
@@ -135,7 +135,7 @@ def _await_dependencies(st, i, now):
     return PC_DEPS
 
 
-@compiled()
+@compiled(python=False)
 def _await_money(st, i, now, amounts, requested, committed, committed_amount):
     """Ask every pool for this programme's parts, then wait until all are committed."""
     n = st.n_ms
@@ -163,7 +163,7 @@ def _await_money(st, i, now, amounts, requested, committed, committed_amount):
     return PC_MONEY
 
 
-@compiled()
+@compiled(python=False)
 def _await_orders(st, i, now):
     """Place the milestone's orders (after any delay that hit before) and wait until all are delivered."""
     a, b = st.net_order_ptr[i], st.net_order_ptr[i + 1]
@@ -192,7 +192,7 @@ def _await_orders(st, i, now):
     return PC_ORDERS
 
 
-@compiled()
+@compiled(python=False)
 def _await_delays(st, i, now, shift):
     """Wait out the status-date floor, then risk delays that hit before completion, then a delay shock."""
     if st.net_floor[i] - now > 0:  # not done by the status date: done only after it (as milestones.py)
@@ -210,7 +210,7 @@ def _await_delays(st, i, now, shift):
     return PC_SHIFT
 
 
-@compiled()
+@compiled(python=False)
 def advance_ms(st, i, now, durations, shift, amounts, done, requested, committed, committed_amount):
     """Run milestone ``i``'s process from where it stands to its next wait (the ``milestone`` generator)."""
     pc = st.pc[i]
@@ -244,7 +244,7 @@ def advance_ms(st, i, now, durations, shift, amounts, done, requested, committed
 # ---------------------------------------------------------------------------------------------- one batch
 
 
-@compiled()
+@compiled(python=False)
 def _reset(st, rep, pool_env, first_output, ramp0, base, added, win_lo, win_hi, win_f, ramp_start):
     """Reset the state for replication ``rep``: no events, envelopes and lines as at day 0."""
     st.ctr[0] = 0
@@ -282,7 +282,7 @@ def _reset(st, rep, pool_env, first_output, ramp0, base, added, win_lo, win_hi, 
             st.ramp_ready[k] = first_output[rep, k] if st.net_trigger[k] < 0 else np.inf
 
 
-@compiled()
+@compiled(python=False)
 def _schedule_start(st, rep, occurs, delay, cut_share, pool_env, amounts, committed, committed_amount, hits,
                     quantity, base, added, win_lo, win_hi, win_f, ramp_start):
     """Day 0, in the reference engine's order: pool openers, line triggers and workforce, risks, milestones."""
@@ -317,7 +317,7 @@ def _schedule_start(st, rep, occurs, delay, cut_share, pool_env, amounts, commit
     push(st.hf, st.hi, st.ctr, st.until, URGENT, K_UNTIL, 0, 0, 0.0)
 
 
-@compiled()
+@compiled(python=False)
 def _run_events(st, rep, d_rep, a_rep, q_rep, c_rep, ca_rep, hits_rep, shift, delay, rtime, pool_env, cut_share,
                 first_output, quantity, base, added, win_lo, win_hi, win_f, done, requested, committed, started,
                 delivered, ramp_start):
@@ -390,7 +390,7 @@ def _run_events(st, rep, d_rep, a_rep, q_rep, c_rep, ca_rep, hits_rep, shift, de
             end_process(st)
 
 
-@compiled()
+@compiled(python=False)
 def _clip_to_horizon(st, rep, done, committed, started, delivered):
     """Whatever happens after the horizon is 'not done' (inf), as in the reference engine."""
     h = st.horizon

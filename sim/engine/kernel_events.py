@@ -106,7 +106,7 @@ def register(cb_head, cb_tail, cb_next, cb_kind, cb_arg, ctr, event, kind, arg):
     cb_tail[event] = c
 
 
-@compiled()
+@compiled(python=False)
 def succeed(st, event, now):
     """``event.succeed()``: scheduled now with normal priority."""
     st.ev_state[event] = TRIGGERED
@@ -119,7 +119,7 @@ def end_process(st):
     st.ctr[C_EID] += 1
 
 
-@compiled()
+@compiled(python=False)
 def check(st, cond, event, now):
     """``Condition._check``: count a processed event; schedule the condition once enough are done."""
     if st.ev_state[cond] != PENDING:
@@ -129,7 +129,7 @@ def check(st, cond, event, now):
         succeed(st, cond, now)
 
 
-@compiled()
+@compiled(python=False)
 def new_condition(st, cond, need):
     """A condition (``Condition.__init__``) met once ``need`` of the events it watches are processed."""
     st.ev_state[cond] = PENDING
@@ -137,7 +137,7 @@ def new_condition(st, cond, need):
     st.cond_need[cond] = need
 
 
-@compiled()
+@compiled(python=False)
 def watch(st, cond, event, now):
     """The condition counts ``event`` now if it is processed, else when it is (SimPy: check or callback)."""
     if st.ev_state[event] == PROCESSED:

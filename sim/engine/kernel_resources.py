@@ -21,7 +21,7 @@ SAME_MOMENT = 1e-9  # days: orders placed within this of each other are served b
 # ---------------------------------------------------------------------------------------------- money
 
 
-@compiled()
+@compiled(python=False)
 def pool_available(st, p, now):
     """Money pool ``p`` can commit at ``now`` (€ bn): what has come in (envelope, or inflow so far), less commitments."""
     if now < st.open_at[p]:
@@ -31,7 +31,7 @@ def pool_available(st, p, now):
     return cap - st.committed_total[p]
 
 
-@compiled()
+@compiled(python=False)
 def pool_can_commit(st, p, now):
     """Whether pool ``p`` commits at ``now``: open, not past its commit deadline, not frozen."""
     if not (now >= st.open_at[p] and now <= st.net_commit_by[p]):
@@ -42,7 +42,7 @@ def pool_can_commit(st, p, now):
     return True
 
 
-@compiled()
+@compiled(python=False)
 def pool_next_change(st, p, now, amounts):
     """When pool ``p`` may next be able to commit (a freeze ends, it opens, inflow covers the smallest request)."""
     best = np.inf
@@ -69,7 +69,7 @@ def pool_next_change(st, p, now, amounts):
     return best
 
 
-@compiled()
+@compiled(python=False)
 def serve(st, p, now, amounts, committed, committed_amount, n_ms):
     """Commit every waiting request that fits, in request order; schedule the next look (``serve`` in SimPy)."""
     if pool_can_commit(st, p, now):
@@ -107,7 +107,7 @@ def serve(st, p, now, amounts, committed, committed_amount, n_ms):
         push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_WAKE, p, 0, later)
 
 
-@compiled()
+@compiled(python=False)
 def take(st, i, now, amounts, requested, committed, committed_amount):
     """Programme ``i``'s money was committed now by the facts: every part at once, at most what the envelope has left.
 
@@ -122,7 +122,7 @@ def take(st, i, now, amounts, requested, committed, committed_amount):
         committed_amount[part] = amount
 
 
-@compiled()
+@compiled(python=False)
 def open_pool(st, p, now, rep, amounts, committed, committed_amount):
     """Pool ``p``'s opening milestone is done: it commits from then (or its availability date)."""
     st.open_at[p] = max(now, st.net_available_from[p])
@@ -133,7 +133,7 @@ def open_pool(st, p, now, rep, amounts, committed, committed_amount):
 # ---------------------------------------------------------------------------------------------- production
 
 
-@compiled()
+@compiled(python=False)
 def rebuild_line(st, k, base, added, win_lo, win_hi, win_f):
     """Rebuild line ``k``'s capacity curve in the state after its ramp start changed."""
     rebuild_curve(k, st.cb_b, st.cb_right, st.cb_left, st.cb_cum, st.cb_nb, base[k], added[k], st.curve_start[k],
@@ -141,13 +141,13 @@ def rebuild_line(st, k, base, added, win_lo, win_hi, win_f):
                   st.net_n_win[k])
 
 
-@compiled()
+@compiled(python=False)
 def solve_line(st, k, start, quantity):
     """When line ``k``'s output since ``start`` reaches ``quantity`` (days; inf: never)."""
     return solve_curve(k, st.cb_b, st.cb_right, st.cb_left, st.cb_cum, st.cb_nb, start, quantity)
 
 
-@compiled()
+@compiled(python=False)
 def schedule_delivery(st, k, now, quantity):
     """Schedule when line ``k``'s current order is complete (a new version replaces an older schedule)."""
     st.version[k] += 1
@@ -156,7 +156,7 @@ def schedule_delivery(st, k, now, quantity):
         push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_DELIVER, k, st.version[k], end)
 
 
-@compiled()
+@compiled(python=False)
 def next_order(st, k, now, quantity, started):
     """An idle line ``k`` starts its best queued order: highest priority, then first placed."""
     if st.busy[k] >= 0 or st.n_queue[k] == 0:
@@ -176,7 +176,7 @@ def next_order(st, k, now, quantity, started):
     schedule_delivery(st, k, now, quantity)
 
 
-@compiled()
+@compiled(python=False)
 def set_ramp(st, k, now, quantity, base, added, win_lo, win_hi, win_f, ramp_start):
     """Start line k's added capacity at max(trigger + first output, when its workforce is trained)."""
     at = st.ramp_ready[k]
@@ -194,7 +194,7 @@ def set_ramp(st, k, now, quantity, base, added, win_lo, win_hi, win_f, ramp_star
         schedule_delivery(st, k, now, quantity)
 
 
-@compiled()
+@compiled(python=False)
 def place(st, k, now):
     """Orders placed at the same moment compete by priority: the idle line picks one a moment later."""
     if st.busy[k] < 0 and not st.picking[k]:
@@ -205,7 +205,7 @@ def place(st, k, now):
 # ---------------------------------------------------------------------------------------------- risks
 
 
-@compiled()
+@compiled(python=False)
 def occur(st, r, now, delay, cut_share, pool_env, amounts, committed, committed_amount, hits):
     """Risk ``r`` happens now: delays on milestones not yet done, freezes and cuts of pools."""
     for a in range(st.net_risk_aff_ptr[r], st.net_risk_aff_ptr[r + 1]):
@@ -228,7 +228,7 @@ def occur(st, r, now, delay, cut_share, pool_env, amounts, committed, committed_
         st.envelope[p] = max(st.committed_total[p], st.envelope[p] - cut_share[r] * pool_env[p])
 
 
-@compiled()
+@compiled(python=False)
 def trigger_line(st, k, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start):
     """Line ``k``'s trigger milestone is done: its added capacity ramps after the first output (and workers)."""
     st.ramp_ready[k] = now + first_output[rep, k]
