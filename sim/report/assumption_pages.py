@@ -12,7 +12,7 @@ from .. import charts
 from ..formatting import pct
 from ..labels import shorten
 from .briefing import PP_NOTE, RUN_KEYS, Briefing
-from .layout import A4, TextPage, a4, split_lines
+from .layout import A4, TextPage, text_pages
 from .words import drives_text
 
 __all__ = ["assumption_pages", "assumption_text"]
@@ -75,12 +75,4 @@ def assumption_text(b: Briefing) -> TextPage:
 
 def assumption_pages(b: Briefing) -> list[Figure]:
     """The closing text pages as A4 landscape figures, each with the run's footer."""
-    figures = []
-    for lines in split_lines(assumption_text(b).lines):
-        chunk = TextPage(A4[0])
-        chunk.lines = lines
-        fig = a4(layout=None)
-        chunk.draw(fig, top=0.35 * 72)
-        charts.add_footer(fig, b.results)
-        figures.append(fig)
-    return figures
+    return text_pages(assumption_text(b), lambda fig: charts.add_footer(fig, b.results))

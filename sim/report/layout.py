@@ -7,6 +7,7 @@ cropping (cropping to the content gave every page another size).
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from typing import Any, Literal
 
 from matplotlib import transforms
@@ -18,7 +19,8 @@ from matplotlib.text import Text
 
 from ..labels import shorten
 
-__all__ = ["A4", "TextPage", "Writer", "a4", "a4_axes", "page_title", "chars", "wrap", "Line", "split_lines"]
+__all__ = ["A4", "TextPage", "Writer", "a4", "a4_axes", "page_title", "chars", "wrap", "Line", "split_lines",
+           "text_pages"]
 
 A4 = (11.69, 8.27)  # landscape, inches
 LINE_SPACING = 1.35  # line height as a multiple of the font size
@@ -155,3 +157,16 @@ def split_lines(lines: list[Line]) -> list[list[Line]]:
         height += h
     pages.append(current)
     return pages
+
+
+def text_pages(text: TextPage, footer: Callable[[Figure], object]) -> list[Figure]:
+    """A long text page laid out on A4 landscape figures, ``footer(fig)`` drawn on each (the run's footer)."""
+    figures = []
+    for lines in split_lines(text.lines):
+        chunk = TextPage(A4[0])
+        chunk.lines = lines
+        fig = a4(layout=None)
+        chunk.draw(fig, top=0.35 * 72)
+        footer(fig)
+        figures.append(fig)
+    return figures

@@ -17,7 +17,7 @@ from .. import charts
 from ..formatting import pct, signed
 from ..scenario import Fact, Scenario
 from .briefing import Briefing
-from .layout import A4, TextPage, a4, split_lines
+from .layout import A4, TextPage, text_pages
 
 __all__ = ["Change", "changes", "facts_behind", "fact_text", "since_pages"]
 
@@ -181,12 +181,4 @@ def since_pages(b: Briefing) -> list[Figure]:
     """The 'since the last forecast' pages (none without a reference forecast or a change)."""
     if b.reference is None or not changes(b):
         return []
-    figures = []
-    for lines in split_lines(since_text(b).lines):
-        chunk = TextPage(A4[0])
-        chunk.lines = lines
-        fig = a4(layout=None)
-        chunk.draw(fig, top=0.35 * 72)
-        charts.add_footer(fig, b.results)
-        figures.append(fig)
-    return figures
+    return text_pages(since_text(b), lambda fig: charts.add_footer(fig, b.results))
