@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 
 import sim  # noqa: E402
 from sim.report.briefing import briefing  # noqa: E402
+from sim.report.html import html_briefing  # noqa: E402
 from sim.report.markdown import markdown  # noqa: E402
 from sim.report.since import changes, fact_text, facts_behind, since_pages  # noqa: E402
 
@@ -50,6 +51,7 @@ def test_the_page_and_the_markdown_say_it(chain_pair):
     assert len(since_pages(b)) == 1
     text = markdown(b)
     assert "Facts: First step: done on 21 Jan 2026" in text
+    assert "Facts: First step: done on 21 Jan 2026" in html_briefing(b)
     assert since_pages(briefing(now, scenario=scenario)) == [], "no page without a reference forecast"
 
 

@@ -27,6 +27,7 @@ from ..formatting import fmt_date, iso, pct, pct_range, rag_status, target_statu
 from ..labels import observable_unit
 from .briefing import ACTION_ROWS, IN_PLAY, PP_NOTE, RUN_KEYS, Briefing, rows, since_reference
 from .pages import chart_targets
+from .since import change_line, changes, facts_line
 from .words import headline, headline_detail, run_line, target_line
 
 __all__ = ["html_briefing", "svg_of"]
@@ -79,6 +80,8 @@ _JS = """
 """
 
 _ID = re.compile(r'\bid="([^"]+)"')
+
+CHANGES_SHOWN = 6  # changes listed beside the headline table; the others under a fold
 
 
 def svg_of(fig: Figure, prefix: str) -> str:
@@ -150,11 +153,15 @@ def _where_action_matters(b: Briefing) -> list[str]:
         levers = "; ".join(f"{_e(name)} (up to {gain:.0f} pp)" for name, gain in a.levers(2, 200))
         out.append(f"<li><b>{_e(a.title)}</b> — {_e(target_line(a.row))}<br>Lever: {levers}</li>")
     out.append("</ol>")
-    head, moved = since_reference(b)
+    head, _ = since_reference(b)
     if head:
-        out.append(f"<h3>What changed since the reference forecast</h3><p>{_e(head)}</p><ul>")
-        out += [f"<li>{_e(t)}: {_e(pct(then))} → {_e(pct(now))}</li>" for t, then, now in moved]
-        out.append("</ul>")
+        items = [f'<li><b>{_e(c.title)}</b>: {_e(change_line(c))}<br><span class="muted">Facts: '
+                 f"{_e(facts_line(c, b.scenario))}</span></li>" for c in changes(b)]
+        out.append(f'<h3>What changed since the reference forecast</h3><p>{_e(head)}</p><ul id="changes">')
+        out += items[:CHANGES_SHOWN] + ["</ul>"]
+        if len(items) > CHANGES_SHOWN:  # the rest folded: the column stays beside the headline table
+            out += [f"<details><summary>{len(items) - CHANGES_SHOWN} more changes</summary><ul>"]
+            out += items[CHANGES_SHOWN:] + ["</ul></details>"]
     out.append(f'<p class="muted">{_e(PP_NOTE)}</p></div></div>')
     return out
 
