@@ -232,3 +232,16 @@ def test_money_facts_that_contradict_the_model_are_clear_errors(write, parent, b
     text = str(info.value)
     assert message in text, text
     assert "status" in text
+
+
+def test_status_done_on_in_the_milestones_section_works_on_a_programme(write):
+    """``status: done on`` on a programme (it used to be refused): committed and done that day, in both engines."""
+    parent = ROOT / "scenarios/analytic/funding-prefinancing.yaml"
+    path = write(f"extends: {parent}\ntitle: Done\nmilestones:\n  agreement: {{status: done on 2026-03-01}}\n"
+                 "  programme: {status: done on 2026-05-01}\n", "done.yaml")
+    scenario = sim.load(path)
+    net, out = batch(scenario, 20)
+    assert np.all(out.committed[:, 0] == 120.5)
+    assert np.all(out.done[:, net.ids.index("programme")] == 120.5)
+    _, ref = batch(scenario, 20, "simpy")
+    assert np.array_equal(out.series, ref.series)
