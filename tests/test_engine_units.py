@@ -3,6 +3,7 @@ order, capacity curves and payment curves (compiled vs the reference implementat
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -234,3 +235,19 @@ def test_sweep_ready_times_are_numpys_max_min_and_partition_with_nan():
         expected = np.partition(done[:, deps], k, axis=1)[:, k]
         found = np.array([kth_smallest(done, c, deps, 0, len(deps), k, scratch) for c in range(len(done))])
         assert np.array_equal(found, expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_blocks_of_rows_in_threads_give_the_outcome_of_one_thread(root, threads):
+    """Blocks write their series into one array (no join afterwards): every output equals the one-thread run."""
+    import sim
+    from sim.engine import Network, simulate_batch
+    from sim.sampling import sample
+
+    scenario = sim.load(root / "scenarios" / "baseline.yaml")
+    net = Network.of(scenario)
+    inputs = sample(scenario, 5, 0, 301)  # blocks of unequal size
+    one = simulate_batch(net, inputs, threads=1)
+    many = simulate_batch(net, inputs, threads=threads)
+    for field in dataclasses.fields(one):
+        assert np.array_equal(getattr(one, field.name), getattr(many, field.name), equal_nan=True), field.name

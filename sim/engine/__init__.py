@@ -52,9 +52,14 @@ class BatchOutcome:
     indicator_times: np.ndarray
 
     @staticmethod
-    def concat(parts: list[BatchOutcome]) -> BatchOutcome:
-        """The outcomes of consecutive blocks of replications as one outcome."""
-        return BatchOutcome(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(BatchOutcome)))
+    def concat(parts: list[BatchOutcome], series: np.ndarray | None = None) -> BatchOutcome:
+        """The outcomes of consecutive blocks of replications as one outcome.
+
+        ``series``, when given, already holds every block's series (they were written into it): the largest
+        array is then not copied again.
+        """
+        return BatchOutcome(*(series if f.name == "series" and series is not None
+                              else np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(BatchOutcome)))
 
 
 class Observer:
@@ -179,14 +184,23 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     parts = _row_blocks(count, min(cpu_count(), 8) if threads is None else threads) if engine == "fast" else []
     if len(parts) > 1:
         # Every output row depends on its own replication only, so blocks of rows in threads (the compiled
-        # code and numpy's array loops run without the GIL) give the same outcome, sooner.
+        # code and numpy's array loops run without the GIL) give the same outcome, sooner. Each block writes
+        # its series into its rows of one array: joining them afterwards cost 0.5 s per 10,000 baseline rows.
+        series = np.empty((count, len(net.observables), len(net.monthly)), np.float32) if net.observables else None
+
         def block(bounds: tuple[int, int]) -> BatchOutcome:
             a, b = bounds
-            return simulate_batch(net, Inputs(inputs.names, inputs.values[a:b], inputs.first + a), engine=engine,
-                                  threads=1)
+            rows = Inputs(inputs.names, inputs.values[a:b], inputs.first + a)
+            return _simulate_rows(net, rows, engine, None, None if series is None else series[a:b])
 
         with ThreadPoolExecutor(len(parts)) as pool:
-            return BatchOutcome.concat(list(pool.map(block, parts)))
+            return BatchOutcome.concat(list(pool.map(block, parts)), series)
+    return _simulate_rows(net, inputs, engine, trace)
+
+
+def _simulate_rows(net: Network, inputs: Inputs, engine: str, trace: TraceSink | None,
+                   series: np.ndarray | None = None) -> BatchOutcome:
+    """One block of replications on the calling thread; ``series``: where to write their series (or new)."""
     net.check_inputs(inputs)
     durations = net.effective_durations(inputs)
     shift = net.shift(inputs)
@@ -205,7 +219,7 @@ def simulate_batch(net: Network, inputs: Inputs, trace_row: int | None = None,
     else:
         raw = _simulate_simpy(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts,
                               first_output, quantity, initial, trace)
-    return _post_run(net, inputs, durations, occurs, delay, time, quantity, raw)
+    return _post_run(net, inputs, durations, occurs, delay, time, quantity, raw, series)
 
 
 def _simulate_simpy(net, durations, shift, occurs, delay, time, pool_envelope, amounts, cuts, first_output,
@@ -230,7 +244,8 @@ def _simulate_simpy(net, durations, shift, occurs, delay, time, pool_envelope, a
                 hits=stack("hits", len(net.ids), len(net.risks)) if mnet is not None else None)
 
 
-def _post_run(net, inputs, durations, occurs, delay, time, quantity, raw: dict) -> BatchOutcome:
+def _post_run(net, inputs, durations, occurs, delay, time, quantity, raw: dict,
+              series: np.ndarray | None = None) -> BatchOutcome:
     """Money and production curves, metric gates, monthly series and indicator times (shared by both engines)."""
     mnet, lnet = net.money, net.lines
     count = durations.shape[0]
@@ -253,7 +268,8 @@ def _post_run(net, inputs, durations, occurs, delay, time, quantity, raw: dict) 
     observer = Observer(net, money_curves, production_curves)
     for i, name, threshold in net.gates:
         done[:, i] = observer.first_reach(name, threshold)
-    series = np.empty((count, len(net.observables), len(net.monthly)), np.float32)
+    if series is None:
+        series = np.empty((count, len(net.observables), len(net.monthly)), np.float32)
     for j, name in enumerate(net.observables):
         series[:, j] = observer.value(name, net.monthly)
     times = np.column_stack([observer.first_reach(name, threshold) if at is None else observer.held_since(name, threshold, at)
