@@ -254,12 +254,10 @@ def _post_run(net, inputs, durations, occurs, delay, time, quantity, raw: dict,
     if not net.observables:
         return BatchOutcome(done, requested, committed, committed_amount, started, delivered,
                             np.zeros((count, 0, 0), np.float32), np.zeros((count, 0)))
-    reported = ~np.isnan(net.observed)  # milestones reported done: their work and deliveries are facts
-    hits = raw["hits"]
-    if hits is not None and hits.size and reported.any():
-        hits = hits.copy()
-        hits[:, reported] = np.inf  # a risk cannot pause payments for work that was done as observed
-    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount, hits, delay) \
+    # Milestones reported done: their deliveries are facts. (No risk hits them, so none pauses their payments:
+    # the loader keeps observed milestones out of every risk's list.)
+    reported = ~np.isnan(net.observed)
+    money_curves = Curves(mnet, inputs, done, durations, committed, committed_amount, raw["hits"], delay) \
         if mnet is not None else None
     production_curves = None
     if lnet is not None:

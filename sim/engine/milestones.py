@@ -235,29 +235,11 @@ class SimpyReplication:
 def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_delay: np.ndarray,
              risk_time: np.ndarray, shift: np.ndarray | None = None, money: Money | None = None,
              production: Production | None = None, trace: TraceSink | None = None) -> Replication:
-    """Run one replication.
+    """Run one replication: :class:`SimpyReplication` built and run (its parameters, its outcome).
 
-    Parameters
-    ----------
-    net : Network
-    durations : numpy.ndarray
-        Effective duration of each milestone (days).
-    risk_occurs, risk_delay, risk_time : numpy.ndarray
-        Per risk: whether it occurs (0/1), its delay (days) and its time (days; ignored without a window).
-    shift : numpy.ndarray, optional
-        Per milestone, days by which ``delay`` shocks postpone its completion (applied last; risks do not
-        hit a milestone during its shift, so the shift moves its date by exactly that much).
-    money : Money, optional
-        Funds and programme parts; a milestone with funding waits until all its parts are committed.
-    production : Production, optional
-        Lines and orders; a milestone with orders places them after its duration and is done when they are
-        all delivered.
-    trace : callable, optional
-        Receives ``(time, event, id, detail)`` for every event, for replaying a replication.
-
-    Returns
-    -------
-    Replication
-        Completion times of milestones, commitment and delivery times, ramp starts and risk hits.
+    ``shift`` is applied last (risks do not hit a milestone during its shift, so the shift moves its date by
+    exactly that much); with ``money`` a programme waits until all its parts are committed; with ``production``
+    a milestone with orders places them after its duration and is done when they are all delivered; ``trace``
+    receives ``(time, event, id, detail)`` for every event, for replaying a replication.
     """
     return SimpyReplication(net, durations, risk_occurs, risk_delay, risk_time, shift, money, production, trace).run()

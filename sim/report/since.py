@@ -160,8 +160,8 @@ def facts_line(c: Change, scenario: Scenario | None) -> str:
     return named + (f"; and {more} more" if more > 0 else "")
 
 
-def since_text(b: Briefing) -> TextPage:
-    """The page's lines: a heading, a reading note, then per target its change and the facts behind it."""
+def since_text(b: Briefing, listed: list[Change]) -> TextPage:
+    """The page's lines: a heading, a reading note, then per target of ``listed`` its change and the facts behind it."""
     page = TextPage(A4[0])
     ref = b.reference
     title = ref.meta.get("title", "") if ref is not None else ""
@@ -171,7 +171,7 @@ def since_text(b: Briefing) -> TextPage:
     page.add(f"Against {title or 'the reference forecast'}: every target whose chance moved by at least half a "
              f"percentage point, or that the facts now resolve, largest change first.{as_of} Both forecasts share "
              "their random numbers, so a change is the facts' effect, not noise.", size=9.5, colour="#444444", before=2)
-    for c in changes(b):
+    for c in listed:
         page.add(f"{c.title} — {change_line(c)}", size=10, weight="bold", before=6)
         page.add(f"Facts: {facts_line(c, b.scenario)}", size=9, colour="#333333", indent=4)
     return page
@@ -179,6 +179,7 @@ def since_text(b: Briefing) -> TextPage:
 
 def since_pages(b: Briefing) -> list[Figure]:
     """The 'since the last forecast' pages (none without a reference forecast or a change)."""
-    if b.reference is None or not changes(b):
+    listed = changes(b)
+    if not listed:
         return []
-    return text_pages(since_text(b), lambda fig: charts.add_footer(fig, b.results))
+    return text_pages(since_text(b, listed), lambda fig: charts.add_footer(fig, b.results))
