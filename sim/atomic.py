@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .workers import raise_if_terminated
+
 PARTIAL = ".partial"  # suffix of every temporary file and folder
 OLD = "old-"  # prefix (after ".NAME.") of a previous folder moved aside during a swap
 
@@ -90,6 +92,7 @@ def write_dir_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     tmp = temporary_dir(path)
     try:
         write(tmp)
+        raise_if_terminated()  # a SIGTERM whose exception was swallowed while writing: nothing goes in place
         replace_dir(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -207,7 +207,10 @@ def _simulate(plans: list[_Plan], aggregates: list[RunAggregator], jobs: int, ex
         On Ctrl-C (or SIGTERM); worker processes this run started are stopped at once.
     """
     owned = executor is None  # a caller's executor (Dask) stays open for its next run
-    pool = executor if not owned else workers.pool(jobs) if jobs > 1 else None  # workers die with this process
+    try:
+        pool = executor if not owned else workers.pool(jobs) if jobs > 1 else None  # workers die with this process
+    except KeyboardInterrupt:  # stopped while the workers started: pool() has stopped them
+        raise RunInterrupted("interrupted by the user; no results were written") from None
     bar = _progress_bar(sum(p.n for p in plans), progress)
     try:
         _batches(plans, aggregates, pool, getattr(pool, "workers", jobs), bar)
@@ -238,6 +241,7 @@ def _batches(plans: list[_Plan], aggregates: list[RunAggregator], pool, pool_wor
             aggregate.add(outcome, batch_inputs)
         first += count
         bar.update(count * len(plans))
+        workers.raise_if_terminated()  # a SIGTERM swallowed while the pool forked its workers
         if precision is not None and max(a.half_width() for a in aggregates) <= precision:
             break
 

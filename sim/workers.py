@@ -27,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 _PR_SET_PDEATHSIG = 1
 _WATCH_SECONDS = 0.5
 _stop_signal: int | None = None
+_deferred = False  # while the pool forks: SIGTERM is recorded, and raised once the forks are done
 
 
 class Terminated(KeyboardInterrupt):
@@ -51,7 +52,8 @@ def handle_sigterm():
             os.kill(os.getpid(), signal.SIGTERM)
             return
         _stop_signal = signum
-        raise Terminated(f"terminated by signal {signum}")
+        if not _deferred:
+            raise Terminated(f"terminated by signal {signum}")
 
     if threading.current_thread() is not threading.main_thread():
         return None
@@ -60,8 +62,22 @@ def handle_sigterm():
 
 def restore_sigterm(previous) -> None:
     """Put back the SIGTERM handler :func:`handle_sigterm` replaced (so that library callers keep theirs)."""
+    global _stop_signal
+    _stop_signal = None
     if previous is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, previous)
+
+
+def raise_if_terminated() -> None:
+    """Raise :class:`Terminated` if SIGTERM arrived, even if its exception was swallowed where it landed.
+
+    Python runs a signal handler wherever the main thread happens to be, and an exception raised inside a
+    finalizer or an at-fork hook is printed as "Exception ignored" and dropped: SIGTERM sent while the
+    process pool forks a worker (it lands in logging's after-fork hook) used to be lost, and the run went on
+    to write its results. Loops call this between steps, so a lost SIGTERM still stops the run.
+    """
+    if _stop_signal is not None:
+        raise Terminated(f"terminated by signal {_stop_signal}")
 
 
 def stop_signal() -> int | None:
@@ -94,9 +110,26 @@ def cap_jobs(jobs: int) -> tuple[int, str]:
 
 
 def pool(jobs: int) -> ProcessPoolExecutor:
-    """A process pool of at most :func:`cpu_count` workers that die with this process."""
-    return ProcessPoolExecutor(max_workers=min(jobs, cpu_count()), initializer=_init_worker,
-                               initargs=(os.getpid(),))
+    """A process pool of at most :func:`cpu_count` workers that die with this process, started now.
+
+    The workers are started here, with SIGTERM deferred: a handler that raises while the process forks runs
+    inside an at-fork hook (logging's), where Python prints the exception as "Exception ignored" and drops it,
+    so the run went on. Deferred, the signal is raised once the forks are done, and the pool is stopped.
+    """
+    global _deferred
+    executor = ProcessPoolExecutor(max_workers=min(jobs, cpu_count()), initializer=_init_worker,
+                                   initargs=(os.getpid(),))
+    try:
+        _deferred = True
+        try:
+            executor.submit(int)  # the first task starts the workers (all of them with the fork start method)
+        finally:
+            _deferred = False
+        raise_if_terminated()
+    except KeyboardInterrupt:
+        stop(executor)
+        raise
+    return executor
 
 
 def stop(executor: ProcessPoolExecutor) -> None:
@@ -158,5 +191,5 @@ def _alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["Terminated", "cap_jobs", "cpu_count", "exit_code", "handle_sigterm", "pool", "restore_sigterm", "stop",
-           "stop_signal"]
+__all__ = ["Terminated", "cap_jobs", "cpu_count", "exit_code", "handle_sigterm", "pool", "raise_if_terminated",
+           "restore_sigterm", "stop", "stop_signal"]
