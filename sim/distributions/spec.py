@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from scipy import stats
+from scipy import special
 
 from .families import Bernoulli, Discrete, Distribution, Fixed, LogNormal, Normal, Pert, Triangular, Uniform
 
@@ -27,7 +27,7 @@ _PARAMS = {  # family → (required keys, optional keys); "fixed" takes one valu
     "empirical": ({"values"}, set()),
     "bernoulli": ({"p"}, set()),
 }
-_Z90 = float(stats.norm.ppf(0.9))  # a lognormal's p90 is exp(μ + σ·z₀.₉)
+_Z90 = float(special.ndtri(0.9))  # a lognormal's p90 is exp(μ + σ·z₀.₉)
 
 Number = Callable[[object, str | None], float]
 
