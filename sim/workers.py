@@ -23,11 +23,11 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 _PR_SET_PDEATHSIG = 1
 _WATCH_SECONDS = 0.5
 _stop_signal: int | None = None
-_deferred = False  # while the pool forks: SIGTERM is recorded, and raised once the forks are done
 
 
 class Terminated(KeyboardInterrupt):
@@ -52,8 +52,7 @@ def handle_sigterm():
             os.kill(os.getpid(), signal.SIGTERM)
             return
         _stop_signal = signum
-        if not _deferred:
-            raise Terminated(f"terminated by signal {signum}")
+        raise Terminated(f"terminated by signal {signum}")
 
     if threading.current_thread() is not threading.main_thread():
         return None
@@ -112,24 +111,50 @@ def cap_jobs(jobs: int) -> tuple[int, str]:
 def pool(jobs: int) -> ProcessPoolExecutor:
     """A process pool of at most :func:`cpu_count` workers that die with this process, started now.
 
-    The workers are started here, with SIGTERM deferred: a handler that raises while the process forks runs
-    inside an at-fork hook (logging's), where Python prints the exception as "Exception ignored" and drops it,
-    so the run went on. Deferred, the signal is raised once the forks are done, and the pool is stopped.
+    The workers are started here with Ctrl-C and SIGTERM held back (:func:`_signals_held`), and the pool is
+    stopped if one came meanwhile.
     """
-    global _deferred
     executor = ProcessPoolExecutor(max_workers=min(jobs, cpu_count()), initializer=_init_worker,
                                    initargs=(os.getpid(),))
     try:
-        _deferred = True
-        try:
+        with _signals_held():
             executor.submit(int)  # the first task starts the workers (all of them with the fork start method)
-        finally:
-            _deferred = False
-        raise_if_terminated()
     except KeyboardInterrupt:
         stop(executor)
         raise
     return executor
+
+
+@contextmanager
+def _signals_held():
+    """Ctrl-C and SIGTERM that arrive in the body are recorded, then sent again to their own handlers after it.
+
+    Python runs a signal's handler wherever the main thread is. While the pool forks, that is inside an
+    at-fork hook (logging's), where Python prints the handler's exception as "Exception ignored" and drops
+    it: the run went on and wrote its results (seen in CI, for SIGTERM and for Ctrl-C).
+    """
+    held = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or None in map(signal.getsignal, held):
+        yield  # handlers can be swapped in the main thread only (None: a handler not set from Python)
+        return
+    arrived: list[int] = []
+    owner = os.getpid()
+
+    def record(signum, frame):
+        if os.getpid() != owner:  # a forked worker that has not yet set its own handlers: just end
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        arrived.append(signum)
+
+    previous = {s: signal.signal(s, record) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(arrived):
+            signal.raise_signal(s)  # its own handler runs now, outside any hook
 
 
 def stop(executor: ProcessPoolExecutor) -> None:

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import hashlib
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -227,3 +229,41 @@ def test_load_with_warnings_returns_the_warnings(write):
     scenario, warnings = load_with_warnings(write(BASE.replace(", source: x}", "}")))
     assert len(scenario.milestones) == 2
     assert [w.path for w in warnings] == ["milestones.b"]  # a fixed duration needs no source
+
+
+# ------------------------------------------------------------------------------------------------ two parsers
+
+SHIPPED_FILES = sorted((Path(__file__).resolve().parents[1] / "scenarios").rglob("*.yaml"))
+BAD_YAML = ["title: T\nmilestones: {a: 1\n", "title: T\n  bad: x\n", "a: b: c\n", "a: [1, 2\n", "a: 'x\n",
+            "a:\n\t- x\n", "a: *nope\n", "- a\nb: 1\n", "a: 1\na: 2\n", "a: !!python/object:os.system x\n",
+            "a: " + "[" * 2000 + "]" * 2000 + "\n"]
+
+
+def _read_with(parser: str, path: Path):
+    reader = Reader(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys.modules["sim.load.yaml_reader"], "_LIBYAML", parser == "libyaml")
+        data = reader.read()
+    return data, reader.locs, [(p.line, p.path) for p in reader.problems], [p.message for p in reader.problems]
+
+
+@pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda p: p.name)
+def test_libyaml_and_pure_python_parsers_read_every_shipped_file_alike(path):
+    fast, slow = _read_with("libyaml", path), _read_with("python", path)
+    assert fast[:3] == slow[:3]
+    assert fast[0] is not None
+
+
+@pytest.mark.parametrize("text", BAD_YAML)
+def test_both_parsers_refuse_bad_yaml_on_the_same_line(write, text):
+    path = write(text)
+    fast, slow = _read_with("libyaml", path), _read_with("python", path)
+    assert fast[0] == slow[0]
+    assert fast[2] == slow[2]  # line and key path of every problem (the parsers word some messages differently)
+    assert fast[2]
+
+
+def test_a_tab_in_the_indentation_is_named(write):
+    for parser in ("libyaml", "python"):
+        messages = _read_with(parser, write("title: T\nmilestones:\n\t- a\n"))[3]
+        assert messages == ["not valid YAML: found a tab; YAML indents with spaces, never tabs"], parser

