@@ -136,7 +136,6 @@ def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     return out
 
 
-@compiled(nogil=True, refcount=True)
 def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
     """Capacity (units per day, ``output=False``) or cumulative output (units) of a line at times ``t``.
 
@@ -145,34 +144,51 @@ def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, 
     :class:`~sim.engine.production.CapacityCurves` (windows ``(count, windows)``). Between breakpoints the
     rate is linear, so output is the trapezoid from the last breakpoint.
     """
-    count, grid = base.shape[0], t.shape[1]
+    out = np.empty((base.shape[0], t.shape[1]))
+    # One compiled loop per case: with a single call of capacity_rate each, LLVM inlines it (with both calls in
+    # one loop it did not, and every point paid a call: 4x slower, measured). Without reference counting (the
+    # array is allocated here), taking a row's slices costs nothing.
+    if output:
+        _output_rows(t, out, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor)
+    else:
+        _rate_rows(t, out, base, added, start, ramp_t, ramp_s, lo, hi, factor)
+    return out
+
+
+@compiled(nogil=True)
+def _rate_rows(t, out, base, added, start, ramp_t, ramp_s, lo, hi, factor):
+    """Capacity (units per day) at ``t`` into ``out`` (see :func:`capacity_values`)."""
     shared = t.shape[0] == 1  # one grid for every replication
-    n_ramp = len(ramp_t)
-    n_win = lo.shape[1]
-    m = b.shape[1]
-    out = np.empty((count, grid))
-    for c in range(count):
+    n_ramp, n_win = len(ramp_t), lo.shape[1]
+    for c in range(out.shape[0]):
+        row, out_c, lo_c, hi_c, factor_c = t[0] if shared else t[c], out[c], lo[c], hi[c], factor[c]
+        for g in range(len(row)):
+            out_c[g] = capacity_rate(row[g], False, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp, lo_c, hi_c,
+                                     factor_c, n_win)
+
+
+@compiled(nogil=True)
+def _output_rows(t, out, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
+    """Cumulative output (units) at ``t`` into ``out`` (see :func:`capacity_values`)."""
+    shared = t.shape[0] == 1  # one grid for every replication
+    n_ramp, n_win, m = len(ramp_t), lo.shape[1], b.shape[1]
+    for c in range(out.shape[0]):
+        row, out_c, b_c, right_c, left_c, cum_c = t[0] if shared else t[c], out[c], b[c], right[c], left[c], cum[c]
         j = 0
         previous = -np.inf
-        for g in range(grid):
-            x = t[0, g] if shared else t[c, g]
-            if not output:
-                out[c, g] = capacity_rate(x, False, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp,
-                                          lo[c], hi[c], factor[c], n_win)
-                continue
-            x = min(max(x, 0.0), 1e7)
+        for g in range(len(row)):
+            x = min(max(row[g], 0.0), 1e7)
             if x < previous:
                 j = 0  # unsorted grid: search from the start
             previous = x
-            while j + 1 < m and b[c, j + 1] <= x:
+            while j + 1 < m and b_c[j + 1] <= x:
                 j += 1
-            if j + 1 < m and b[c, j + 1] > b[c, j]:
-                rate_left = right[c, j] + (left[c, j + 1] - right[c, j]) * (x - b[c, j]) / (b[c, j + 1] - b[c, j])
+            if j + 1 < m and b_c[j + 1] > b_c[j]:
+                rate_left = right_c[j] + (left_c[j + 1] - right_c[j]) * (x - b_c[j]) / (b_c[j + 1] - b_c[j])
             else:
-                rate_left = capacity_rate(x, True, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp,
-                                          lo[c], hi[c], factor[c], n_win)
-            out[c, g] = cum[c, j] + (x - b[c, j]) * (right[c, j] + rate_left) / 2
-    return out
+                rate_left = capacity_rate(x, True, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp, lo[c], hi[c],
+                                          factor[c], n_win)
+            out_c[g] = cum_c[j] + (x - b_c[j]) * (right_c[j] + rate_left) / 2
 
 
 @compiled(nogil=True, refcount=True)

@@ -376,9 +376,15 @@ class Curves:
         return value
 
     def _model_value(self, k: int, kind: str, t: np.ndarray) -> np.ndarray:
-        """Fund ``k``'s committed or disbursed money (€ bn) at ``t`` as the model made it, before any anchor."""
-        grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
-        return curves.sum_of_events(grid, *self._events(k, kind))
+        """Fund ``k``'s committed or disbursed money (€ bn) at ``t`` as the model made it, before any anchor.
+
+        Remembered per grid: a fund's amount and its share of the envelope (and its anchor) share the curve.
+        """
+        key = ("model", k, kind, t.shape, t.tobytes())
+        if key not in self._memo:
+            grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
+            self._memo[key] = curves.sum_of_events(grid, *self._events(k, kind))
+        return self._memo[key]
 
     def _events(self, k: int, kind: str) -> tuple[np.ndarray, ...]:
         """Jumps and ramps of fund ``k``'s committed or disbursed money (see :mod:`sim.engine.curves`)."""
@@ -421,20 +427,36 @@ class Curves:
         ind = self.indicator[name]
 
         def total(weights, role):
-            out = 0.0
+            # 0.0 + w₁·x₁ + w₂·x₂ + … as before, in place: one buffer per total, not three temporaries per term
+            out = term = None
             for obs, dist in weights:
-                x = self.value(obs, t)
-                if ind.trailing:
-                    # Flows spent before the start too; envelope funds paid nothing before it.
-                    x = x - self.value(obs, t - ind.trailing)
-                out = out + self._weight(ind, role, obs, dist) * x
-            return out
+                x = self._change(obs, t, ind.trailing)
+                if out is None:
+                    out = np.multiply(self._weight(ind, role, obs, dist), x)
+                    np.add(out, 0.0, out=out)  # 0.0 + w·x (turns −0 into +0, as the sum from 0.0 did)
+                    continue
+                term = np.multiply(self._weight(ind, role, obs, dist), x, out=term)
+                np.add(out, term, out=out)
+            return np.zeros((self.count, t.shape[-1])) if out is None else out  # no weights: 0.0 everywhere
 
         numerator = total(ind.numerator, "numerator")
         if not ind.denominator:
             return np.broadcast_to(numerator, (self.count, t.shape[-1])).copy()
         with np.errstate(invalid="ignore", divide="ignore"):
-            return numerator / total(ind.denominator, "denominator")
+            return np.divide(numerator, total(ind.denominator, "denominator"), out=numerator)
+
+    def _change(self, obs: str, t: np.ndarray, trailing: float) -> np.ndarray:
+        """``obs`` at ``t`` less its value ``trailing`` days earlier (just the value without a trailing window).
+
+        Remembered per grid: numerators and denominators of indicators weigh the same observables.
+        """
+        if not trailing:
+            return self.value(obs, t)
+        key = ("change", obs, trailing, t.shape, t.tobytes())
+        if key not in self._memo:
+            # Flows spent before the start too; envelope funds paid nothing before it.
+            self._memo[key] = self.value(obs, t) - self.value(obs, t - trailing)
+        return self._memo[key]
 
     def first_reach(self, name: str, threshold: float, weekly: np.ndarray) -> np.ndarray:
         """When ``name`` first reaches ``threshold`` (days; ``inf``: not by the horizon).
