@@ -207,6 +207,7 @@ class Pool:
 # ---------------------------------------------------------------------------------------------- payment curves
 
 
+LARGEST = float(np.finfo(float).max)
 FAR_PAUSE = 1e9  # days: a pause that never happens (finite, so that arithmetic stays finite)
 
 
@@ -246,8 +247,15 @@ def flow_spent(t: np.ndarray, rate: float, growth: np.ndarray) -> np.ndarray:
     y = (t[None, :] if t.ndim == 1 else t) / DAYS_PER_YEAR
     g = growth[:, None]
     log = np.log1p(g)
+    growing = np.abs(log) > 1e-12
+    # rate·expm1(log·y)/log where growing, else rate·y — in one array: fresh arrays cost page faults
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(np.abs(log) > 1e-12, rate * np.expm1(log * y) / np.where(np.abs(log) > 1e-12, log, 1.0), rate * y)
+        out = np.multiply(log, y)
+        np.expm1(out, out=out)
+        np.multiply(out, rate, out=out)
+        np.divide(out, np.where(growing, log, 1.0), out=out)
+    if not growing.all():
+        np.copyto(out, rate * y, where=~growing)
     return out
 
 
@@ -291,7 +299,11 @@ def first_reach_on_grid(grid: np.ndarray, values: np.ndarray, threshold: float) 
 
     ``values`` is ``(count, len(grid))``; NaN (an undefined ratio) counts as not reached.
     """
-    reached = np.nan_to_num(values, nan=-np.inf) >= threshold
+    if -LARGEST < threshold <= LARGEST:  # a plain number: NaN is below it, ±inf compare as their nan_to_num
+        with np.errstate(invalid="ignore"):
+            reached = values >= threshold  # without nan_to_num's copy of the values
+    else:
+        reached = np.nan_to_num(values, nan=-np.inf) >= threshold
     ok = reached.any(axis=1)
     j = np.argmax(reached, axis=1)
     rows = np.arange(len(values))
