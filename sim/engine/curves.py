@@ -241,3 +241,17 @@ def add_delivered(total, output, at_start, began, quantity):
         for g in range(grid):
             since = output[c, g] - at_start[c]
             total[c, g] += min(max(since, 0.0), quantity[c])
+
+
+@compiled(nogil=True)
+def add_weighted(out, first, weight, now, before, trailing):
+    """``out`` ← ``0.0 + w·x`` (``first``) or ``out + w·x``, in place, with ``x = now − before`` (``trailing``) or ``now``.
+
+    An indicator's weighted sum, term by term, with numpy's operations in numpy's order (``weight`` is
+    ``(count,)``, the rest ``(count, grid)``) but in one pass and without temporaries.
+    """
+    for c in range(out.shape[0]):
+        w = weight[c]
+        for g in range(out.shape[1]):
+            x = now[c, g] - before[c, g] if trailing else now[c, g]
+            out[c, g] = 0.0 + w * x if first else out[c, g] + w * x

@@ -439,36 +439,21 @@ class Curves:
         ind = self.indicator[name]
 
         def total(weights, role):
-            # 0.0 + w₁·x₁ + w₂·x₂ + … as before, in place: one buffer per total, not three temporaries per term
-            out = term = None
-            for obs, dist in weights:
-                x = self._change(obs, t, ind.trailing)
-                if out is None:
-                    out = np.multiply(self._weight(ind, role, obs, dist), x)
-                    np.add(out, 0.0, out=out)  # 0.0 + w·x (turns −0 into +0, as the sum from 0.0 did)
-                    continue
-                term = np.multiply(self._weight(ind, role, obs, dist), x, out=term)
-                np.add(out, term, out=out)
-            return np.zeros((self.count, t.shape[-1])) if out is None else out  # no weights: 0.0 everywhere
+            # 0.0 + w₁·x₁ + w₂·x₂ + … term by term as numpy did, in one compiled pass per term into one array
+            out = np.empty((self.count, t.shape[-1]))
+            for q, (obs, dist) in enumerate(weights):
+                now = np.ascontiguousarray(self.value(obs, t))
+                # Flows spent before the start too; envelope funds paid nothing before it.
+                before = np.ascontiguousarray(self.value(obs, t - ind.trailing)) if ind.trailing else now
+                curves.add_weighted(out, q == 0, np.ascontiguousarray(self._weight(ind, role, obs, dist)[:, 0]), now,
+                                    before, bool(ind.trailing))
+            return out if weights else np.zeros((self.count, t.shape[-1]))  # no weights: 0.0 everywhere
 
         numerator = total(ind.numerator, "numerator")
         if not ind.denominator:
             return np.broadcast_to(numerator, (self.count, t.shape[-1])).copy()
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.divide(numerator, total(ind.denominator, "denominator"), out=numerator)
-
-    def _change(self, obs: str, t: np.ndarray, trailing: float) -> np.ndarray:
-        """``obs`` at ``t`` less its value ``trailing`` days earlier (just the value without a trailing window).
-
-        Remembered per grid: numerators and denominators of indicators weigh the same observables.
-        """
-        if not trailing:
-            return self.value(obs, t)
-        key = ("change", obs, trailing, t.shape, t.tobytes())
-        if key not in self._memo:
-            # Flows spent before the start too; envelope funds paid nothing before it.
-            self._memo[key] = self.value(obs, t) - self.value(obs, t - trailing)
-        return self._memo[key]
 
     def first_reach(self, name: str, threshold: float, weekly: np.ndarray) -> np.ndarray:
         """When ``name`` first reaches ``threshold`` (days; ``inf``: not by the horizon).
