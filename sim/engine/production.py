@@ -315,7 +315,8 @@ class ProductionCurves:
         if ident in self.line_index:
             k = self.line_index[ident]
             if kind == "capacity":
-                return self.curves[k].values_at(t, output=False) * DAYS_PER_YEAR
+                rate = self.curves[k].values_at(t, output=False)  # a fresh array: scaled in place
+                return np.multiply(rate, DAYS_PER_YEAR, out=rate)
             if kind == "output":
                 return self.curves[k].output(t)
             return self._delivered(self.line_orders[k], t)
@@ -323,9 +324,12 @@ class ProductionCurves:
             area = self.capability[ident]
             tt = np.broadcast_to(t, (len(self.started), t.shape[-1])) if t.ndim == 1 else t
             closed = np.zeros(tt.shape)
+            # each term as share · value, added in place into one buffer (fresh arrays cost page faults)
+            term, done = np.empty(tt.shape), np.empty(tt.shape, bool)
             for line, share in area.per_unit:
-                closed += share * self.value(f"{line}.delivered", t)
+                closed += np.multiply(share, self.value(f"{line}.delivered", t), out=term)
             for milestone, share in area.per_milestone:
-                closed += share * (self.done[:, self.milestone_index[milestone]][:, None] <= tt)
-            return np.minimum(closed, 1.0)
+                np.less_equal(self.done[:, self.milestone_index[milestone]][:, None], tt, out=done)
+                closed += np.multiply(share, done, out=term)
+            return np.minimum(closed, 1.0, out=closed)
         return self._delivered(self.milestone_orders[self.milestone_index[ident]], t)
