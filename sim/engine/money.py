@@ -207,7 +207,6 @@ class Pool:
 # ---------------------------------------------------------------------------------------------- payment curves
 
 
-LARGEST = float(np.finfo(float).max)
 FAR_PAUSE = 1e9  # days: a pause that never happens (finite, so that arithmetic stays finite)
 
 
@@ -247,13 +246,10 @@ def flow_spent(t: np.ndarray, rate: float, growth: np.ndarray) -> np.ndarray:
     y = (t[None, :] if t.ndim == 1 else t) / DAYS_PER_YEAR
     g = growth[:, None]
     log = np.log1p(g)
-    growing = np.abs(log) > 1e-12
-    # rate·expm1(log·y)/log where growing, else rate·y — in one array: fresh arrays cost page faults
+    growing = np.abs(log) > 1e-12  # rate·expm1(log·y)/log, else rate·y: in one array (fresh ones cost page faults)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.multiply(log, y)
-        np.expm1(out, out=out)
-        np.multiply(out, rate, out=out)
-        np.divide(out, np.where(growing, log, 1.0), out=out)
+        np.divide(np.multiply(np.expm1(out, out=out), rate, out=out), np.where(growing, log, 1.0), out=out)
     if not growing.all():
         np.copyto(out, rate * y, where=~growing)
     return out
@@ -299,11 +295,7 @@ def first_reach_on_grid(grid: np.ndarray, values: np.ndarray, threshold: float) 
 
     ``values`` is ``(count, len(grid))``; NaN (an undefined ratio) counts as not reached.
     """
-    if -LARGEST < threshold <= LARGEST:  # a plain number: NaN is below it, ±inf compare as their nan_to_num
-        with np.errstate(invalid="ignore"):
-            reached = values >= threshold  # without nan_to_num's copy of the values
-    else:
-        reached = np.nan_to_num(values, nan=-np.inf) >= threshold
+    reached = np.nan_to_num(values, nan=-np.inf) >= threshold
     ok = reached.any(axis=1)
     j = np.argmax(reached, axis=1)
     rows = np.arange(len(values))
@@ -388,10 +380,7 @@ class Curves:
         return value
 
     def _model_value(self, k: int, kind: str, t: np.ndarray) -> np.ndarray:
-        """Fund ``k``'s committed or disbursed money (€ bn) at ``t`` as the model made it, before any anchor.
-
-        Remembered per grid: a fund's amount and its share of the envelope (and its anchor) share the curve.
-        """
+        """Fund ``k``'s committed or disbursed money (€ bn) at ``t`` as the model made it (remembered per grid)."""
         key = ("model", k, kind, t.shape, t.tobytes())
         if key not in self._memo:
             grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
@@ -421,9 +410,6 @@ class Curves:
                     np.ascontiguousarray(starts, dtype=float), np.ascontiguousarray(lengths, dtype=float))
         return self._memo[key]
 
-    def _weight(self, ind, role: str, name: str, dist) -> np.ndarray:
-        return self.mnet.weight_columns.one(self.inputs, self.mnet.weight_position[(ind.id, role, name)])[:, None]
-
     def value(self, name: str, t) -> np.ndarray:
         """An observable or indicator at times ``t``; ``(count, grid)`` (indicators remembered per grid)."""
         if name in self.indicator:
@@ -441,12 +427,12 @@ class Curves:
         def total(weights, role):
             # 0.0 + w₁·x₁ + w₂·x₂ + … term by term as numpy did, in one compiled pass per term into one array
             out = np.empty((self.count, t.shape[-1]))
-            for q, (obs, dist) in enumerate(weights):
+            for q, (obs, _) in enumerate(weights):
                 now = np.ascontiguousarray(self.value(obs, t))
                 # Flows spent before the start too; envelope funds paid nothing before it.
                 before = np.ascontiguousarray(self.value(obs, t - ind.trailing)) if ind.trailing else now
-                curves.add_weighted(out, q == 0, np.ascontiguousarray(self._weight(ind, role, obs, dist)[:, 0]), now,
-                                    before, bool(ind.trailing))
+                weight = self.mnet.weight_columns.one(self.inputs, self.mnet.weight_position[(ind.id, role, obs)])
+                curves.add_weighted(out, q == 0, np.ascontiguousarray(weight), now, before, bool(ind.trailing))
             return out if weights else np.zeros((self.count, t.shape[-1]))  # no weights: 0.0 everywhere
 
         numerator = total(ind.numerator, "numerator")
