@@ -244,8 +244,7 @@ def flow_spent(t: np.ndarray, rate: float, growth: np.ndarray) -> np.ndarray:
     """
     t = np.asarray(t, dtype=float)
     y = (t[None, :] if t.ndim == 1 else t) / DAYS_PER_YEAR
-    g = growth[:, None]
-    log = np.log1p(g)
+    log = np.log1p(growth[:, None])
     growing = np.abs(log) > 1e-12  # rate·expm1(log·y)/log, else rate·y: in one array (fresh ones cost page faults)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.multiply(log, y)
@@ -358,6 +357,8 @@ class Curves:
     def fund_value(self, k: int, kind: str, t) -> np.ndarray:
         """``kind`` of fund ``k`` (committed, disbursed, committed_share, disbursed_share) at ``t``."""
         t = np.asarray(t, dtype=float)
+        if t.ndim == 2 and len(t) > 1:  # per-replication times (breakpoints): a key would cost more than the curve
+            return self._fund_value(k, kind, t)
         key = (k, kind, t.shape, t.tobytes())  # indicators ask for the same curves on the same grids repeatedly
         if key not in self._memo:
             self._memo[key] = self._fund_value(k, kind, t)
@@ -381,9 +382,11 @@ class Curves:
 
     def _model_value(self, k: int, kind: str, t: np.ndarray) -> np.ndarray:
         """Fund ``k``'s committed or disbursed money (€ bn) at ``t`` as the model made it (remembered per grid)."""
+        grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
+        if len(grid) > 1:  # per-replication times, as in fund_value
+            return curves.sum_of_events(grid, *self._events(k, kind))
         key = ("model", k, kind, t.shape, t.tobytes())
         if key not in self._memo:
-            grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
             self._memo[key] = curves.sum_of_events(grid, *self._events(k, kind))
         return self._memo[key]
 
@@ -429,17 +432,14 @@ class Curves:
             out = np.empty((self.count, t.shape[-1]))
             for q, (obs, _) in enumerate(weights):
                 now = np.ascontiguousarray(self.value(obs, t))
-                # Flows spent before the start too; envelope funds paid nothing before it.
-                before = np.ascontiguousarray(self.value(obs, t - ind.trailing)) if ind.trailing else now
+                before = np.ascontiguousarray(self.value(obs, t - ind.trailing)) if ind.trailing else now  # flows ran before 0
                 weight = self.mnet.weight_columns.one(self.inputs, self.mnet.weight_position[(ind.id, role, obs)])
                 curves.add_weighted(out, q == 0, np.ascontiguousarray(weight), now, before, bool(ind.trailing))
             return out if weights else np.zeros((self.count, t.shape[-1]))  # no weights: 0.0 everywhere
 
-        numerator = total(ind.numerator, "numerator")
-        if not ind.denominator:
-            return np.broadcast_to(numerator, (self.count, t.shape[-1])).copy()
+        numerator = total(ind.numerator, "numerator")  # a fresh (count, grid) array
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.divide(numerator, total(ind.denominator, "denominator"), out=numerator)
+            return np.divide(numerator, total(ind.denominator, "denominator"), out=numerator) if ind.denominator else numerator
 
     def first_reach(self, name: str, threshold: float, weekly: np.ndarray) -> np.ndarray:
         """When ``name`` first reaches ``threshold`` (days; ``inf``: not by the horizon).
