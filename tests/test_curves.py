@@ -103,3 +103,13 @@ def test_capacity_values_same_on_shared_and_per_row_grids():
         assert same_bits(shared[:, ::-1].copy(), reversed_)
     # the rates are CapacityCurves.rate's (numpy), point by point
     assert np.array_equal(line.values_at(grid, False), line.rate(np.tile(grid, (n, 1))))
+
+
+def test_at_least_is_nan_to_num_then_compare():
+    rng = np.random.default_rng(17)
+    values = rng.standard_normal((40, 30))
+    for special, share in ((np.nan, 0.1), (np.inf, 0.05), (-np.inf, 0.05), (-0.0, 0.05)):
+        values[rng.random(values.shape) < share] = special
+    largest = np.finfo(float).max
+    for threshold in (0.0, -0.0, 0.5, -1.0, largest, -largest, np.inf, -np.inf, np.nan, 1e300):
+        assert np.array_equal(curves.at_least(values, threshold), np.nan_to_num(values, nan=-np.inf) >= threshold), threshold

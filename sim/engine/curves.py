@@ -18,6 +18,21 @@ import numpy as np
 from .compiled import compiled
 from .kernel_curves import capacity_rate
 
+LARGEST = float(np.finfo(float).max)
+
+
+def at_least(values: np.ndarray, threshold: float) -> np.ndarray:
+    """``numpy.nan_to_num(values, nan=-inf) >= threshold`` (NaN counts as below), without copying ``values``.
+
+    For a threshold strictly between ∓ the largest float, comparing ±inf is the same as comparing ± the largest
+    float (what ``nan_to_num`` makes of them), and NaN compares false. The copy of a ``(replications, weeks)``
+    array was most of a first reach on the weekly grid (fresh memory: page faults).
+    """
+    if -LARGEST < threshold <= LARGEST:
+        with np.errstate(invalid="ignore"):
+            return values >= threshold
+    return np.nan_to_num(values, nan=-np.inf) >= threshold
+
 
 @compiled(nogil=True, refcount=True)
 def payment_events(amount, commit, lag, span, pre, pause_start, pause_len):

@@ -294,7 +294,7 @@ def first_reach_on_grid(grid: np.ndarray, values: np.ndarray, threshold: float) 
 
     ``values`` is ``(count, len(grid))``; NaN (an undefined ratio) counts as not reached.
     """
-    reached = np.nan_to_num(values, nan=-np.inf) >= threshold
+    reached = curves.at_least(values, threshold)  # NaN counts as below
     ok = reached.any(axis=1)
     j = np.argmax(reached, axis=1)
     rows = np.arange(len(values))
