@@ -18,6 +18,21 @@ import numpy as np
 from .compiled import compiled
 from .kernel_curves import capacity_rate
 
+LARGEST = float(np.finfo(float).max)
+
+
+def at_least(values: np.ndarray, threshold: float) -> np.ndarray:
+    """``numpy.nan_to_num(values, nan=-inf) >= threshold`` (NaN counts as below), without copying ``values``.
+
+    For a threshold strictly between ∓ the largest float, comparing ±inf is the same as comparing ± the largest
+    float (what ``nan_to_num`` makes of them), and NaN compares false. The copy of a ``(replications, weeks)``
+    array was most of a first reach on the weekly grid (fresh memory: page faults).
+    """
+    if -LARGEST < threshold <= LARGEST:
+        with np.errstate(invalid="ignore"):
+            return values >= threshold
+    return np.nan_to_num(values, nan=-np.inf) >= threshold
+
 
 @compiled(nogil=True, refcount=True)
 def payment_events(amount, commit, lag, span, pre, pause_start, pause_len):
@@ -106,13 +121,24 @@ def _sweep_row(t, order, jx, jh, rx, rm, out):
         out[g] = total_h + (slope * x - moment)
 
 
-@compiled(nogil=True, refcount=True)
+@compiled(nogil=True)
 def sort_events(x, h):
-    """Sort each row's events by position (stable), in place."""
+    """Sort each row's events by position (stable, NaN last: numpy's mergesort order), in place.
+
+    By insertion: a row holds a few dozen events, partly in order, with its unused (``inf``) slots already at
+    the end; no allocation per row (``argsort`` allocated three arrays per row).
+    """
     for c in range(x.shape[0]):
-        order = np.argsort(x[c], kind="mergesort")
-        x[c] = x[c][order]
-        h[c] = h[c][order]
+        xc, hc = x[c], h[c]
+        for i in range(1, len(xc)):
+            v, w = xc[i], hc[i]
+            j = i - 1
+            while j >= 0 and (xc[j] > v or (xc[j] != xc[j] and v == v)):  # xc[j] sorts after v
+                xc[j + 1] = xc[j]
+                hc[j + 1] = hc[j]
+                j -= 1
+            xc[j + 1] = v
+            hc[j + 1] = w
 
 
 @compiled(nogil=True, refcount=True)
@@ -123,6 +149,9 @@ def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     """
     count = jump_x.shape[0]
     out = np.zeros((count, t.shape[1]))
+    if _rows_sorted(t):  # the usual case (grids, sorted breakpoints): one pass, no permutation, no slices counted
+        _sweep_sorted(t, out, jump_x, jump_h, ramp_x, ramp_m)
+        return out
     shared = t.shape[0] == 1  # one grid for every replication
     order = np.arange(t.shape[1])
     if shared and not _is_sorted(t[0]):
@@ -136,7 +165,39 @@ def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     return out
 
 
-@compiled(nogil=True, refcount=True)
+@compiled(nogil=True, python=False)
+def _rows_sorted(t):
+    """Whether every row of ``t`` is in non-decreasing order."""
+    for c in range(t.shape[0]):
+        for g in range(1, t.shape[1]):
+            if t[c, g] < t[c, g - 1]:
+                return False
+    return True
+
+
+@compiled(nogil=True, python=False)
+def _sweep_sorted(t, out, jump_x, jump_h, ramp_x, ramp_m):
+    """:func:`_sweep_row` for every row, when each row of ``t`` is sorted: the same sums in the same order."""
+    shared = t.shape[0] == 1
+    for c in range(out.shape[0]):
+        row, jx, jh, rx, rm, out_c = t[0] if shared else t[c], jump_x[c], jump_h[c], ramp_x[c], ramp_m[c], out[c]
+        total_h = 0.0
+        slope = 0.0
+        moment = 0.0  # Σ m·x over the ramps started
+        a = 0
+        b = 0
+        for g in range(len(row)):
+            x = row[g]
+            while a < len(jx) and jx[a] <= x:
+                total_h += jh[a]
+                a += 1
+            while b < len(rx) and rx[b] < x:
+                slope += rm[b]
+                moment += rm[b] * rx[b]
+                b += 1
+            out_c[g] = total_h + (slope * x - moment)
+
+
 def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
     """Capacity (units per day, ``output=False``) or cumulative output (units) of a line at times ``t``.
 
@@ -145,34 +206,51 @@ def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, 
     :class:`~sim.engine.production.CapacityCurves` (windows ``(count, windows)``). Between breakpoints the
     rate is linear, so output is the trapezoid from the last breakpoint.
     """
-    count, grid = base.shape[0], t.shape[1]
+    out = np.empty((base.shape[0], t.shape[1]))
+    # One compiled loop per case: with a single call of capacity_rate each, LLVM inlines it (with both calls in
+    # one loop it did not, and every point paid a call: 4x slower, measured). Without reference counting (the
+    # array is allocated here), taking a row's slices costs nothing.
+    if output:
+        _output_rows(t, out, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor)
+    else:
+        _rate_rows(t, out, base, added, start, ramp_t, ramp_s, lo, hi, factor)
+    return out
+
+
+@compiled(nogil=True)
+def _rate_rows(t, out, base, added, start, ramp_t, ramp_s, lo, hi, factor):
+    """Capacity (units per day) at ``t`` into ``out`` (see :func:`capacity_values`)."""
     shared = t.shape[0] == 1  # one grid for every replication
-    n_ramp = len(ramp_t)
-    n_win = lo.shape[1]
-    m = b.shape[1]
-    out = np.empty((count, grid))
-    for c in range(count):
+    n_ramp, n_win = len(ramp_t), lo.shape[1]
+    for c in range(out.shape[0]):
+        row, out_c, lo_c, hi_c, factor_c = t[0] if shared else t[c], out[c], lo[c], hi[c], factor[c]
+        for g in range(len(row)):
+            out_c[g] = capacity_rate(row[g], False, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp, lo_c, hi_c,
+                                     factor_c, n_win)
+
+
+@compiled(nogil=True)
+def _output_rows(t, out, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
+    """Cumulative output (units) at ``t`` into ``out`` (see :func:`capacity_values`)."""
+    shared = t.shape[0] == 1  # one grid for every replication
+    n_ramp, n_win, m = len(ramp_t), lo.shape[1], b.shape[1]
+    for c in range(out.shape[0]):
+        row, out_c, b_c, right_c, left_c, cum_c = t[0] if shared else t[c], out[c], b[c], right[c], left[c], cum[c]
         j = 0
         previous = -np.inf
-        for g in range(grid):
-            x = t[0, g] if shared else t[c, g]
-            if not output:
-                out[c, g] = capacity_rate(x, False, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp,
-                                          lo[c], hi[c], factor[c], n_win)
-                continue
-            x = min(max(x, 0.0), 1e7)
+        for g in range(len(row)):
+            x = min(max(row[g], 0.0), 1e7)
             if x < previous:
                 j = 0  # unsorted grid: search from the start
             previous = x
-            while j + 1 < m and b[c, j + 1] <= x:
+            while j + 1 < m and b_c[j + 1] <= x:
                 j += 1
-            if j + 1 < m and b[c, j + 1] > b[c, j]:
-                rate_left = right[c, j] + (left[c, j + 1] - right[c, j]) * (x - b[c, j]) / (b[c, j + 1] - b[c, j])
+            if j + 1 < m and b_c[j + 1] > b_c[j]:
+                rate_left = right_c[j] + (left_c[j + 1] - right_c[j]) * (x - b_c[j]) / (b_c[j + 1] - b_c[j])
             else:
-                rate_left = capacity_rate(x, True, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp,
-                                          lo[c], hi[c], factor[c], n_win)
-            out[c, g] = cum[c, j] + (x - b[c, j]) * (right[c, j] + rate_left) / 2
-    return out
+                rate_left = capacity_rate(x, True, base[c], added[c], start[c], ramp_t, ramp_s, n_ramp, lo[c], hi[c],
+                                          factor[c], n_win)
+            out_c[g] = cum_c[j] + (x - b_c[j]) * (right_c[j] + rate_left) / 2
 
 
 @compiled(nogil=True, refcount=True)
@@ -189,3 +267,17 @@ def add_delivered(total, output, at_start, began, quantity):
         for g in range(grid):
             since = output[c, g] - at_start[c]
             total[c, g] += min(max(since, 0.0), quantity[c])
+
+
+@compiled(nogil=True)
+def add_weighted(out, first, weight, now, before, trailing):
+    """``out`` ← ``0.0 + w·x`` (``first``) or ``out + w·x``, in place, with ``x = now − before`` (``trailing``) or ``now``.
+
+    An indicator's weighted sum, term by term, with numpy's operations in numpy's order (``weight`` is
+    ``(count,)``, the rest ``(count, grid)``) but in one pass and without temporaries.
+    """
+    for c in range(out.shape[0]):
+        w = weight[c]
+        for g in range(out.shape[1]):
+            x = now[c, g] - before[c, g] if trailing else now[c, g]
+            out[c, g] = 0.0 + w * x if first else out[c, g] + w * x

@@ -244,10 +244,13 @@ def flow_spent(t: np.ndarray, rate: float, growth: np.ndarray) -> np.ndarray:
     """
     t = np.asarray(t, dtype=float)
     y = (t[None, :] if t.ndim == 1 else t) / DAYS_PER_YEAR
-    g = growth[:, None]
-    log = np.log1p(g)
+    log = np.log1p(growth[:, None])
+    growing = np.abs(log) > 1e-12  # rate·expm1(log·y)/log, else rate·y: in one array (fresh ones cost page faults)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(np.abs(log) > 1e-12, rate * np.expm1(log * y) / np.where(np.abs(log) > 1e-12, log, 1.0), rate * y)
+        out = np.multiply(log, y)
+        np.divide(np.multiply(np.expm1(out, out=out), rate, out=out), np.where(growing, log, 1.0), out=out)
+    if not growing.all():
+        np.copyto(out, rate * y, where=~growing)
     return out
 
 
@@ -291,7 +294,7 @@ def first_reach_on_grid(grid: np.ndarray, values: np.ndarray, threshold: float) 
 
     ``values`` is ``(count, len(grid))``; NaN (an undefined ratio) counts as not reached.
     """
-    reached = np.nan_to_num(values, nan=-np.inf) >= threshold
+    reached = curves.at_least(values, threshold)  # NaN counts as below
     ok = reached.any(axis=1)
     j = np.argmax(reached, axis=1)
     rows = np.arange(len(values))
@@ -354,6 +357,8 @@ class Curves:
     def fund_value(self, k: int, kind: str, t) -> np.ndarray:
         """``kind`` of fund ``k`` (committed, disbursed, committed_share, disbursed_share) at ``t``."""
         t = np.asarray(t, dtype=float)
+        if t.ndim == 2 and len(t) > 1:  # per-replication times (breakpoints): a key would cost more than the curve
+            return self._fund_value(k, kind, t)
         key = (k, kind, t.shape, t.tobytes())  # indicators ask for the same curves on the same grids repeatedly
         if key not in self._memo:
             self._memo[key] = self._fund_value(k, kind, t)
@@ -376,9 +381,14 @@ class Curves:
         return value
 
     def _model_value(self, k: int, kind: str, t: np.ndarray) -> np.ndarray:
-        """Fund ``k``'s committed or disbursed money (€ bn) at ``t`` as the model made it, before any anchor."""
+        """Fund ``k``'s committed or disbursed money (€ bn) at ``t`` as the model made it (remembered per grid)."""
         grid = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t, dtype=float)
-        return curves.sum_of_events(grid, *self._events(k, kind))
+        if len(grid) > 1:  # per-replication times, as in fund_value
+            return curves.sum_of_events(grid, *self._events(k, kind))
+        key = ("model", k, kind, t.shape, t.tobytes())
+        if key not in self._memo:
+            self._memo[key] = curves.sum_of_events(grid, *self._events(k, kind))
+        return self._memo[key]
 
     def _events(self, k: int, kind: str) -> tuple[np.ndarray, ...]:
         """Jumps and ramps of fund ``k``'s committed or disbursed money (see :mod:`sim.engine.curves`)."""
@@ -403,9 +413,6 @@ class Curves:
                     np.ascontiguousarray(starts, dtype=float), np.ascontiguousarray(lengths, dtype=float))
         return self._memo[key]
 
-    def _weight(self, ind, role: str, name: str, dist) -> np.ndarray:
-        return self.mnet.weight_columns.one(self.inputs, self.mnet.weight_position[(ind.id, role, name)])[:, None]
-
     def value(self, name: str, t) -> np.ndarray:
         """An observable or indicator at times ``t``; ``(count, grid)`` (indicators remembered per grid)."""
         if name in self.indicator:
@@ -421,20 +428,18 @@ class Curves:
         ind = self.indicator[name]
 
         def total(weights, role):
-            out = 0.0
-            for obs, dist in weights:
-                x = self.value(obs, t)
-                if ind.trailing:
-                    # Flows spent before the start too; envelope funds paid nothing before it.
-                    x = x - self.value(obs, t - ind.trailing)
-                out = out + self._weight(ind, role, obs, dist) * x
-            return out
+            # 0.0 + w₁·x₁ + w₂·x₂ + … term by term as numpy did, in one compiled pass per term into one array
+            out = np.empty((self.count, t.shape[-1]))
+            for q, (obs, _) in enumerate(weights):
+                now = np.ascontiguousarray(self.value(obs, t))
+                before = np.ascontiguousarray(self.value(obs, t - ind.trailing)) if ind.trailing else now  # flows ran before 0
+                weight = self.mnet.weight_columns.one(self.inputs, self.mnet.weight_position[(ind.id, role, obs)])
+                curves.add_weighted(out, q == 0, np.ascontiguousarray(weight), now, before, bool(ind.trailing))
+            return out if weights else np.zeros((self.count, t.shape[-1]))  # no weights: 0.0 everywhere
 
-        numerator = total(ind.numerator, "numerator")
-        if not ind.denominator:
-            return np.broadcast_to(numerator, (self.count, t.shape[-1])).copy()
+        numerator = total(ind.numerator, "numerator")  # a fresh (count, grid) array
         with np.errstate(invalid="ignore", divide="ignore"):
-            return numerator / total(ind.denominator, "denominator")
+            return np.divide(numerator, total(ind.denominator, "denominator"), out=numerator) if ind.denominator else numerator
 
     def first_reach(self, name: str, threshold: float, weekly: np.ndarray) -> np.ndarray:
         """When ``name`` first reaches ``threshold`` (days; ``inf``: not by the horizon).

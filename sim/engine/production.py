@@ -36,12 +36,13 @@ class CapacityCurves:
         self.ramp_s = ramp_s if ramp_s is not None else np.array([0.0] + [p[1] for p in ramp_points])
         self.windows = windows  # list of (lo, hi, factor), each (n,)
         self._cache = None
+        self._args: tuple | None = None  # the compiled helper's arguments (values_at)
         self._outputs: dict = {}
 
     def start_ramp(self, at: float) -> None:
         """The added capacity starts at day ``at`` (one replication): the trigger fired."""
         self.ramp_start[:] = at
-        self._cache = None
+        self._cache = self._args = None
         self._outputs = {}
 
     def rate(self, t: np.ndarray, left: bool = False) -> np.ndarray:
@@ -57,17 +58,25 @@ class CapacityCurves:
 
     def values_at(self, t, output: bool) -> np.ndarray:
         """Capacity per day or cumulative output at ``t`` ``(n, k)``, by the compiled helper."""
-        b, right, left, cum = self._cumulative()
-        n = len(self.base)
-        lo = np.column_stack([w[0] for w in self.windows]) if self.windows else np.zeros((n, 0))
-        hi = np.column_stack([w[1] for w in self.windows]) if self.windows else np.zeros((n, 0))
-        factor = np.column_stack([w[2] for w in self.windows]) if self.windows else np.zeros((n, 0))
-        c = np.ascontiguousarray
         t = np.asarray(t, dtype=float)
-        t = c(t[None, :] if t.ndim == 1 else t)  # one shared row, or one per replication
-        return curves.capacity_values(t, output, c(b), c(right), c(left), c(cum), c(self.base), c(self.added),
-                                      c(self.ramp_start), c(self.ramp_t, dtype=float), c(self.ramp_s, dtype=float),
-                                      c(lo, dtype=float), c(hi, dtype=float), c(factor, dtype=float))
+        t = np.ascontiguousarray(t[None, :] if t.ndim == 1 else t)  # one shared row, or one per replication
+        return curves.capacity_values(t, output, *self._arrays())
+
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        """The compiled helper's arguments after ``t`` and ``output``, contiguous (prepared with the curve).
+
+        Kept with the breakpoints: a line's values are asked for hundreds of times per batch (bisections).
+        """
+        if self._args is None:
+            b, right, left, cum = self._cumulative()
+            n = len(self.base)
+            c = np.ascontiguousarray
+            lo, hi, factor = (np.column_stack([w[i] for w in self.windows]) if self.windows else np.zeros((n, 0))
+                              for i in range(3))
+            self._args = (c(b), c(right), c(left), c(cum), c(self.base), c(self.added), c(self.ramp_start),
+                          c(self.ramp_t, dtype=float), c(self.ramp_s, dtype=float), c(lo, dtype=float),
+                          c(hi, dtype=float), c(factor, dtype=float))
+        return self._args
 
     def _breaks(self) -> np.ndarray:
         start = np.where(np.isfinite(self.ramp_start), self.ramp_start, FAR)
@@ -255,6 +264,9 @@ class ProductionCurves:
         self.line_index = {line.id: k for k, line in enumerate(lnet.lines)}
         self.milestone_index = {m: i for i, m in enumerate(lnet.milestone_ids)}
         self.capability = {c.id: c for c in lnet.capabilities}
+        self.line_orders = [[j for j, (_, line) in enumerate(lnet.orders) if line == k] for k in range(len(lnet.lines))]
+        self.milestone_orders = [[j for j, (m, _) in enumerate(lnet.orders) if m == i]
+                                 for i in range(len(lnet.milestone_ids))]
         self._memo: dict = {}
 
     def names(self) -> set[str]:
@@ -272,13 +284,23 @@ class ProductionCurves:
             if self.reported[i]:  # delivered in full at the reported done date
                 total += self.quantity[:, j, None] * (np.broadcast_to(t, total.shape) >= self.done[:, i, None])
                 continue
-            curve = self.curves[k]
+            at_start, began, quantity = self._order(j)
+            # output since the order started, at most its quantity, added in place (one pass, no temporaries)
+            curves.add_delivered(total, np.ascontiguousarray(self.curves[k].output(t)), at_start, began, quantity)
+        return total
+
+    def _order(self, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Order ``j``'s line output when it started (units), whether it started, and its quantity.
+
+        Remembered: every evaluation of a delivered observable (bisections make dozens) needs them.
+        """
+        key = ("order", j)
+        if key not in self._memo:
             s = self.started[:, j]
             began = np.isfinite(s)
-            at_start = curve.output(np.where(began, s, 0.0)[:, None])[:, 0]
-            # output since the order started, at most its quantity, added in place (one pass, no temporaries)
-            curves.add_delivered(total, np.ascontiguousarray(curve.output(t)), at_start, began, self.quantity[:, j])
-        return total
+            at_start = self.curves[self.lnet.orders[j][1]].output(np.where(began, s, 0.0)[:, None])[:, 0]
+            self._memo[key] = (at_start, began, np.ascontiguousarray(self.quantity[:, j]))
+        return self._memo[key]
 
     def value(self, name: str, t) -> np.ndarray:
         """``name`` at times ``t`` (remembered per grid: areas and lines ask for the same deliveries)."""
@@ -293,18 +315,21 @@ class ProductionCurves:
         if ident in self.line_index:
             k = self.line_index[ident]
             if kind == "capacity":
-                return self.curves[k].values_at(t, output=False) * DAYS_PER_YEAR
+                rate = self.curves[k].values_at(t, output=False)  # a fresh array: scaled in place
+                return np.multiply(rate, DAYS_PER_YEAR, out=rate)
             if kind == "output":
                 return self.curves[k].output(t)
-            return self._delivered([j for j, (_, line) in enumerate(self.lnet.orders) if line == k], t)
+            return self._delivered(self.line_orders[k], t)
         if ident in self.capability:
             area = self.capability[ident]
             tt = np.broadcast_to(t, (len(self.started), t.shape[-1])) if t.ndim == 1 else t
             closed = np.zeros(tt.shape)
+            # each term as share · value, added in place into one buffer (fresh arrays cost page faults)
+            term, done = np.empty(tt.shape), np.empty(tt.shape, bool)
             for line, share in area.per_unit:
-                closed += share * self.value(f"{line}.delivered", t)
+                closed += np.multiply(share, self.value(f"{line}.delivered", t), out=term)
             for milestone, share in area.per_milestone:
-                closed += share * (self.done[:, self.milestone_index[milestone]][:, None] <= tt)
-            return np.minimum(closed, 1.0)
-        i = self.milestone_index[ident]
-        return self._delivered([j for j, (m, _) in enumerate(self.lnet.orders) if m == i], t)
+                np.less_equal(self.done[:, self.milestone_index[milestone]][:, None], tt, out=done)
+                closed += np.multiply(share, done, out=term)
+            return np.minimum(closed, 1.0, out=closed)
+        return self._delivered(self.milestone_orders[self.milestone_index[ident]], t)
