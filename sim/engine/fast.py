@@ -177,7 +177,8 @@ def _state(static: dict, n_win: np.ndarray) -> tuple:
         n_queue=np.zeros(lines, i64), ramp_ready=np.zeros(lines),
     )
     fields = {**static, **state, "net_n_win": n_win}  # the batch's own window counts
-    return tuple(record(**{k: fields[k] for k in record._fields}) for record in RECORDS)
+    records: list[Any] = list(RECORDS)
+    return tuple(record(**{name: fields[name] for name in record._fields}) for record in records)
 
 
 def _windows(curves, count: int) -> tuple[np.ndarray, ...]:
