@@ -24,9 +24,9 @@ def compiled(nogil: bool = False, refcount: bool = False, python: bool = True) -
         Keep numba's reference counting, needed by functions that allocate arrays.
     python : bool, default True
         Whether Python may call the function. The kernel's inner functions say False: numba then builds no
-        CPython wrapper for them, and a wrapper that unboxes the kernel's state (a record of 83 arrays) was
-        most of their compile time (measured: 0.9 → 0.2 s for a one-line function taking the state; the first
-        run of the baseline on an empty cache took 52 s instead of 82 s, the kernel runs as fast).
+        CPython wrapper for them, and a wrapper that unboxes the kernel's state (then one record of 83 arrays)
+        was most of their compile time (measured: 0.9 → 0.2 s for a one-line function taking the state; the
+        first run of the baseline on an empty cache took 52 s instead of 82 s, the kernel runs as fast).
     """
     # no C-callable wrapper (for ``cfunc``/ctypes callers; none here): it unpacks every argument again and was
     # a tenth of the event loop's compiled code
