@@ -30,7 +30,7 @@ C_EID, C_HEAP, C_CB = 0, 1, 2
 # ---------------------------------------------------------------------------------------------- heap
 
 
-@compiled()
+@compiled(python=False)
 def _less(hf, hi, a, b):
     if hf[a, 0] != hf[b, 0]:
         return hf[a, 0] < hf[b, 0]
@@ -39,7 +39,7 @@ def _less(hf, hi, a, b):
     return hi[a, 1] < hi[b, 1]
 
 
-@compiled()
+@compiled(python=False)
 def _swap(hf, hi, a, b):
     for c in range(hf.shape[1]):
         hf[a, c], hf[b, c] = hf[b, c], hf[a, c]
