@@ -79,3 +79,26 @@ def test_compiled_functions_run_without_reference_counting_unless_asked():
     assert allocate(3).shape == (3,)
     assert add_into.targetoptions.get("_nrt") is False
     assert "_nrt" not in allocate.targetoptions
+
+
+def test_a_compiled_function_is_compiled_once_whatever_constants_it_is_passed():
+    from sim.engine.compiled import compiled
+
+    @compiled(python=False)
+    def scaled(x, k):
+        return x * k
+
+    @compiled()
+    def total(x):
+        return scaled(x, 1) + scaled(x, 2) + scaled(x, 3)
+
+    assert total(1.5) == 1.5 + 3.0 + 4.5
+    assert len(scaled.signatures) == 1  # numba alone: once per Literal[int](1), (2), (3)
+
+
+def test_kernel_records_hold_every_array_once(root):
+    net = Network.of(load(root / "scenarios" / "analytic" / "production-lines.yaml"))
+    records = fast._state(fast.static_arrays(net), np.zeros(len(net.lines.lines), dtype=np.int64))
+    names = [name for record in records for name in record._fields]
+    assert len(names) == len(set(names)) == 82
+    assert [type(r) for r in records] == list(fast.RECORDS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from numba import njit
+from numba import njit, types
 
 
 def compiled(nogil: bool = False, refcount: bool = False, python: bool = True) -> Callable[[Callable[..., Any]], Any]:
@@ -24,13 +24,33 @@ def compiled(nogil: bool = False, refcount: bool = False, python: bool = True) -
         Keep numba's reference counting, needed by functions that allocate arrays.
     python : bool, default True
         Whether Python may call the function. The kernel's inner functions say False: numba then builds no
-        CPython wrapper for them, and a wrapper that unboxes the kernel's state (a record of 83 arrays) was
-        most of their compile time (measured: 0.9 → 0.2 s for a one-line function taking the state; the first
-        run of the baseline on an empty cache took 52 s instead of 82 s, the kernel runs as fast).
+        CPython wrapper for them, and a wrapper that unboxes the kernel's state (then one record of 83 arrays)
+        was most of their compile time (measured: 0.9 → 0.2 s for a one-line function taking the state; the
+        first run of the baseline on an empty cache took 52 s instead of 82 s, the kernel runs as fast).
     """
-    options: dict[str, Any] = {"cache": True, "nogil": nogil}
+    # no C-callable wrapper (for ``cfunc``/ctypes callers; none here): it unpacks every argument again and was
+    # a tenth of the event loop's compiled code
+    options: dict[str, Any] = {"cache": True, "nogil": nogil, "no_cfunc_wrapper": True}
     if not refcount:
         options["_nrt"] = False  # numba's private option: no reference counting
     if not python:
         options["no_cpython_wrapper"] = True
-    return njit(**options)
+    return lambda function: _without_literals(njit(**options)(function))
+
+
+def _without_literals(dispatcher: Any) -> Any:
+    """Compile ``dispatcher`` once per argument types, not once per constant passed to it.
+
+    numba types a constant argument (``push(..., URGENT, K_INIT_MS, ...)``) as a literal and, called from compiled
+    code, compiles the function again for every combination of constants (``push`` 14 times, ``_timeout``
+    6 times). The constants are typed as plain ``int64``/``bool`` instead: callers inline the small functions
+    anyway, so the machine code is as fast.
+    """
+    get_call_template = dispatcher.get_call_template
+
+    def unliteral_call_template(args, kws):
+        return get_call_template(tuple(types.unliteral(a) for a in args),
+                                 {k: types.unliteral(v) for k, v in kws.items()})
+
+    dispatcher.get_call_template = unliteral_call_template
+    return dispatcher

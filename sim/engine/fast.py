@@ -19,27 +19,36 @@ from ..calendar import DAYS_PER_YEAR
 from . import kernel, sweep
 from .network import Network
 
-STATIC = (
-    "n_ms", "with_money", "with_lines", "cond_base", "order_base", "until", "horizon",
-    "net_dep_ptr", "net_dep_idx", "net_need", "net_gated", "net_observed", "net_commit_observed", "net_floor",
-    "net_part_ptr", "net_part_pool", "net_ms_pool_ptr", "net_ms_pool_idx",
-    "net_order_ptr", "net_order_line", "net_order_prio",
-    "net_risk_aff_ptr", "net_risk_aff_idx", "net_risk_windowed", "net_risk_freeze_ptr", "net_risk_freeze_idx",
-    "net_risk_cut_ptr", "net_risk_cut_idx",
-    "net_pool_open", "net_available_from", "net_commit_by", "net_pool_rate", "net_freeze_ptr", "net_freeze_lo",
-    "net_freeze_hi",
-    "net_trigger", "net_wf_line", "net_wf_need", "net_ramp_t", "net_ramp_s", "net_ramp_len", "net_n_win",
-)
-STATE = (
-    "ctr", "hf", "hi", "ev_state", "cb_head", "cb_tail", "cb_next", "cb_kind", "cb_arg", "cond_count", "cond_need",
-    "pc", "pending", "shielded",
-    "envelope", "committed_total", "open_at", "wake_at", "n_waiting", "waiting", "snapshot", "frozen_lo",
-    "frozen_hi", "n_frozen",
-    "curve_start", "cb_b", "cb_right", "cb_left", "cb_cum", "cb_nb", "busy", "busy_start", "version", "seq",
-    "picking", "q_order", "q_prio", "q_seq", "n_queue", "ramp_ready",
-)
-# numba compiles against a namedtuple (a record of typed arrays); its fields are built from the two lists above
-KernelState = namedtuple("KernelState", STATIC + STATE)  # type: ignore[misc]
+# The kernel's arrays come in records (namedtuples; numba compiles against each as a record of typed arrays),
+# and each kernel function takes only the records it uses: compile time grows with the size of a function's
+# arguments, and one record of all 83 arrays made the first run on a machine compile for about a minute.
+EVENTS = ("ctr", "hf", "hi", "ev_state", "cb_head", "cb_tail", "cb_next", "cb_kind", "cb_arg", "cond_count",
+          "cond_need")
+MILESTONES = ("n_ms", "cond_base", "order_base", "until", "horizon", "net_dep_ptr", "net_dep_idx", "net_need",
+              "net_gated", "net_observed", "net_commit_observed", "net_floor", "pc", "pending", "shielded")
+RISKS = ("net_risk_aff_ptr", "net_risk_aff_idx", "net_risk_windowed", "net_risk_freeze_ptr", "net_risk_freeze_idx",
+         "net_risk_cut_ptr", "net_risk_cut_idx")
+POOLS = ("with_money", "net_part_ptr", "net_part_pool", "net_ms_pool_ptr", "net_ms_pool_idx", "net_pool_open",
+         "net_available_from", "net_commit_by", "net_pool_rate", "net_freeze_ptr", "net_freeze_lo", "net_freeze_hi",
+         "envelope", "committed_total", "open_at", "wake_at", "n_waiting", "waiting", "snapshot", "frozen_lo",
+         "frozen_hi", "n_frozen")
+LINES = ("with_lines", "net_order_ptr", "net_order_line", "net_order_prio", "net_trigger", "net_wf_line",
+         "net_wf_need", "busy", "busy_start", "version", "seq", "picking", "q_order", "q_prio", "q_seq", "n_queue",
+         "ramp_ready")
+CURVES = ("curve_start", "cb_b", "cb_right", "cb_left", "cb_cum", "cb_nb", "net_ramp_t", "net_ramp_s",
+          "net_ramp_len", "net_n_win")
+INPUTS = ("durations", "shift", "occurs", "delay", "rtime", "pool_env", "amounts", "cut_share", "first_output",
+          "quantity", "ramp0", "base", "added", "win_lo", "win_hi", "win_f")
+OUTPUTS = ("done", "requested", "committed", "committed_amount", "started", "delivered", "ramp_start", "hits")
+Events = namedtuple("Events", EVENTS)  # type: ignore[misc]
+Milestones = namedtuple("Milestones", MILESTONES)  # type: ignore[misc]
+Risks = namedtuple("Risks", RISKS)  # type: ignore[misc]
+Pools = namedtuple("Pools", POOLS)  # type: ignore[misc]
+Lines = namedtuple("Lines", LINES)  # type: ignore[misc]
+LineCurves = namedtuple("LineCurves", CURVES)  # type: ignore[misc]
+BatchInputs = namedtuple("BatchInputs", INPUTS)  # type: ignore[misc]
+BatchOutputs = namedtuple("BatchOutputs", OUTPUTS)  # type: ignore[misc]
+RECORDS = (Events, Milestones, Risks, Pools, Lines, LineCurves)  # the kernel state, in run_batch's order
 
 
 def _csr(groups) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +146,7 @@ def _static_arrays(net: Network) -> dict:
 
 
 def _state(static: dict, n_win: np.ndarray) -> tuple:
-    """Fresh kernel state sized for the network (reset by the kernel before every replication)."""
+    """Fresh kernel state sized for the network (reset by the kernel before every replication): its records."""
     n, parts, orders = static["n_ms"], static["n_parts"], static["n_orders"]
     pools, lines, risks = static["n_pools"], static["n_lines"], len(static["net_risk_windowed"])
     events = static["cond_base"] + 3 * n
@@ -167,9 +176,9 @@ def _state(static: dict, n_win: np.ndarray) -> tuple:
         q_prio=np.zeros((lines, max(orders, 1)), f64), q_seq=np.zeros((lines, max(orders, 1)), i64),
         n_queue=np.zeros(lines, i64), ramp_ready=np.zeros(lines),
     )
-    fields = {k: static[k] for k in STATIC if k != "net_n_win"}
-    fields["net_n_win"] = n_win  # the batch's own window counts
-    return KernelState(**fields, **state)
+    fields = {**static, **state, "net_n_win": n_win}  # the batch's own window counts
+    records: list[Any] = list(RECORDS)
+    return tuple(record(**{name: fields[name] for name in record._fields}) for record in records)
 
 
 def _windows(curves, count: int) -> tuple[np.ndarray, ...]:
@@ -245,11 +254,8 @@ def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=
         ramp_start=np.zeros((count, lines)),
         hits=np.full((count, n, risks) if static["with_money"] else (count, 0, 0), np.inf),
     )
-    st = _state(static, n_win)
+    inp = BatchInputs(*(f(a, float) for a in (durations, shift, occurs, delay, time, pool_envelope, amounts, cut_share,
+                                              first_output, quantity, ramp0, base, added, lo, hi, factor)))
     with compiling_notice():
-        kernel.run_batch(st, *(f(a, float) for a in (durations, shift, occurs, delay, time, pool_envelope, amounts,
-                                                     cut_share, first_output, quantity, ramp0, base, added, lo, hi,
-                                                     factor)),
-                         out["done"], out["requested"], out["committed"], out["committed_amount"], out["started"],
-                         out["delivered"], out["ramp_start"], out["hits"])
+        kernel.run_batch(*_state(static, n_win), inp, BatchOutputs(**out))
     return out

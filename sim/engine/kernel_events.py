@@ -1,8 +1,8 @@
 """The compiled engine's event machinery (numba): SimPy's heap, events, callbacks and conditions, in arrays.
 
 Entries are ordered by (time, priority, event id), the id taken when an entry is scheduled — SimPy's own
-order, so simultaneous events resolve as in the reference engine. ``st`` is the kernel state built by
-:mod:`sim.engine.fast`: preallocated arrays, reset between replications.
+order, so simultaneous events resolve as in the reference engine. ``ev`` is the kernel's event record built
+by :mod:`sim.engine.fast` (heap, callbacks, conditions): preallocated arrays, reset between replications.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ C_EID, C_HEAP, C_CB = 0, 1, 2
 # ---------------------------------------------------------------------------------------------- heap
 
 
-@compiled()
+@compiled(python=False)
 def _less(hf, hi, a, b):
     if hf[a, 0] != hf[b, 0]:
         return hf[a, 0] < hf[b, 0]
@@ -39,7 +39,7 @@ def _less(hf, hi, a, b):
     return hi[a, 1] < hi[b, 1]
 
 
-@compiled()
+@compiled(python=False)
 def _swap(hf, hi, a, b):
     for c in range(hf.shape[1]):
         hf[a, c], hf[b, c] = hf[b, c], hf[a, c]
@@ -107,40 +107,40 @@ def register(cb_head, cb_tail, cb_next, cb_kind, cb_arg, ctr, event, kind, arg):
 
 
 @compiled(python=False)
-def succeed(st, event, now):
+def succeed(ev, event, now):
     """``event.succeed()``: scheduled now with normal priority."""
-    st.ev_state[event] = TRIGGERED
-    push(st.hf, st.hi, st.ctr, now, NORMAL, K_EVENT, event, 0, 0.0)
+    ev.ev_state[event] = TRIGGERED
+    push(ev.hf, ev.hi, ev.ctr, now, NORMAL, K_EVENT, event, 0, 0.0)
 
 
-@compiled()
-def end_process(st):
+@compiled(python=False)
+def end_process(ev):
     """A process that ends schedules itself (nothing waits on processes here: only the id is taken)."""
-    st.ctr[C_EID] += 1
+    ev.ctr[C_EID] += 1
 
 
 @compiled(python=False)
-def check(st, cond, event, now):
+def check(ev, cond, event, now):
     """``Condition._check``: count a processed event; schedule the condition once enough are done."""
-    if st.ev_state[cond] != PENDING:
+    if ev.ev_state[cond] != PENDING:
         return
-    st.cond_count[cond] += 1
-    if st.cond_count[cond] >= st.cond_need[cond]:
-        succeed(st, cond, now)
+    ev.cond_count[cond] += 1
+    if ev.cond_count[cond] >= ev.cond_need[cond]:
+        succeed(ev, cond, now)
 
 
 @compiled(python=False)
-def new_condition(st, cond, need):
+def new_condition(ev, cond, need):
     """A condition (``Condition.__init__``) met once ``need`` of the events it watches are processed."""
-    st.ev_state[cond] = PENDING
-    st.cond_count[cond] = 0
-    st.cond_need[cond] = need
+    ev.ev_state[cond] = PENDING
+    ev.cond_count[cond] = 0
+    ev.cond_need[cond] = need
 
 
 @compiled(python=False)
-def watch(st, cond, event, now):
+def watch(ev, cond, event, now):
     """The condition counts ``event`` now if it is processed, else when it is (SimPy: check or callback)."""
-    if st.ev_state[event] == PROCESSED:
-        check(st, cond, event, now)
+    if ev.ev_state[event] == PROCESSED:
+        check(ev, cond, event, now)
     else:
-        register(st.cb_head, st.cb_tail, st.cb_next, st.cb_kind, st.cb_arg, st.ctr, event, CB_CHECK, cond)
+        register(ev.cb_head, ev.cb_tail, ev.cb_next, ev.cb_kind, ev.cb_arg, ev.ctr, event, CB_CHECK, cond)

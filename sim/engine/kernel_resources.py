@@ -1,6 +1,9 @@
 """Pools, production lines and risks in the compiled engine (numba).
 
-The SimPy engine's ``serve``, line queue and ``occur``, on the kernel state ``st`` of one replication.
+The SimPy engine's ``serve``, line queue and ``occur``, on the kernel's records of one replication (built by
+:mod:`sim.engine.fast`): ``ev`` events, ``ms`` milestones, ``rk`` risks, ``mo`` money pools, ``ln`` production
+lines, ``cv`` their capacity curves. Each function takes only the records it uses: compile time grows with
+the size of a function's arguments.
 
 Units: days, € bn, units of a line's product.
 """
@@ -22,47 +25,47 @@ SAME_MOMENT = 1e-9  # days: orders placed within this of each other are served b
 
 
 @compiled(python=False)
-def pool_available(st, p, now):
+def pool_available(mo, p, now):
     """Money pool ``p`` can commit at ``now`` (€ bn): what has come in (envelope, or inflow so far), less commitments."""
-    if now < st.open_at[p]:
+    if now < mo.open_at[p]:
         return 0.0
-    rate = st.net_pool_rate[p]
-    cap = st.envelope[p] if rate != rate else min(st.envelope[p], rate * (now - st.open_at[p]))
-    return cap - st.committed_total[p]
+    rate = mo.net_pool_rate[p]
+    cap = mo.envelope[p] if rate != rate else min(mo.envelope[p], rate * (now - mo.open_at[p]))
+    return cap - mo.committed_total[p]
 
 
 @compiled(python=False)
-def pool_can_commit(st, p, now):
+def pool_can_commit(mo, p, now):
     """Whether pool ``p`` commits at ``now``: open, not past its commit deadline, not frozen."""
-    if not (now >= st.open_at[p] and now <= st.net_commit_by[p]):
+    if not (now >= mo.open_at[p] and now <= mo.net_commit_by[p]):
         return False
-    for f in range(st.n_frozen[p]):
-        if st.frozen_lo[p, f] <= now < st.frozen_hi[p, f]:
+    for f in range(mo.n_frozen[p]):
+        if mo.frozen_lo[p, f] <= now < mo.frozen_hi[p, f]:
             return False
     return True
 
 
 @compiled(python=False)
-def pool_next_change(st, p, now, amounts):
+def pool_next_change(mo, p, now, amounts):
     """When pool ``p`` may next be able to commit (a freeze ends, it opens, inflow covers the smallest request)."""
     best = np.inf
-    commit_by = st.net_commit_by[p]
-    for f in range(st.n_frozen[p]):
-        if st.frozen_lo[p, f] <= now < st.frozen_hi[p, f]:
-            t = st.frozen_hi[p, f]
+    commit_by = mo.net_commit_by[p]
+    for f in range(mo.n_frozen[p]):
+        if mo.frozen_lo[p, f] <= now < mo.frozen_hi[p, f]:
+            t = mo.frozen_hi[p, f]
             if t > now and t <= commit_by and t < best:
                 best = t
-    open_at = st.open_at[p]
+    open_at = mo.open_at[p]
     if now < open_at < np.inf:
         if open_at > now and open_at <= commit_by and open_at < best:
             best = open_at
-    rate = st.net_pool_rate[p]
-    if rate == rate and st.n_waiting[p] > 0 and now >= open_at:
+    rate = mo.net_pool_rate[p]
+    if rate == rate and mo.n_waiting[p] > 0 and now >= open_at:
         smallest = np.inf
-        for w in range(st.n_waiting[p]):
-            smallest = min(smallest, amounts[st.waiting[p, w]])
-        need = st.committed_total[p] + smallest
-        if need <= st.envelope[p] + 1e-12:
+        for w in range(mo.n_waiting[p]):
+            smallest = min(smallest, amounts[mo.waiting[p, w]])
+        need = mo.committed_total[p] + smallest
+        if need <= mo.envelope[p] + 1e-12:
             t = open_at + need / rate
             if t > now and t <= commit_by and t < best:
                 best = t
@@ -70,18 +73,18 @@ def pool_next_change(st, p, now, amounts):
 
 
 @compiled(python=False)
-def serve(st, p, now, amounts, committed, committed_amount, n_ms):
+def serve(ev, mo, p, now, amounts, committed, committed_amount, n_ms):
     """Commit every waiting request that fits, in request order; schedule the next look (``serve`` in SimPy)."""
-    if pool_can_commit(st, p, now):
+    if pool_can_commit(mo, p, now):
         # iterate over a snapshot of the waiting list, removing committed entries as we go
-        count = st.n_waiting[p]
+        count = mo.n_waiting[p]
         for w in range(count):
-            st.snapshot[w] = st.waiting[p, w]
+            mo.snapshot[w] = mo.waiting[p, w]
         for w in range(count):
-            part = st.snapshot[w]
+            part = mo.snapshot[w]
             amount = amounts[part]
-            available = pool_available(st, p, now)
-            remaining = st.envelope[p] - st.committed_total[p]
+            available = pool_available(mo, p, now)
+            remaining = mo.envelope[p] - mo.committed_total[p]
             if amount <= available + 1e-9:
                 take = amount
             elif available >= remaining - 1e-9 and remaining > 1e-9:
@@ -89,152 +92,153 @@ def serve(st, p, now, amounts, committed, committed_amount, n_ms):
             else:
                 take = 0.0
             if take > 0:
-                st.committed_total[p] += take
+                mo.committed_total[p] += take
                 committed[part] = now
                 committed_amount[part] = take
                 # remove from the waiting list, keeping the order of the rest
-                m = st.n_waiting[p]
+                m = mo.n_waiting[p]
                 pos = 0
-                while st.waiting[p, pos] != part:
+                while mo.waiting[p, pos] != part:
                     pos += 1
                 for q in range(pos, m - 1):
-                    st.waiting[p, q] = st.waiting[p, q + 1]
-                st.n_waiting[p] = m - 1
-                succeed(st, n_ms + part, now)
-    later = pool_next_change(st, p, now, amounts)
-    if st.n_waiting[p] > 0 and later < st.wake_at[p]:
-        st.wake_at[p] = later
-        push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_WAKE, p, 0, later)
+                    mo.waiting[p, q] = mo.waiting[p, q + 1]
+                mo.n_waiting[p] = m - 1
+                succeed(ev, n_ms + part, now)
+    later = pool_next_change(mo, p, now, amounts)
+    if mo.n_waiting[p] > 0 and later < mo.wake_at[p]:
+        mo.wake_at[p] = later
+        push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_WAKE, p, 0, later)
 
 
 @compiled(python=False)
-def take(st, i, now, amounts, requested, committed, committed_amount):
+def take(mo, i, now, amounts, requested, committed, committed_amount):
     """Programme ``i``'s money was committed now by the facts: every part at once, at most what the envelope has left.
 
     Openings, freezes and inflow do not hold a fact back (``MoneyDesk.take`` in SimPy); no event is created.
     """
-    for part in range(st.net_part_ptr[i], st.net_part_ptr[i + 1]):
-        p = st.net_part_pool[part]
-        amount = min(amounts[part], max(st.envelope[p] - st.committed_total[p], 0.0))
-        st.committed_total[p] += amount
+    for part in range(mo.net_part_ptr[i], mo.net_part_ptr[i + 1]):
+        p = mo.net_part_pool[part]
+        amount = min(amounts[part], max(mo.envelope[p] - mo.committed_total[p], 0.0))
+        mo.committed_total[p] += amount
         requested[part] = now
         committed[part] = now
         committed_amount[part] = amount
 
 
 @compiled(python=False)
-def open_pool(st, p, now, rep, amounts, committed, committed_amount):
+def open_pool(ev, mo, p, now, amounts, committed, committed_amount, n_ms):
     """Pool ``p``'s opening milestone is done: it commits from then (or its availability date)."""
-    st.open_at[p] = max(now, st.net_available_from[p])
-    serve(st, p, now, amounts, committed, committed_amount, st.n_ms)
-    end_process(st)
+    mo.open_at[p] = max(now, mo.net_available_from[p])
+    serve(ev, mo, p, now, amounts, committed, committed_amount, n_ms)
+    end_process(ev)
 
 
 # ---------------------------------------------------------------------------------------------- production
 
 
 @compiled(python=False)
-def rebuild_line(st, k, base, added, win_lo, win_hi, win_f):
+def rebuild_line(cv, k, base, added, win_lo, win_hi, win_f):
     """Rebuild line ``k``'s capacity curve in the state after its ramp start changed."""
-    rebuild_curve(k, st.cb_b, st.cb_right, st.cb_left, st.cb_cum, st.cb_nb, base[k], added[k], st.curve_start[k],
-                  st.net_ramp_t[k], st.net_ramp_s[k], st.net_ramp_len[k], win_lo[k], win_hi[k], win_f[k],
-                  st.net_n_win[k])
+    rebuild_curve(k, cv.cb_b, cv.cb_right, cv.cb_left, cv.cb_cum, cv.cb_nb, base[k], added[k], cv.curve_start[k],
+                  cv.net_ramp_t[k], cv.net_ramp_s[k], cv.net_ramp_len[k], win_lo[k], win_hi[k], win_f[k],
+                  cv.net_n_win[k])
 
 
 @compiled(python=False)
-def solve_line(st, k, start, quantity):
+def solve_line(cv, k, start, quantity):
     """When line ``k``'s output since ``start`` reaches ``quantity`` (days; inf: never)."""
-    return solve_curve(k, st.cb_b, st.cb_right, st.cb_left, st.cb_cum, st.cb_nb, start, quantity)
+    return solve_curve(k, cv.cb_b, cv.cb_right, cv.cb_left, cv.cb_cum, cv.cb_nb, start, quantity)
 
 
 @compiled(python=False)
-def schedule_delivery(st, k, now, quantity):
+def schedule_delivery(ev, ln, cv, k, now, quantity):
     """Schedule when line ``k``'s current order is complete (a new version replaces an older schedule)."""
-    st.version[k] += 1
-    end = solve_line(st, k, st.busy_start[k], quantity[st.busy[k]])
+    ln.version[k] += 1
+    end = solve_line(cv, k, ln.busy_start[k], quantity[ln.busy[k]])
     if math.isfinite(end):
-        push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_DELIVER, k, st.version[k], end)
+        push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_DELIVER, k, ln.version[k], end)
 
 
 @compiled(python=False)
-def next_order(st, k, now, quantity, started):
+def next_order(ev, ln, cv, k, now, quantity, started):
     """An idle line ``k`` starts its best queued order: highest priority, then first placed."""
-    if st.busy[k] >= 0 or st.n_queue[k] == 0:
+    if ln.busy[k] >= 0 or ln.n_queue[k] == 0:
         return
     best = 0
-    for q in range(1, st.n_queue[k]):
-        prio, best_prio = st.q_prio[k, q], st.q_prio[k, best]
-        if prio < best_prio or (prio == best_prio and st.q_seq[k, q] < st.q_seq[k, best]):
+    for q in range(1, ln.n_queue[k]):
+        prio, best_prio = ln.q_prio[k, q], ln.q_prio[k, best]
+        if prio < best_prio or (prio == best_prio and ln.q_seq[k, q] < ln.q_seq[k, best]):
             best = q
-    order = st.q_order[k, best]
-    last = st.n_queue[k] - 1
-    st.q_order[k, best], st.q_prio[k, best], st.q_seq[k, best] = st.q_order[k, last], st.q_prio[k, last], st.q_seq[k, last]
-    st.n_queue[k] = last
-    st.busy[k] = order
-    st.busy_start[k] = now
+    order = ln.q_order[k, best]
+    last = ln.n_queue[k] - 1
+    ln.q_order[k, best], ln.q_prio[k, best], ln.q_seq[k, best] = ln.q_order[k, last], ln.q_prio[k, last], ln.q_seq[k, last]
+    ln.n_queue[k] = last
+    ln.busy[k] = order
+    ln.busy_start[k] = now
     started[order] = now
-    schedule_delivery(st, k, now, quantity)
+    schedule_delivery(ev, ln, cv, k, now, quantity)
 
 
 @compiled(python=False)
-def set_ramp(st, k, now, quantity, base, added, win_lo, win_hi, win_f, ramp_start):
+def set_ramp(ev, ln, cv, k, now, quantity, base, added, win_lo, win_hi, win_f, ramp_start):
     """Start line k's added capacity at max(trigger + first output, when its workforce is trained)."""
-    at = st.ramp_ready[k]
-    need_line = st.net_wf_line[k]
+    at = ln.ramp_ready[k]
+    need_line = ln.net_wf_line[k]
     if need_line >= 0 and math.isfinite(at):
-        at = max(at, solve_line(st, need_line, 0.0, st.net_wf_need[k]))
-    current = st.curve_start[k]
+        at = max(at, solve_line(cv, need_line, 0.0, ln.net_wf_need[k]))
+    current = cv.curve_start[k]
     if at == current or current <= now:
         return
     at = max(at, now)
-    st.curve_start[k] = at
-    rebuild_line(st, k, base, added, win_lo, win_hi, win_f)
+    cv.curve_start[k] = at
+    rebuild_line(cv, k, base, added, win_lo, win_hi, win_f)
     ramp_start[k] = at
-    if st.busy[k] >= 0:
-        schedule_delivery(st, k, now, quantity)
+    if ln.busy[k] >= 0:
+        schedule_delivery(ev, ln, cv, k, now, quantity)
 
 
 @compiled(python=False)
-def place(st, k, now):
+def place(ev, ln, k, now):
     """Orders placed at the same moment compete by priority: the idle line picks one a moment later."""
-    if st.busy[k] < 0 and not st.picking[k]:
-        st.picking[k] = 1
-        push(st.hf, st.hi, st.ctr, now, URGENT, K_INIT_PICK, k, 0, 0.0)
+    if ln.busy[k] < 0 and not ln.picking[k]:
+        ln.picking[k] = 1
+        push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_PICK, k, 0, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------- risks
 
 
 @compiled(python=False)
-def occur(st, r, now, delay, cut_share, pool_env, amounts, committed, committed_amount, hits):
+def occur(ev, ms, rk, mo, r, now, delay, cut_share, pool_env, amounts, committed, committed_amount, hits):
     """Risk ``r`` happens now: delays on milestones not yet done, freezes and cuts of pools."""
-    for a in range(st.net_risk_aff_ptr[r], st.net_risk_aff_ptr[r + 1]):
-        i = st.net_risk_aff_idx[a]
-        if st.ev_state[i] == PENDING and not st.shielded[i]:
-            if st.with_money:
+    for a in range(rk.net_risk_aff_ptr[r], rk.net_risk_aff_ptr[r + 1]):
+        i = rk.net_risk_aff_idx[a]
+        if ev.ev_state[i] == PENDING and not ms.shielded[i]:
+            if mo.with_money:
                 hits[i, r] = now
-            st.pending[i] += delay[r]
-    if not st.with_money:
+            ms.pending[i] += delay[r]
+    if not mo.with_money:
         return
-    for a in range(st.net_risk_freeze_ptr[r], st.net_risk_freeze_ptr[r + 1]):
-        p = st.net_risk_freeze_idx[a]
-        f = st.n_frozen[p]
-        st.frozen_lo[p, f] = now
-        st.frozen_hi[p, f] = now + delay[r]
-        st.n_frozen[p] = f + 1
-        serve(st, p, now, amounts, committed, committed_amount, st.n_ms)
-    for a in range(st.net_risk_cut_ptr[r], st.net_risk_cut_ptr[r + 1]):
-        p = st.net_risk_cut_idx[a]
-        st.envelope[p] = max(st.committed_total[p], st.envelope[p] - cut_share[r] * pool_env[p])
+    for a in range(rk.net_risk_freeze_ptr[r], rk.net_risk_freeze_ptr[r + 1]):
+        p = rk.net_risk_freeze_idx[a]
+        f = mo.n_frozen[p]
+        mo.frozen_lo[p, f] = now
+        mo.frozen_hi[p, f] = now + delay[r]
+        mo.n_frozen[p] = f + 1
+        serve(ev, mo, p, now, amounts, committed, committed_amount, ms.n_ms)
+    for a in range(rk.net_risk_cut_ptr[r], rk.net_risk_cut_ptr[r + 1]):
+        p = rk.net_risk_cut_idx[a]
+        mo.envelope[p] = max(mo.committed_total[p], mo.envelope[p] - cut_share[r] * pool_env[p])
 
 
 @compiled(python=False)
-def trigger_line(st, k, now, rep, first_output, quantity, base, added, win_lo, win_hi, win_f, ramp_start):
+def trigger_line(ev, ln, cv, k, now, rep, inp, out):
     """Line ``k``'s trigger milestone is done: its added capacity ramps after the first output (and workers)."""
-    st.ramp_ready[k] = now + first_output[rep, k]
-    set_ramp(st, k, now, quantity[rep], base[rep], added[rep], win_lo[rep], win_hi[rep], win_f[rep], ramp_start[rep])
-    for other in range(st.busy.shape[0]):  # a faster training line trains other lines' workers earlier
-        if st.net_wf_line[other] == k:
-            set_ramp(st, other, now, quantity[rep], base[rep], added[rep], win_lo[rep], win_hi[rep], win_f[rep],
-                     ramp_start[rep])
-    end_process(st)
+    ln.ramp_ready[k] = now + inp.first_output[rep, k]
+    quantity, base, added = inp.quantity[rep], inp.base[rep], inp.added[rep]
+    win_lo, win_hi, win_f, ramp_start = inp.win_lo[rep], inp.win_hi[rep], inp.win_f[rep], out.ramp_start[rep]
+    set_ramp(ev, ln, cv, k, now, quantity, base, added, win_lo, win_hi, win_f, ramp_start)
+    for other in range(ln.busy.shape[0]):  # a faster training line trains other lines' workers earlier
+        if ln.net_wf_line[other] == k:
+            set_ramp(ev, ln, cv, other, now, quantity, base, added, win_lo, win_hi, win_f, ramp_start)
+    end_process(ev)
