@@ -46,7 +46,9 @@ def _without_literals(dispatcher: Any) -> Any:
     6 times). The constants are typed as plain ``int64``/``bool`` instead: callers inline the small functions
     anyway, so the machine code is as fast.
     """
-    get_call_template = dispatcher.get_call_template
+    get_call_template = getattr(dispatcher, "get_call_template", None)
+    if get_call_template is None:  # a numba without this hook: compiled per constant, as before (slower compile)
+        return dispatcher
 
     def unliteral_call_template(args, kws):
         return get_call_template(tuple(types.unliteral(a) for a in args),
