@@ -102,3 +102,25 @@ def test_kernel_records_hold_every_array_once(root):
     names = [name for record in records for name in record._fields]
     assert len(names) == len(set(names)) == 82
     assert [type(r) for r in records] == list(fast.RECORDS)
+
+
+def test_a_cache_index_that_cannot_be_unpickled_reads_as_empty(tmp_path, monkeypatch):
+    # An index written by another version of the package names a record type that no longer exists: numba's
+    # loader raised AttributeError at the first call of every run; now the index is stale and compiled again.
+    import pickle
+    import types
+
+    from numba.core import caching
+
+    import sim.engine.compiled  # noqa: F401  (installs the tolerant loader)
+
+    gone = types.ModuleType("readiness_gone_module")
+    gone.Record = type("Record", (), {"__module__": "readiness_gone_module"})
+    monkeypatch.setitem(__import__("sys").modules, "readiness_gone_module", gone)
+    index = caching.IndexDataCacheFile(cache_path=str(tmp_path), filename_base="f", source_stamp=(1.0, 10))
+    with open(index._index_path, "wb") as fh:
+        pickle.dump(index._version, fh, protocol=-1)
+        fh.write(pickle.dumps(((1.0, 10), {"sig": gone.Record}), protocol=-1))
+    assert index._load_index() == {"sig": gone.Record}  # readable while the type exists
+    del gone.Record  # the package upgraded: the type is gone
+    assert index._load_index() == {}

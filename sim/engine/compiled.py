@@ -7,10 +7,35 @@ with it every call paid atomic increments — 80 % of the kernel's time under ``
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from typing import Any
 
 from numba import njit, types
+from numba.core import caching
+
+
+def _tolerant(load_index: Callable[[Any], dict]) -> Callable[[Any], dict]:
+    """Numba's cache-index loader, reading an index it cannot unpickle as empty (compile again) instead of failing.
+
+    An index names the argument types of every cached signature. Written by another version of this package
+    (an upgrade; a renamed record type) or for a type from a module that cannot be imported here (a test's),
+    unpickling it raised ``AttributeError``/``ModuleNotFoundError`` at the first call, and every run died with a
+    traceback until the ``__pycache__`` folder was deleted by hand.
+    """
+
+    def load(self) -> dict:
+        try:
+            return load_index(self)
+        except (AttributeError, ImportError, EOFError, pickle.UnpicklingError, TypeError, ValueError):
+            return {}  # stale: numba compiles again and writes a fresh index
+
+    load.tolerant = True  # type: ignore[attr-defined]
+    return load
+
+
+if not getattr(caching.IndexDataCacheFile._load_index, "tolerant", False):  # numba-internal, stable since 0.49
+    caching.IndexDataCacheFile._load_index = _tolerant(caching.IndexDataCacheFile._load_index)  # type: ignore[method-assign]
 
 
 def compiled(nogil: bool = False, refcount: bool = False, python: bool = True) -> Callable[[Callable[..., Any]], Any]:
