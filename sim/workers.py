@@ -174,7 +174,10 @@ def stop(executor: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.terminate()
     for process in processes:
-        process.join(timeout=5)
+        process.join(timeout=2)
+        if process.is_alive():  # e.g. forked while a lock was held, before it could set its SIGTERM handler
+            process.kill()
+            process.join(timeout=5)
 
 
 def _init_worker(parent: int) -> None:
