@@ -48,10 +48,26 @@ def pytest_configure(config):
     numba caches the compiled engine on disk; on a fresh checkout every worker process would otherwise compile
     it at the same time (about 30 s of CPU each), and tests that time a signal against a run in progress would
     race the compiler. The controller runs this before any worker exists; workers then load the cache.
+    Compiling is serial within a process, so a second process compiles the post-run curves, the results and
+    the plain-network sweep (a SimPy run uses all of them but not the kernel) while this one compiles the
+    kernel: each then loads from the cache what the other has written.
     """
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         return  # an xdist worker (the controller did it), or no workers (tests compile what they use)
+    import subprocess
+
     import sim
 
-    sim.run(ROOT / "scenarios" / "baseline.yaml", n=20, seed=1, progress=False)  # the kernel and the results
+    helper = subprocess.Popen([sys.executable, "-c", WARM_OTHERS], cwd=ROOT)
+    try:
+        sim.run(ROOT / "scenarios" / "baseline.yaml", n=20, seed=1, progress=False)  # the kernel and the results
+    finally:
+        helper.wait()
     sim.run(ROOT / "scenarios" / "analytic" / "serial-chain.yaml", n=20, seed=1, progress=False)  # the sweep
+
+
+WARM_OTHERS = """
+import sim
+sim.run("scenarios/baseline.yaml", n=20, seed=1, progress=False, engine="simpy")
+sim.run("scenarios/analytic/serial-chain.yaml", n=20, seed=1, progress=False)
+"""
