@@ -149,11 +149,11 @@ def sum_of_events(t, jump_x, jump_h, ramp_x, ramp_m):
     """
     count = jump_x.shape[0]
     out = np.zeros((count, t.shape[1]))
-    if _rows_sorted(t):  # the usual case (grids, sorted breakpoints): one pass, no permutation, no slices counted
-        _sweep_sorted(t, out, jump_x, jump_h, ramp_x, ramp_m)
+    order = np.arange(t.shape[1])
+    if _rows_sorted(t):  # the usual case (grids, sorted breakpoints): no permutation, no slices counted
+        _sweep_sorted(t, order, out, jump_x, jump_h, ramp_x, ramp_m)
         return out
     shared = t.shape[0] == 1  # one grid for every replication
-    order = np.arange(t.shape[1])
     if shared and not _is_sorted(t[0]):
         order = np.argsort(t[0])  # a shared grid's order, found once
     in_order = np.arange(t.shape[1])
@@ -176,26 +176,11 @@ def _rows_sorted(t):
 
 
 @compiled(nogil=True, python=False)
-def _sweep_sorted(t, out, jump_x, jump_h, ramp_x, ramp_m):
-    """:func:`_sweep_row` for every row, when each row of ``t`` is sorted: the same sums in the same order."""
+def _sweep_sorted(t, order, out, jump_x, jump_h, ramp_x, ramp_m):
+    """:func:`_sweep_row` for every row in ``order`` (each row of ``t`` sorted), without reference counting."""
     shared = t.shape[0] == 1
     for c in range(out.shape[0]):
-        row, jx, jh, rx, rm, out_c = t[0] if shared else t[c], jump_x[c], jump_h[c], ramp_x[c], ramp_m[c], out[c]
-        total_h = 0.0
-        slope = 0.0
-        moment = 0.0  # Σ m·x over the ramps started
-        a = 0
-        b = 0
-        for g in range(len(row)):
-            x = row[g]
-            while a < len(jx) and jx[a] <= x:
-                total_h += jh[a]
-                a += 1
-            while b < len(rx) and rx[b] < x:
-                slope += rm[b]
-                moment += rm[b] * rx[b]
-                b += 1
-            out_c[g] = total_h + (slope * x - moment)
+        _sweep_row(t[0] if shared else t[c], order, jump_x[c], jump_h[c], ramp_x[c], ramp_m[c], out[c])
 
 
 def capacity_values(t, output, b, right, left, cum, base, added, start, ramp_t, ramp_s, lo, hi, factor):
