@@ -1,0 +1,49 @@
+"""A machine's first run: the post-run code compiled ahead in a second process (sim.precompile)."""
+
+import sim.precompile as precompile
+
+SMALL = """\
+title: Small
+start: 2026-01-01
+horizon: end-2027
+funds:
+  pot: {title: Pot, envelope: 10, source: "assumption: test"}
+milestones:
+  a: {title: A, duration: 30 days, funding: {pot: 4}, source: "assumption: test"}
+targets:
+  spent: {title: Spent, indicator: pot.committed, at_least: 4, deadline: 2026-06-30}
+"""
+
+
+def test_nothing_is_started_when_the_kernel_is_compiled_or_there_is_no_file(write, monkeypatch):
+    monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: True)
+    assert precompile.compile_ahead(write(SMALL)) is None
+    monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: False)
+    assert precompile.compile_ahead("") is None
+    assert precompile.compile_ahead(None) is None
+    precompile.stop(None)
+
+
+def test_on_a_cold_cache_a_silent_simpy_run_compiles_ahead_and_ends(write, monkeypatch):
+    monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: False)
+    process = precompile.compile_ahead(write(SMALL))
+    assert process is not None
+    assert process.wait(timeout=120) == 0  # the scenario ran with the SimPy engine (nothing written but the cache)
+    precompile.stop(process)  # already ended: nothing to do
+
+
+def test_stop_ends_a_process_still_running(write, monkeypatch):
+    monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: False)
+    process = precompile.compile_ahead(write(SMALL))
+    precompile.stop(process)
+    assert process.poll() is not None
+
+
+def test_the_kernel_is_compiled_in_a_test_session():
+    import sim
+    from sim.engine import Network, simulate_batch
+    from sim.sampling import sample
+
+    scenario = sim.load(__import__("pathlib").Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
+    simulate_batch(Network.of(scenario), sample(scenario, 1, 0, 2))  # compiles or loads the kernel
+    assert precompile.kernel_is_compiled()
