@@ -48,26 +48,19 @@ def pytest_configure(config):
     numba caches the compiled engine on disk; on a fresh checkout every worker process would otherwise compile
     it at the same time (about 30 s of CPU each), and tests that time a signal against a run in progress would
     race the compiler. The controller runs this before any worker exists; workers then load the cache.
-    Compiling is serial within a process, so a second process compiles the post-run curves, the results and
-    the plain-network sweep (a SimPy run uses all of them but not the kernel) while this one compiles the
-    kernel: each then loads from the cache what the other has written.
+    On an empty cache a second process compiles the post-run and results code meanwhile, as a first
+    ``readiness run`` does (:func:`sim.precompile.compile_ahead`).
     """
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         return  # an xdist worker (the controller did it), or no workers (tests compile what they use)
-    import subprocess
-
     import sim
+    from sim.precompile import compile_ahead
 
-    helper = subprocess.Popen([sys.executable, "-c", WARM_OTHERS], cwd=ROOT)
+    baseline = ROOT / "scenarios" / "baseline.yaml"
+    ahead = compile_ahead(baseline)  # None when the kernel is cached already
     try:
-        sim.run(ROOT / "scenarios" / "baseline.yaml", n=20, seed=1, progress=False)  # the kernel and the results
+        sim.run(baseline, n=20, seed=1, progress=False)  # the kernel and the results
     finally:
-        helper.wait()
+        if ahead is not None:
+            ahead.wait()
     sim.run(ROOT / "scenarios" / "analytic" / "serial-chain.yaml", n=20, seed=1, progress=False)  # the sweep
-
-
-WARM_OTHERS = """
-import sim
-sim.run("scenarios/baseline.yaml", n=20, seed=1, progress=False, engine="simpy")
-sim.run("scenarios/analytic/serial-chain.yaml", n=20, seed=1, progress=False)
-"""

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..calendar import DAYS_PER_YEAR
 from . import kernel, sweep
-from .network import Network
+from .network import Network, csr
 
 # The kernel's arrays come in records (namedtuples; numba compiles against each as a record of typed arrays),
 # and each kernel function takes only the records it uses: compile time grows with the size of a function's
@@ -51,17 +51,9 @@ BatchOutputs = namedtuple("BatchOutputs", OUTPUTS)  # type: ignore[misc]
 RECORDS = (Events, Milestones, Risks, Pools, Lines, LineCurves)  # the kernel state, in run_batch's order
 
 
-def _csr(groups) -> tuple[np.ndarray, np.ndarray]:
-    """Compressed rows of a list of integer lists: (pointers, indices)."""
-    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(g) for g in groups])
-    idx = np.array([x for g in groups for x in g], dtype=np.int64)
-    return ptr, idx
-
-
 def _contiguous(groups, what: str) -> np.ndarray:
     """Pointers of per-milestone index ranges (parts and orders are numbered in milestone order)."""
-    ptr, idx = _csr(groups)
+    ptr, idx = csr(groups)
     if not np.array_equal(idx, np.arange(len(idx))):
         raise ValueError(f"{what} are not numbered in milestone order")
     return ptr
@@ -85,21 +77,21 @@ def _static_arrays(net: Network) -> dict:
     n_lines = len(lnet.lines) if lnet else 0
     out: dict[str, Any] = dict(n_ms=n, with_money=mnet is not None, with_lines=lnet is not None, cond_base=n + n_parts + n_orders,
                order_base=n + n_parts, until=float(np.nextafter(net.horizon, np.inf)), horizon=float(net.horizon))
-    out["net_dep_ptr"], out["net_dep_idx"] = _csr(net.deps)
+    out["net_dep_ptr"], out["net_dep_idx"] = csr(net.deps)
     out["net_need"] = np.array(net.need, dtype=np.int64)
     out["net_gated"] = np.array(net.gated or [False] * n, dtype=np.int8)
     out["net_observed"] = np.asarray(net.observed, dtype=float)
     out["net_commit_observed"] = np.asarray(net.commit_observed, dtype=float)
     out["net_floor"] = np.asarray(net.floor, dtype=float)
-    out["net_risk_aff_ptr"], out["net_risk_aff_idx"] = _csr([r.affected for r in net.risks])
+    out["net_risk_aff_ptr"], out["net_risk_aff_idx"] = csr([r.affected for r in net.risks])
     out["net_risk_windowed"] = np.array([r.windowed for r in net.risks], dtype=np.int8)
     empty = [()] * len(net.risks)
-    out["net_risk_freeze_ptr"], out["net_risk_freeze_idx"] = _csr(mnet.risk_freeze if mnet else empty)
-    out["net_risk_cut_ptr"], out["net_risk_cut_idx"] = _csr(mnet.risk_cut if mnet else empty)
+    out["net_risk_freeze_ptr"], out["net_risk_freeze_idx"] = csr(mnet.risk_freeze if mnet else empty)
+    out["net_risk_cut_ptr"], out["net_risk_cut_idx"] = csr(mnet.risk_cut if mnet else empty)
     if mnet:
         out["net_part_ptr"] = _contiguous(mnet.milestone_parts, "programme parts")
         out["net_part_pool"] = np.array([p for _, p in mnet.parts], dtype=np.int64)
-        out["net_ms_pool_ptr"], out["net_ms_pool_idx"] = _csr(
+        out["net_ms_pool_ptr"], out["net_ms_pool_idx"] = csr(
             [sorted({mnet.parts[j][1] for j in parts}) for parts in mnet.milestone_parts])
         funds = [mnet.funds[mnet.pool_fund[p]] for p in range(n_pools)]
         out["net_pool_open"] = np.array(mnet.pool_open, dtype=np.int64)
@@ -108,7 +100,7 @@ def _static_arrays(net: Network) -> dict:
         out["net_pool_rate"] = np.array([np.nan if f.inflow is None else f.inflow * mnet.pool_share[p] / DAYS_PER_YEAR
                                          for p, f in enumerate(funds)], dtype=float)
         per_pool = [[(lo, hi) for q, lo, hi in mnet.freezes if q == p] for p in range(n_pools)]
-        out["net_freeze_ptr"], _ = _csr([[0] * len(f) for f in per_pool])
+        out["net_freeze_ptr"], _ = csr([[0] * len(f) for f in per_pool])
         out["net_freeze_lo"] = np.array([lo for f in per_pool for lo, _ in f], dtype=float)
         out["net_freeze_hi"] = np.array([hi for f in per_pool for _, hi in f], dtype=float)
     else:

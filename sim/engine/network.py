@@ -27,6 +27,13 @@ def month_starts(start: dt.date, horizon: dt.date) -> list[dt.date]:
     return out
 
 
+def csr(groups) -> tuple[np.ndarray, np.ndarray]:
+    """Compressed rows of a list of integer lists (``int64``): pointers (row ``i`` is ``idx[ptr[i]:ptr[i + 1]]``), indices."""
+    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(g) for g in groups])
+    return ptr, np.array([x for g in groups for x in g], dtype=np.int64)
+
+
 class RiskRecord(NamedTuple):
     """A risk as the engines see it."""
 

@@ -7,7 +7,7 @@ Units: capacities in units per year, quantities in units, times in days.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -265,8 +265,6 @@ class ProductionCurves:
         self.milestone_index = {m: i for i, m in enumerate(lnet.milestone_ids)}
         self.capability = {c.id: c for c in lnet.capabilities}
         self.line_orders = [[j for j, (_, line) in enumerate(lnet.orders) if line == k] for k in range(len(lnet.lines))]
-        self.milestone_orders = [[j for j, (m, _) in enumerate(lnet.orders) if m == i]
-                                 for i in range(len(lnet.milestone_ids))]
         self._memo: dict = {}
 
     def names(self) -> set[str]:
@@ -275,7 +273,7 @@ class ProductionCurves:
         out |= {names.delivered(self.lnet.milestone_ids[i]) for i, _ in self.lnet.orders}
         return out | {names.closed(c) for c in self.capability}
 
-    def _delivered(self, orders: list[int], t) -> np.ndarray:
+    def _delivered(self, orders: Sequence[int], t) -> np.ndarray:
         t = np.asarray(t, dtype=float)
         n = len(self.started)
         total = np.zeros((n, t.shape[-1]))
@@ -332,4 +330,4 @@ class ProductionCurves:
                 np.less_equal(self.done[:, self.milestone_index[milestone]][:, None], tt, out=done)
                 closed += np.multiply(share, done, out=term)
             return np.minimum(closed, 1.0, out=closed)
-        return self._delivered(self.milestone_orders[self.milestone_index[ident]], t)
+        return self._delivered(self.lnet.milestone_orders[self.milestone_index[ident]], t)

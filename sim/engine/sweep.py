@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .compiled import compiled
-from .network import Network
+from .network import Network, csr
 
 
 def topological_order(net: Network) -> list[int]:
@@ -45,13 +45,6 @@ def topological_order(net: Network) -> list[int]:
     return order
 
 
-def _csr(groups) -> tuple[np.ndarray, np.ndarray]:
-    """Compressed rows of a list of integer lists: (pointers, indices)."""
-    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(g) for g in groups])
-    return ptr, np.array([x for g in groups for x in g], dtype=np.int64)
-
-
 def simulate(net: Network, durations: np.ndarray, shift: np.ndarray, occurs: np.ndarray, delay: np.ndarray,
              time: np.ndarray) -> dict:
     """Completion times ``(count, milestones)`` of a plain network (days; ``inf``: not by the horizon)."""
@@ -65,8 +58,8 @@ def simulate(net: Network, durations: np.ndarray, shift: np.ndarray, occurs: np.
     # +inf for risks that do not occur
     when = np.where(occurs > 0, np.where(windowed[None, :], time, -math.inf), math.inf) if net.risks \
         else np.zeros((count, 0))
-    dep_ptr, dep_idx = _csr(net.deps)
-    hit_ptr, hit_idx = _csr(hitting)
+    dep_ptr, dep_idx = csr(net.deps)
+    hit_ptr, hit_idx = csr(hitting)
     skip = np.array([bool(net.gated[i]) if net.gated else False for i in range(n)])  # metric gates: never done
     done = np.full((count, n), math.inf)
     widest = max([len(d) for d in net.deps] + [len(h) for h in hitting] + [1])

@@ -17,6 +17,7 @@ import numpy as np
 from .. import calendar as cal
 from ..engine import Network
 from ..engine.compiled import compiled
+from ..engine.network import csr
 from ..scenario import Scenario
 from .targets import decisive_member
 
@@ -209,9 +210,7 @@ def _walk_paths(anchors, done, ptr, idx, need, missed, line_of, on_missed_path, 
 
 def _dependencies(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dependencies as compressed rows (pointers, indices) and how many each needs (0: observed, no driver)."""
-    ptr = np.zeros(len(net.deps) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(d) for d in net.deps])
-    idx = np.array([d for deps in net.deps for d in deps], dtype=np.int64)
+    ptr, idx = csr(net.deps)
     need = np.array([0 if not math.isnan(net.observed[i]) else net.need[i] for i in range(len(net.deps))],
                     dtype=np.int64)
     return ptr, idx, need

@@ -149,8 +149,8 @@ class Results:
         return cls(_target_table(scenario, aggregate), _milestone_table(scenario, aggregate),
                    # the kept inputs are the aggregate's alone (a run drops its batches): the table takes them as they are
                    outcome_table(scenario, kept.done, kept_times), inputs_table(inputs.names, inputs.values, copy=False),
-                   critical,
-                   meta, series_bands(net, aggregate.kept_series()), funding, bottlenecks, scenario, aggregate.spool)
+                   critical, meta, series_bands(net, aggregate.kept_series()), funding, bottlenecks, scenario,
+                   aggregate.spool)
 
     # ------------------------------------------------------------------------------------------ per replication
 
