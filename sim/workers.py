@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing
 import os
 import signal
 import sys
@@ -108,13 +109,20 @@ def cap_jobs(jobs: int) -> tuple[int, str]:
     return cpus, f"note: --jobs {jobs} is more than the {cpus} CPUs available; using {cpus} worker processes"
 
 
-def pool(jobs: int) -> ProcessPoolExecutor:
+def can_fork() -> bool:
+    """Whether this platform starts processes by forking (Linux, macOS; not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def pool(jobs: int, fork: bool = False) -> ProcessPoolExecutor:
     """A process pool of at most :func:`cpu_count` workers that die with this process, started now.
 
     The workers are started here with Ctrl-C and SIGTERM held back (:func:`_signals_held`), and the pool is
-    stopped if one came meanwhile.
+    stopped if one came meanwhile. With ``fork``, they are forked (see :func:`can_fork`) whatever the
+    platform's default start method, so they hold a copy of everything this process has now.
     """
-    executor = ProcessPoolExecutor(max_workers=min(jobs, cpu_count()), initializer=_init_worker,
+    context = multiprocessing.get_context("fork") if fork else None
+    executor = ProcessPoolExecutor(max_workers=min(jobs, cpu_count()), mp_context=context, initializer=_init_worker,
                                    initargs=(os.getpid(),))
     try:
         with _signals_held():

@@ -2,6 +2,8 @@
 write_charts writes valid PNGs and leaves no figure open."""
 
 import datetime as dt
+import multiprocessing
+import os
 
 import matplotlib
 
@@ -15,7 +17,8 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
 import sim  # noqa: E402
-from sim import charts, formatting  # noqa: E402
+from sim import charts, formatting, workers  # noqa: E402
+from sim.charts import write as chart_files  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -261,6 +264,45 @@ def test_write_charts_writes_pngs_and_closes_every_figure(results, tmp_path):
         assert data.startswith(PNG_SIGNATURE), path.name
 
 
+needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="charts are drawn in forked processes only where fork exists")
+
+
+@needs_fork
+def test_charts_drawn_in_processes_are_the_files_drawn_here(results, tmp_path):
+    here = charts.write_charts(results, tmp_path / "here", dpi=72, jobs=1)
+    forked = charts.write_charts(results, tmp_path / "forked", dpi=72, jobs=2)
+    assert [p.name for p in forked] == [p.name for p in here]
+    assert sorted(p.name for p in (tmp_path / "forked").iterdir()) == sorted(p.name for p in here)
+    for a, b in zip(here, forked, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name  # same drawing, same bytes, whichever process drew it
+    assert plt.get_fignums() == []
+
+
+@needs_fork
+def test_charts_of_a_killed_drawing_process_are_drawn_here(results, tmp_path, monkeypatch):
+    parent, draw = os.getpid(), chart_files._draw
+
+    def dies_in_a_child(path, *args):
+        if os.getpid() != parent and path.name == "timeline.png":
+            os._exit(1)  # as if killed (out of memory, say): the pool breaks
+        draw(path, *args)
+
+    monkeypatch.setattr(chart_files, "_draw", dies_in_a_child)
+    here = charts.write_charts(results, tmp_path / "here", dpi=72, jobs=1)
+    forked = charts.write_charts(results, tmp_path / "forked", dpi=72, jobs=2)
+    for a, b in zip(here, forked, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+@needs_fork
+def test_a_chart_that_fails_in_a_process_raises_its_error_here(results, tmp_path, monkeypatch):
+    def fails(path, *args):
+        raise ValueError(f"cannot draw {path.name}")
+
+    monkeypatch.setattr(chart_files, "_draw", fails)
+    with pytest.raises(ValueError, match="cannot draw dashboard.png"):
+        charts.write_charts(results, tmp_path / "forked", dpi=72, jobs=2)
+
 # ---------------------------------------------------------------------------------------------- briefing charts
 
 import pandas as pd  # noqa: E402
@@ -461,3 +503,18 @@ def test_driver_phrases_read_as_words():
     assert charts.driver_phrase("Industrial friction (shared factor)") == "the shared factor ‘Industrial friction’"
     assert charts.readable_label("fund:edf:envelope") == "Envelope: fund edf"
     assert charts.driver_phrase("fund:edf:envelope") == "the envelope of ‘fund edf’"
+
+
+@needs_fork
+def test_a_failure_while_charts_are_drawn_stops_their_processes(results, tmp_path):
+    drawing = []
+
+    def fails_while_drawing():
+        with charts.charts_written(results, tmp_path / "forked", dpi=72, jobs=2):
+            drawing.extend(multiprocessing.active_children())
+            raise RuntimeError("the tables could not be written")
+
+    with pytest.raises(RuntimeError, match="the tables could not be written"):
+        fails_while_drawing()
+    assert len(drawing) == 2
+    assert multiprocessing.active_children() == []

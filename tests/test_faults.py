@@ -266,19 +266,21 @@ def test_sigterm_during_simulation_stops_cleanly(scenario_file, tmp_path):
     assert no_stray_folders(tmp_path, "never") == []
 
 
-# Blocks inside Results.save, after the files are written and before the folder is moved into place, and says
-# so on stderr: the test signals exactly then.
+# Blocks inside Results.save, after the tables are written (the charts, if any, still drawing in their processes)
+# and before the folder is moved into place, and says so on stderr: the test signals exactly then.
 SAVE_DRIVER = """
-import sys, threading
+import contextlib, sys, threading
 import sim.results
 from sim.cli import main
 save = sim.results.Results.save
 def slow_save(self, out, extra=None):
+    @contextlib.contextmanager
     def blocked(directory):
-        if extra is not None:
-            extra(directory)
-        print("saving: files written", file=sys.stderr, flush=True)
-        threading.Event().wait()  # until a signal arrives
+        added = extra(directory) if extra is not None else None
+        with added if added is not None else contextlib.nullcontext():
+            yield  # the tables are written here
+            print("saving: files written", file=sys.stderr, flush=True)
+            threading.Event().wait()  # until a signal arrives
     return save(self, out, extra=blocked)
 sim.results.Results.save = slow_save
 sys.argv[0] = "readiness"
@@ -286,18 +288,23 @@ raise SystemExit(main(sys.argv[1:]))
 """
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGKILL, -9)])
-def test_signal_during_save_keeps_previous_results(scenario_file, tmp_path, sig, code):
+@pytest.mark.parametrize(("sig", "code", "charts"), [(signal.SIGTERM, 143, False), (signal.SIGINT, 130, False),
+                                                     (signal.SIGKILL, -9, False), (signal.SIGTERM, 143, True)])
+def test_signal_during_save_keeps_previous_results(scenario_file, tmp_path, sig, code, charts):
     out = tmp_path / "res"
     assert main(["run", str(scenario_file), "-n", "50", "--out", str(out), "--no-progress"]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     proc = subprocess.Popen([sys.executable, "-c", SAVE_DRIVER, "run", str(scenario_file), "-n", "60", "--out",
-                             str(out), "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+                             str(out), "--no-progress", *(["--charts"] if charts else [])], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
     _STARTED.append(proc.pid)
     for line in proc.stderr:
         if line.startswith("saving"):
             break
+    kids = [c for c in children(proc.pid) if alive(c)]  # with --charts: the processes drawing them
+    _STARTED.extend(kids)
+    if charts and sys.platform.startswith("linux"):  # children() reads Linux's /proc
+        assert kids, "no process was drawing the charts"
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code, stderr
@@ -310,6 +317,7 @@ def test_signal_during_save_keeps_previous_results(scenario_file, tmp_path, sig,
         assert "no results were written" in stderr
         assert "Traceback" not in stderr
     assert no_stray_folders(tmp_path, "res") == []
+    assert wait_until_gone(kids) == [], "chart processes outlived the run"
 
 
 def test_ctrl_c_during_imports_exits_130_without_traceback(tmp_path):

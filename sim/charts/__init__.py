@@ -57,10 +57,11 @@ from .style import (
 from .sweep import plot_sweep
 from .timeline import plot_timeline
 from .tornado import plot_tornado
-from .write import write_charts
+from .write import charts_written, write_charts
 
 __all__ = ["plot_dashboard", "plot_s_curve", "plot_timeline", "plot_tornado", "plot_fan", "plot_comparison",
-           "plot_sweep", "plot_total_indices", "write_charts", "at_risk_targets", "driver_phrase", "fan_observables",
+           "plot_sweep", "plot_total_indices", "write_charts", "charts_written", "at_risk_targets", "driver_phrase",
+           "fan_observables",
            "indicator_targets", "impact_noise", "noise_z", "series_observables", "observable_label", "rag_status",
            "target_status", "footer_text", "RAG_COLOURS", "DEFAULT_THRESHOLDS", "readable_label", "outcome_column",
            "add_footer", "unmanaged_figures", "shorten_label", "DPI", "FOOTER_GID", "SERIES_COLUMNS", "GREEN", "AMBER",

@@ -127,14 +127,15 @@ def _spool(args, out: Path, n: int) -> Iterator[Path | None]:
 def _save(results, out: Path, args, stage) -> None:
     from ..results import OutError
 
-    def extra(directory: Path) -> None:
-        if args.charts:
-            stage("charts")
-            from ..charts import write_charts
+    def extra(directory: Path):
+        if not args.charts:
+            return None
+        from ..charts import charts_written
 
-            write_charts(results, directory)
+        return charts_written(results, directory)  # drawn by other processes while the tables are written
 
-    stage("analysis: drivers of every target and the assumption register; writing the results")
+    stage("analysis: drivers of every target and the assumption register; writing the results"
+          + (" and the charts" if args.charts else ""))
     try:
         results.save(out, extra=extra)
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ that quantile lies beyond the horizon.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -167,7 +168,7 @@ class Results:
 
     # ------------------------------------------------------------------------------------------ persistence
 
-    def save(self, out: str | Path, extra: Callable[[Path], None] | None = None, analysis: bool = True) -> Path:
+    def save(self, out: str | Path, extra: Callable[[Path], Any] | None = None, analysis: bool = True) -> Path:
         """Write the results folder ``out`` as ``readiness run`` does.
 
         It holds ``targets.csv``, ``milestones.csv``, ``run.json``, ``outcomes.csv.gz`` and ``inputs.csv.gz`` (and
@@ -175,7 +176,8 @@ class Results:
 
         With ``analysis`` (default) and the scenario at hand (results of a run), also ``drivers.csv`` (the top
         ten inputs of each target) and ``assumptions.csv`` (the assumption register). ``extra(directory)`` may
-        add more files (charts) before the directory is moved into place.
+        add more files (charts) before the directory is moved into place; if it returns a context manager (see
+        :func:`sim.charts.charts_written`), the tables are written inside it, while it draws in other processes.
 
         The directory appears complete or not at all (:func:`sim.atomic.write_dir_atomic`). Only a results
         folder this program wrote (see :func:`sim.results.check_out`) is ever replaced.
@@ -192,16 +194,16 @@ class Results:
 
         def write(tmp: Path) -> None:
             write_marker(tmp, [])  # first, so that a stale temporary folder is recognisably ours
-            if analysis and self.scenario is not None:
-                self._write_analysis(tmp, self.scenario)
-            if self.spool is None:
-                write_tables(tmp, {name: getattr(self, name) for name in TABLES}, self.meta)
-            else:  # the files hold every replication: written in chunks during the run, moved in now
-                meta = {k: v for k, v in self.meta.items() if k != "kept_replications"}
-                write_tables(tmp, {name: getattr(self, name) for name in TABLES}, meta, replications=False)
-                self.spool.move_into(tmp)
-            if extra is not None:
-                extra(tmp)
+            added = extra(tmp) if extra is not None else None
+            with added if isinstance(added, contextlib.AbstractContextManager) else contextlib.nullcontext():
+                if analysis and self.scenario is not None:
+                    self._write_analysis(tmp, self.scenario)
+                if self.spool is None:
+                    write_tables(tmp, {name: getattr(self, name) for name in TABLES}, self.meta)
+                else:  # the files hold every replication: written in chunks during the run, moved in now
+                    meta = {k: v for k, v in self.meta.items() if k != "kept_replications"}
+                    write_tables(tmp, {name: getattr(self, name) for name in TABLES}, meta, replications=False)
+                    self.spool.move_into(tmp)
             write_marker(tmp, sorted(p.name for p in tmp.iterdir() if p.name != MARKER))
             check_out(out, probe=False)  # again: the folder may have changed during a long run
 
