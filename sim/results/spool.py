@@ -21,6 +21,32 @@ from ..scenario import Scenario
 
 FILES = ("outcomes.csv.gz", "inputs.csv.gz")
 FLOAT_FORMAT = "%.6f"  # as the results folder writes them (sim.results.store)
+# zlib's fastest level: ten times faster than pandas' 9 on these files, for 8 % more bytes (0.75 s → 0.08 s for the
+# 2,000 replications of the baseline).
+GZIP_LEVEL = 1
+
+
+def write_replications(path: Path, table: pd.DataFrame, header: bool = True, append: bool = False) -> None:
+    """Write (or append) ``table`` to the gzip file ``path`` as ``table.to_csv(float_format=FLOAT_FORMAT)`` would.
+
+    The text is pandas' own, character for character (tested). A table of floats with an integer index (the
+    outcomes and the inputs) is formatted one row at a time by Python's ``%`` operator, ten times faster than
+    pandas, which calls a Python function per value; any other table goes through pandas. The gzip header holds
+    no time stamp, so the same run writes the same bytes.
+    """
+    with open(path, "ab" if append else "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as handle:
+        handle.write(_csv_text(table, header).encode("utf-8"))
+
+
+def _csv_text(table: pd.DataFrame, header: bool) -> str:
+    floats = all(dtype == np.float64 for dtype in table.dtypes)
+    if not floats or not pd.api.types.is_integer_dtype(table.index.dtype) or table.index.nlevels != 1:
+        return table.to_csv(header=header, float_format=FLOAT_FORMAT, lineterminator="\n")
+    head = table.iloc[:0].to_csv(float_format=FLOAT_FORMAT, lineterminator="\n") if header else ""
+    row = "%d" + f",{FLOAT_FORMAT}" * table.shape[1] + "\n"
+    body = "".join(row % (i, *values) for i, values in zip(table.index.tolist(), table.to_numpy().tolist(), strict=True))
+    return head + body.replace("nan", "")  # pandas writes NaN as nothing; no other value's text holds "nan"
 
 
 def outcome_table(scenario: Scenario, done: np.ndarray, times: np.ndarray, first: int = 0) -> pd.DataFrame:
@@ -60,8 +86,7 @@ class OutcomeSpool:
     def add(self, outcomes: pd.DataFrame, inputs: pd.DataFrame) -> None:
         """Append one batch's rows (the next replications in order)."""
         for name, table in zip(FILES, (outcomes, inputs), strict=True):
-            with gzip.open(self.directory / name, "at", encoding="utf-8", newline="") as handle:
-                table.to_csv(handle, header=self.rows == 0, float_format=FLOAT_FORMAT)
+            write_replications(self.directory / name, table, header=self.rows == 0, append=True)
         self.rows += len(outcomes)
 
     def move_into(self, directory: Path) -> None:
@@ -70,4 +95,4 @@ class OutcomeSpool:
             shutil.move(str(self.directory / name), str(directory / name))
 
 
-__all__ = ["FILES", "OutcomeSpool", "inputs_table", "outcome_table"]
+__all__ = ["FILES", "OutcomeSpool", "inputs_table", "outcome_table", "write_replications"]

@@ -25,6 +25,7 @@ from .columns import (
     TARGET_COLUMNS,
     TEXT_COLUMNS,
 )
+from .spool import write_replications
 
 
 class ResultsError(ValueError):
@@ -41,8 +42,8 @@ def write_tables(directory: Path, tables: dict[str, pd.DataFrame], meta: dict, r
     tables["targets"].to_csv(directory / "targets.csv", index=False, float_format="%.6g")
     tables["milestones"].to_csv(directory / "milestones.csv", index=False, float_format="%.6g")
     if replications:
-        tables["outcomes"].to_csv(directory / "outcomes.csv.gz", float_format="%.6f")
-        tables["inputs"].to_csv(directory / "inputs.csv.gz", float_format="%.6f")
+        write_replications(directory / "outcomes.csv.gz", tables["outcomes"])
+        write_replications(directory / "inputs.csv.gz", tables["inputs"])
     tables["criticality"].to_csv(directory / "criticality.csv", float_format="%.4f")
     if not tables["series"].empty:
         tables["series"].to_csv(directory / "series.csv", index=False, float_format="%.6g")
