@@ -13,7 +13,9 @@ import platform
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,21 +231,56 @@ def _batches(plans: list[_Plan], aggregates: list[RunAggregator], pool, pool_wor
     """Sample and simulate batch after batch until ``n`` replications, or the precision is reached.
 
     With several plans (:func:`run_many`), each batch of every plan is sampled, and their chunks go to the pool
-    in one grid. Each batch is counted into its aggregate as it arrives and then dropped: memory does not grow
-    with ``n`` beyond the replications the aggregates keep.
+    in one grid. Each batch is counted into its aggregate as it arrives, in order, and then dropped: memory does
+    not grow with ``n`` beyond the replications the aggregates keep.
     """
-    first, n, batch, precision = 0, plans[0].n, plans[0].batch, plans[0].precision
-    while first < n:
-        count = min(batch, n - first)
-        inputs = [sample(p.scenario, p.seed, first, count, lhs_total=p.n if p.lhs else None) for p in plans]
-        for aggregate, outcome, batch_inputs in zip(aggregates, _outcomes(plans, inputs, pool, pool_workers), inputs,
-                                                    strict=True):
-            aggregate.add(outcome, batch_inputs)
-        first += count
-        bar.update(count * len(plans))
-        workers.raise_if_terminated()  # a SIGTERM swallowed while the pool forked its workers
-        if precision is not None and max(a.half_width() for a in aggregates) <= precision:
-            break
+    n, batch, precision = plans[0].n, plans[0].batch, plans[0].precision
+    bounds = [(first, min(batch, n - first)) for first in range(0, n, batch)]
+    threads = min(workers.cpu_count(), 8)
+    if pool is None and threads > 1 and len(bounds) > 1 and all(p.engine == "fast" for p in plans):
+        steps = _batches_in_threads(plans, bounds, threads)
+    else:
+        steps = ((inputs, _outcomes(plans, inputs, pool, pool_workers))
+                 for inputs in ([_sample(p, first, count) for p in plans] for first, count in bounds))
+    try:
+        for (_, count), (inputs, outcomes) in zip(bounds, steps, strict=False):
+            for aggregate, outcome, batch_inputs in zip(aggregates, outcomes, inputs, strict=True):
+                aggregate.add(outcome, batch_inputs)
+            bar.update(count * len(plans))
+            workers.raise_if_terminated()  # a SIGTERM swallowed while the pool forked its workers
+            if precision is not None and max(a.half_width() for a in aggregates) <= precision:
+                break
+    finally:
+        steps.close()  # batches computed ahead and not needed are dropped
+
+
+def _sample(plan: _Plan, first: int, count: int, threads: int | None = None) -> Inputs:
+    return sample(plan.scenario, plan.seed, first, count, lhs_total=plan.n if plan.lhs else None, threads=threads)
+
+
+def _batches_in_threads(plans: list[_Plan], bounds: list[tuple[int, int]], threads: int):
+    """The (inputs, outcomes) of each batch in order, ``threads`` batches at once, each on one thread.
+
+    A batch's sampling and simulation run without the GIL most of the time (scipy's inverse CDFs, the
+    compiled engine, numpy), so whole batches side by side keep every CPU busy; threads within one batch
+    (columns, then rows) left them idle at each hand-over and in the work between. Each batch is computed
+    alike on any thread: the results do not depend on it.
+    """
+    def one(first: int, count: int) -> tuple[list[Inputs], list[BatchOutcome]]:
+        inputs = [_sample(p, first, count, threads=1) for p in plans]
+        return inputs, [simulate_batch(p.net, x, engine=p.engine, threads=1) for p, x in zip(plans, inputs, strict=True)]
+
+    executor = ThreadPoolExecutor(threads)
+    ahead: deque[Future] = deque()
+    try:
+        for first, count in bounds:
+            ahead.append(executor.submit(one, first, count))
+            if len(ahead) >= threads:  # one batch per thread in flight: memory stays that of a few batches
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)  # on break or Ctrl-C: those not started never start
 
 
 def _outcomes(plans: list[_Plan], inputs: list[Inputs], pool, pool_workers: int) -> list[BatchOutcome]:

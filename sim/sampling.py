@@ -150,7 +150,8 @@ class Copula:
         return special.ndtr(z)
 
 
-def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int | None = None) -> Inputs:
+def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int | None = None,
+           threads: int | None = None) -> Inputs:
     """Sample every uncertain input for replications ``first .. first + count - 1``.
 
     Parameters
@@ -162,6 +163,9 @@ def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int
         Which replications.
     lhs_total : int, optional
         With a total number of replications, use Latin hypercube sampling over that total.
+    threads : int, optional
+        Threads transforming the columns (default: one per CPU, at most 8, when the batch is large enough to
+        pay for them); the values do not depend on it.
     """
     specs = input_specs(scenario)
     names = tuple(s.name for s in specs)
@@ -183,7 +187,8 @@ def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int
     # network samples faster on one thread) do not. Each column is computed alike whatever the thread, so the
     # values do not depend on the number of threads.
     slow = sum(isinstance(d, Pert) or isinstance(d, Normal) and d.lower != -np.inf for d in dists)
-    threads = min(cpu_count(), 8, len(specs)) if count * slow >= 50_000 else 1
+    if threads is None:
+        threads = min(cpu_count(), 8, len(specs)) if count * slow >= 50_000 else 1
     _each_column(draw, len(specs), threads)
     if independent:
         return Inputs(names, np.ascontiguousarray(values), first)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim import workers
 from sim.cli import main
 from sim.runner import DEFAULT_SEED, resolve_seed
 from sim.sampling import Copula, latin_hypercube, sample, uniforms
@@ -110,6 +111,19 @@ def test_precision_stops_early(scenario):
     assert res.n % 500 == 0
     assert res.meta["max_half_width"] <= 0.02
     assert ((res.targets.ci_high - res.targets.ci_low) / 2).max() <= 0.02
+
+
+@pytest.mark.parametrize("precision", [None, 0.03])
+def test_batches_side_by_side_give_the_results_of_one_batch_at_a_time(scenario, monkeypatch, precision):
+    def run_with(cpus):  # one process: its batches on threads, one per CPU, or one batch after another
+        monkeypatch.setattr(workers, "cpu_count", lambda: cpus)
+        return sim.run(scenario, n=20_000 if precision else 2300, seed=8, batch=300, precision=precision)
+
+    ahead, one_by_one = run_with(4), run_with(1)
+    assert ahead.n == one_by_one.n < (20_000 if precision else 2301)  # precision stopped both at the same batch
+    pd.testing.assert_frame_equal(ahead.targets, one_by_one.targets)
+    pd.testing.assert_frame_equal(ahead.outcomes, one_by_one.outcomes)
+    pd.testing.assert_frame_equal(ahead.inputs, one_by_one.inputs)
 
 
 def test_trace_replays_replication(scenario):
