@@ -135,6 +135,53 @@ def test_compiled_capacity_curve_matches_the_reference(seed):
     np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)
 
 
+def output_between(arrays, start, end):
+    """Output of a compiled curve from ``start`` to ``end`` (days): trapezoids of its piecewise-linear rate."""
+    b, right, left, cum, nb = (a[0] for a in arrays)
+    m = int(nb)
+
+    def cumulative(t):
+        j = int(np.searchsorted(b[:m], t, side="right")) - 1
+        if j >= m - 1:
+            return cum[m - 1] + (t - b[m - 1]) * right[m - 1]
+        rate = right[j] + (left[j + 1] - right[j]) * (t - b[j]) / (b[j + 1] - b[j])
+        return cum[j] + (t - b[j]) * (right[j] + rate) / 2
+
+    return cumulative(end) - cumulative(start)
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("ulps", [0, 1, 3])
+def test_an_order_is_complete_when_the_output_since_its_start_is_its_quantity(seed, ulps):
+    # Rates nudged by a few ulps at one end of each segment (as two roundings of one constant rate are): the
+    # delivery time must not move by more than rounding.
+    rng = np.random.default_rng(seed)
+    arrays, _ = kernel_arrays(random_curve(rng))
+    arrays[1][0] = np.nextafter(arrays[1][0], np.inf) if ulps else arrays[1][0]
+    for _ in range(ulps - 1):
+        arrays[1][0] = np.nextafter(arrays[1][0], np.inf)
+    for start, quantity in zip(rng.uniform(0, 600, 8), rng.uniform(1, 40_000, 8), strict=True):
+        end = kernel_curves.solve_curve(0, *arrays, start, quantity)
+        if np.isfinite(end):
+            assert output_between(arrays, start, end) == pytest.approx(quantity, rel=1e-9), (start, quantity, end)
+        else:
+            assert output_between(arrays, start, 1e6) < quantity
+
+
+def test_a_constant_rate_rounded_differently_at_its_ends_delivers_at_that_rate():
+    # The baseline's drone line in one replication: 1174.99…04 units a day at the segment's start and …07 at its
+    # end. The textbook root (−r0 + √(r0² + 2·slope·rest))/slope lost every digit: delivered at once.
+    rate = 1174.9965981516004
+    b = np.array([[0.0, 629.4241179423248, 791.0881923742363]])
+    right = np.array([[0.0, rate, rate]])
+    left = np.array([[0.0, 0.0, np.nextafter(np.nextafter(rate, np.inf), np.inf)]])
+    cum = np.array([[0.0, 0.0, (b[0, 2] - b[0, 1]) * (right[0, 1] + left[0, 2]) / 2]])
+    nb = np.array([3])
+    start = 672.2756847912702
+    end = kernel_curves.solve_curve(0, b, right, left, cum, nb, start, 30_000.0)
+    assert end - start == pytest.approx(30_000 / rate, rel=1e-9)
+
+
 # ---------------------------------------------------------------------------------------------- payments
 
 
