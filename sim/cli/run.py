@@ -164,6 +164,6 @@ def _print_summary(results, out: Path, args, joint_groups: list[list[str]]) -> N
                                                     ("bottlenecks.csv", results.bottlenecks)) if not table.empty)
     kept = results.meta.get("kept_replications") if results.spool is None else None  # a spool wrote every one
     first = f" of the first {kept:,} replications" if kept else ""
-    print(f"\nResults written to {out}/ (targets.csv, milestones.csv, criticality.csv, drivers.csv, assumptions.csv"
-          f"{money}, run.json, outcomes.csv.gz, inputs.csv.gz{first}{', charts' if args.charts else ''}) in "
-          f"{results.meta['wall_time_s']:.1f} s.")
+    print(f"\n{results.n:,} replications simulated in {results.meta['wall_time_s']:.1f} s. Results written to {out}/ "
+          f"(targets.csv, milestones.csv, criticality.csv, drivers.csv, assumptions.csv{money}, run.json, "
+          f"outcomes.csv.gz, inputs.csv.gz{first}{', charts' if args.charts else ''}).")
