@@ -124,3 +124,17 @@ def test_a_cache_index_that_cannot_be_unpickled_reads_as_empty(tmp_path, monkeyp
     assert index._load_index() == {"sig": gone.Record}  # readable while the type exists
     del gone.Record  # the package upgraded: the type is gone
     assert index._load_index() == {}
+
+
+def test_a_cached_function_is_stale_when_any_engine_module_changes(tmp_path):
+    # The kernel compiles solve_curve (kernel_curves.py) into itself: an edit of that file alone must make the
+    # kernel's cache stale too, or the fast engine runs the old rule while the SimPy engine calls the new one.
+    from sim.engine import compiled, kernel
+
+    stamp = kernel.run_batch._cache._cache_file._source_stamp
+    assert stamp[1] == compiled.engine_source_hash()
+    for name in ("kernel.py", "kernel_curves.py"):
+        (tmp_path / name).write_text("def f():\n    return 1\n")
+    before = compiled.engine_source_hash(tmp_path)
+    (tmp_path / "kernel_curves.py").write_text("def f():\n    return 2\n")
+    assert compiled.engine_source_hash.__wrapped__(tmp_path) != before

@@ -7,8 +7,11 @@ with it every call paid atomic increments — 80 % of the kernel's time under ``
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from numba import njit, types
@@ -60,7 +63,35 @@ def compiled(nogil: bool = False, refcount: bool = False, python: bool = True) -
         options["_nrt"] = False  # numba's private option: no reference counting
     if not python:
         options["no_cpython_wrapper"] = True
-    return lambda function: _without_literals(njit(**options)(function))
+    return lambda function: _stamped_with_engine(_without_literals(njit(**options)(function)))
+
+
+ENGINE = Path(__file__).resolve().parent  # sim/engine: compiled functions elsewhere call only their own and these
+
+
+@functools.cache
+def engine_source_hash(folder: Path = ENGINE) -> bytes:
+    """sha256 of the name and text of every module in ``folder`` (default: :data:`ENGINE`)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def _stamped_with_engine(dispatcher: Any) -> Any:
+    """Make ``dispatcher``'s disk cache stale whenever any module of the engine changes, not only its own.
+
+    numba keys a function's cache on its own file, but compiles the functions it calls into it: after an edit of
+    ``kernel_curves.py``, the kernel (``kernel.py``) ran its old copy of ``solve_curve`` from the cache while the
+    SimPy engine called the new one, and the two engines disagreed until ``__pycache__`` was deleted. An upgrade
+    that leaves a file unchanged would do the same. Reads numba-internal attributes (stable since 0.49); without
+    them the cache keeps numba's own key.
+    """
+    cache_file: Any = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    stamp = getattr(cache_file, "_source_stamp", None)
+    if stamp is not None:
+        cache_file._source_stamp = (stamp, engine_source_hash())
+    return dispatcher
 
 
 def _without_literals(dispatcher: Any) -> Any:
