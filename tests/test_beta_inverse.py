@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import special
 
+from sim.distributions import Pert
 from sim.distributions.beta import SHAPE_MAX, beta_ppf
 
 EXTENDED = np.finfo(np.longdouble).nmant >= 63
@@ -152,3 +153,8 @@ def test_large_lambda_still_agrees(lam):
         err = ulps(beta_ppf(a, b, U_GRID), special.betaincinv(a, b, U_GRID))
         assert err.max() <= 200, f"Beta({a}, {b}) differs from betaincinv by {err.max():.1f} ulps (bound 200)"
 
+
+def test_pert_ppf_uses_it():
+    d = Pert(1.0, 2.0, 6.0)
+    a, b = 1 + 4 * 1 / 5, 1 + 4 * 4 / 5
+    assert np.array_equal(d.ppf(U_GRID), 1.0 + 5.0 * beta_ppf(a, b, U_GRID))

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
+from .beta import beta_ppf
+
 # Uniforms are clipped this far from 0 and 1 before unbounded inverse CDFs, so that a draw of exactly 0.0
 # (probability 2^-53) cannot produce -inf.
 _U_EPS = 1e-12
@@ -145,12 +147,12 @@ class Pert:
         return (1 + self.lam * (self.mode - self.min) / width, 1 + self.lam * (self.max - self.mode) / width)
 
     def ppf(self, u):
-        """Inverse CDF at the uniforms ``u``."""
+        """Inverse CDF at the uniforms ``u`` (the beta inverse of :func:`~sim.distributions.beta.beta_ppf`)."""
         u = np.asarray(u, dtype=float)
         if self.max == self.min:
             return np.full(u.shape, self.min)
         a, b = self._ab
-        return self.min + (self.max - self.min) * special.betaincinv(a, b, u)
+        return self.min + (self.max - self.min) * beta_ppf(a, b, u)
 
     def cdf(self, x):
         """``P(X ≤ x)``, elementwise (a step at ``min`` when ``min == max``)."""
