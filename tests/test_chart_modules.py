@@ -57,7 +57,7 @@ def test_write_charts_marks_targets_from_the_runs_scenario(funded, tmp_path, mon
     seen = _spy_on_fans(monkeypatch)
     # The file the run came from is gone: the charts must not need it.
     moved = dataclasses.replace(funded, meta={**funded.meta, "scenario": str(tmp_path / "gone.yaml")})
-    paths = write_charts(moved, tmp_path / "charts", at_risk=1, dpi=30, fans=3)
+    paths = write_charts(moved, tmp_path / "charts", at_risk=1, dpi=30, fans=3, jobs=1)  # the spy sees this process
     assert seen
     assert any(kwargs["targets"] for kwargs in seen.values())
     assert all(p.exists() for p in paths)
@@ -66,7 +66,7 @@ def test_write_charts_marks_targets_from_the_runs_scenario(funded, tmp_path, mon
 def test_write_charts_without_a_scenario_draws_fans_without_markers(funded, tmp_path, monkeypatch):
     seen = _spy_on_fans(monkeypatch)
     loaded = dataclasses.replace(funded, scenario=None)  # as Results.load gives it
-    paths = write_charts(loaded, tmp_path / "charts", at_risk=1, dpi=30, fans=3)
+    paths = write_charts(loaded, tmp_path / "charts", at_risk=1, dpi=30, fans=3, jobs=1)
     assert seen
     assert all(kwargs["targets"] == [] for kwargs in seen.values())
     assert [p.name for p in paths if p.name.startswith("fan-")] == [
