@@ -101,7 +101,8 @@ def test_event_heap_orders_by_time_then_priority_then_insertion(seed):
                 time, f, kind, a, b = kernel_events.pop(ev)
                 assert (time, a) == heapq.heappop(reference)[::2]
                 assert (kind, b, f) == (7, -a, 0.5 * a)
-    assert k > 300 and not reference
+    assert k > 300
+    assert not reference
 
 
 # ---------------------------------------------------------------------------------------------- capacity curves
