@@ -74,12 +74,16 @@ def push(ev, time, prio, kind, a, b, f):
         qt[1 + prio] = time
         ctr[C_QSIZE + 2 * prio] = size + 1
         return
-    hf, hi = ev.hf, ev.hi
+    _heap_push(ev.hf, ev.hi, ctr, time, (prio << PRIO_SHIFT) | eid, kind, a, b, f)
+
+
+@compiled(python=False)
+def _heap_push(hf, hi, ctr, time, key, kind, a, b, f):
+    """Add an entry to the heap (a function of its own: ``push`` is inlined everywhere, the sift need not be)."""
     j = ctr[C_HEAP]
     if j >= hf.shape[0]:
         raise RuntimeError("event heap full")
     ctr[C_HEAP] = j + 1
-    key = (prio << PRIO_SHIFT) | eid
     while j > 0:  # sift the hole up while the parent is later (the new entry is written once, at the end)
         parent = (j - 1) // 2
         pt = hf[parent, 0]
