@@ -216,45 +216,64 @@ def _await_delays(ev, ms, i, now, shift):
 
 
 @compiled(python=False)
-def advance_ms(ev, ms, mo, ln, i, now, durations, shift, amounts, done, requested, committed, committed_amount):
-    """Run milestone ``i``'s process from where it stands to its next wait (the ``milestone`` generator)."""
-    pc = ms.pc[i]
+def _advance_plain(ev, ms, i, now, pc, durations, shift, done, part_ptr, order_ptr):
+    """Run milestone ``i``'s process from ``pc`` until it waits (``WAITING``) or reaches money or orders (that ``pc``).
+
+    The common path, in a function that takes neither the pools nor the lines: every array a function uses is
+    passed to it as 7-9 machine words, and the event loop's call of the whole process passed some 500 words per
+    event, most of the kernel's time (issue 9). :func:`advance_ms` goes on from where this stops.
+    """
     if pc == PC_OBSERVED:
         _complete(ev, ms, i, now, done, ms.net_observed[i])
-        return
+        return WAITING
     if pc == PC_OBSERVED_COMMIT:
-        take(mo, i, now, amounts, requested, committed, committed_amount)
-        _timeout(ev, ms, i, now, max(ms.net_observed[i], 0.0) - ms.net_commit_observed[i], PC_OBSERVED)
-        return
+        return pc
     if pc == PC_START:
         pc = _await_dependencies(ev, ms, i, now)
     if pc == PC_COMMIT:
-        take(mo, i, now, amounts, requested, committed, committed_amount)
-        pc = PC_MONEY
-    # The helpers are called only when they have something to do: a call passes every array the callee uses as
-    # 7-9 machine words (hundreds for a helper taking the pools), which was most of the kernel's time (issue 9).
+        return pc
     if pc == PC_DEPS:
-        if mo.net_part_ptr[i + 1] > mo.net_part_ptr[i]:
-            pc = _await_money(ev, ms, mo, i, now, amounts, requested, committed, committed_amount)
-        else:
-            pc = PC_MONEY
+        if part_ptr[i + 1] > part_ptr[i]:
+            return pc
+        pc = PC_MONEY
     if pc == PC_MONEY:
         if durations[i] > 0:
             _timeout(ev, ms, i, now, durations[i], PC_PREORDER)
-            return
+            return WAITING
         pc = PC_PREORDER
     if pc == PC_PREORDER:
-        if ln.net_order_ptr[i + 1] > ln.net_order_ptr[i]:
-            pc = _await_orders(ev, ms, ln, i, now)
-        else:
-            pc = PC_ORDERS
+        if order_ptr[i + 1] > order_ptr[i]:
+            return pc
+        pc = PC_ORDERS
     if pc == PC_ORDERS:
-        if ms.net_floor[i] - now > 0 or ms.pending[i] > 0 or shift[i] > 0:
+        if ms.net_floor[i] - now > 0 or ms.pending[i] > 0 or shift[i] > 0:  # else _await_delays does nothing
             pc = _await_delays(ev, ms, i, now, shift)
         else:
             pc = PC_SHIFT
     if pc == PC_SHIFT:
         _complete(ev, ms, i, now, done, now)
+    return WAITING
+
+
+@compiled(python=False)
+def advance_ms(ev, ms, mo, ln, i, now, pc, durations, shift, amounts, done, requested, committed, committed_amount):
+    """Go on from position ``pc`` of milestone ``i``'s process, which takes money or places orders, to its next wait.
+
+    Together with :func:`_advance_plain` (called first, by the event loop) the ``milestone`` generator.
+    """
+    while pc != WAITING:
+        if pc == PC_OBSERVED_COMMIT:
+            take(mo, i, now, amounts, requested, committed, committed_amount)
+            _timeout(ev, ms, i, now, max(ms.net_observed[i], 0.0) - ms.net_commit_observed[i], PC_OBSERVED)
+            return
+        if pc == PC_COMMIT:
+            take(mo, i, now, amounts, requested, committed, committed_amount)
+            pc = PC_MONEY
+        elif pc == PC_DEPS:
+            pc = _await_money(ev, ms, mo, i, now, amounts, requested, committed, committed_amount)
+        else:
+            pc = _await_orders(ev, ms, ln, i, now)
+        pc = _advance_plain(ev, ms, i, now, pc, durations, shift, done, mo.net_part_ptr, ln.net_order_ptr)
 
 
 # ---------------------------------------------------------------------------------------------- one batch
@@ -341,6 +360,7 @@ def _run_events(ev, ms, rk, mo, ln, cv, inp, out, rep):
     n = ms.n_ms
     d_rep, s_rep, a_rep, q_rep = inp.durations[rep], inp.shift[rep], inp.amounts[rep], inp.quantity[rep]
     done, requested, c_rep, ca_rep = out.done[rep], out.requested[rep], out.committed[rep], out.committed_amount[rep]
+    part_ptr, order_ptr = mo.net_part_ptr, ln.net_order_ptr
     while queued(ev) > 0:
         now, f, kind, a, b = pop(ev)
         if kind == K_UNTIL:
@@ -351,7 +371,9 @@ def _run_events(ev, ms, rk, mo, ln, cv, inp, out, rep):
             while c >= 0:
                 ck, arg = ev.cb_kind[c], ev.cb_arg[c]
                 if ck == CB_MS:
-                    advance_ms(ev, ms, mo, ln, arg, now, d_rep, s_rep, a_rep, done, requested, c_rep, ca_rep)
+                    pc = _advance_plain(ev, ms, arg, now, ms.pc[arg], d_rep, s_rep, done, part_ptr, order_ptr)
+                    if pc != WAITING:
+                        advance_ms(ev, ms, mo, ln, arg, now, pc, d_rep, s_rep, a_rep, done, requested, c_rep, ca_rep)
                 elif ck == CB_CHECK:
                     check(ev, arg, a, now)
                 elif ck == CB_OPENER:
@@ -360,7 +382,9 @@ def _run_events(ev, ms, rk, mo, ln, cv, inp, out, rep):
                     trigger_line(ev, ln, cv, arg, now, rep, inp, out)
                 c = ev.cb_next[c]
         elif kind == K_INIT_MS or kind == K_RESUME_MS:
-            advance_ms(ev, ms, mo, ln, a, now, d_rep, s_rep, a_rep, done, requested, c_rep, ca_rep)
+            pc = _advance_plain(ev, ms, a, now, ms.pc[a], d_rep, s_rep, done, part_ptr, order_ptr)
+            if pc != WAITING:
+                advance_ms(ev, ms, mo, ln, a, now, pc, d_rep, s_rep, a_rep, done, requested, c_rep, ca_rep)
         elif kind == K_INIT_OPENER:
             m = mo.net_pool_open[a]
             if ev.ev_state[m] == PROCESSED:
