@@ -100,7 +100,7 @@ def test_kernel_records_hold_every_array_once(root):
     net = Network.of(load(root / "scenarios" / "analytic" / "production-lines.yaml"))
     records = fast._state(fast.static_arrays(net), np.zeros(len(net.lines.lines), dtype=np.int64))
     names = [name for record in records for name in record._fields]
-    assert len(names) == len(set(names)) == 82
+    assert len(names) == len(set(names)) == 85
     assert [type(r) for r in records] == list(fast.RECORDS)
 
 

@@ -4,13 +4,14 @@ order, capacity curves and payment curves (compiled vs the reference implementat
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import math
 import warnings
 
 import numpy as np
 import pytest
 
-from sim.engine import curves, kernel_curves, kernel_events
+from sim.engine import curves, fast, kernel_curves, kernel_events
 from sim.engine.money import FAR_PAUSE, Pool, paid_by
 from sim.engine.production import CapacityCurves, LineQueue
 from sim.results import QUANTILES, nan_quantiles, quantile_times
@@ -70,19 +71,38 @@ def test_line_queue_serves_priority_then_placement_order():
 # ---------------------------------------------------------------------------------------------- event heap
 
 
-def test_event_heap_orders_by_time_then_priority_then_insertion():
-    rng = np.random.default_rng(3)
-    hf, hi, ctr = np.zeros((200, 2)), np.zeros((200, 5), dtype=np.int64), np.zeros(4, dtype=np.int64)
-    entries = []
-    for k in range(150):
-        time, prio = float(rng.integers(0, 5)), int(rng.integers(0, 2))  # many exact ties
-        kernel_events.push(hf, hi, ctr, time, prio, 0, k, 0, 0.0)
-        entries.append((time, prio, k))
-    popped = []
-    while ctr[kernel_events.C_HEAP] > 0:
-        j = kernel_events.pop(hf, hi, ctr)
-        popped.append((hf[j, 0], int(hi[j, 0]), int(hi[j, 3])))
-    assert popped == sorted(entries)  # the id (third) is the insertion order, as SimPy's event id
+def event_queues(capacity):
+    """An empty event record (its heap and queues of entries due now); callbacks and conditions unused."""
+    i64 = np.int64
+    unused = {name: np.zeros(1, i64) for name in fast.EVENTS}
+    return fast.Events(**{**unused, "ctr": np.zeros(8, i64), "qt": np.zeros(3), "hf": np.zeros((capacity, 2)),
+                          "hi": np.zeros((capacity, 4), i64), "qf": np.zeros((2, capacity)),
+                          "qi": np.zeros((2, capacity, 4), i64)})
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_event_heap_orders_by_time_then_priority_then_insertion(seed):
+    # Entries are pushed while others are popped, as in the kernel: many at the current instant (the queues),
+    # others later (the heap), some at the instant of an entry already waiting in the heap. The reference is
+    # one heap of (time, priority, id), the id being the insertion order, as SimPy's event id.
+    rng = np.random.default_rng(seed)
+    ev, reference, k = event_queues(400), [], 0
+    for step in range(1000):
+        if step < 150:
+            for _ in range(rng.integers(0, 6)):
+                time = ev.qt[kernel_events.T_CLOCK] + float(rng.choice([0, 0, 0, 1, 2, 3]))  # many exact ties
+                prio = int(rng.integers(0, 2))
+                kernel_events.push(ev, time, prio, 7, k, -k, 0.5 * k)
+                heapq.heappush(reference, (time, prio, k))
+                k += 1
+        for _ in range(rng.integers(1, 4)):
+            assert kernel_events.queued(ev) == len(reference)
+            if reference:
+                time, f, kind, a, b = kernel_events.pop(ev)
+                assert (time, a) == heapq.heappop(reference)[::2]
+                assert (kind, b, f) == (7, -a, 0.5 * a)
+    assert k > 300
+    assert not reference
 
 
 # ---------------------------------------------------------------------------------------------- capacity curves

@@ -22,7 +22,7 @@ from .network import Network, csr
 # The kernel's arrays come in records (namedtuples; numba compiles against each as a record of typed arrays),
 # and each kernel function takes only the records it uses: compile time grows with the size of a function's
 # arguments, and one record of all 83 arrays made the first run on a machine compile for about a minute.
-EVENTS = ("ctr", "hf", "hi", "ev_state", "cb_head", "cb_tail", "cb_next", "cb_kind", "cb_arg", "cond_count",
+EVENTS = ("ctr", "qt", "hf", "hi", "qf", "qi", "ev_state", "cb_head", "cb_tail", "cb_next", "cb_kind", "cb_arg", "cond_count",
           "cond_need")
 MILESTONES = ("n_ms", "cond_base", "order_base", "until", "horizon", "net_dep_ptr", "net_dep_idx", "net_need",
               "net_gated", "net_observed", "net_commit_observed", "net_floor", "pc", "pending", "shielded")
@@ -152,7 +152,8 @@ def _state(static: dict, n_win: np.ndarray) -> tuple:
     frozen = int((freezes_per_pool + risk_freezes).max()) if pools else 0
     i64, f64 = np.int64, np.float64
     state = dict(
-        ctr=np.zeros(4, i64), hf=np.zeros((heap, 2)), hi=np.zeros((heap, 5), i64),
+        ctr=np.zeros(8, i64), qt=np.zeros(3), hf=np.zeros((heap, 2)), hi=np.zeros((heap, 4), i64),
+        qf=np.zeros((2, heap)), qi=np.zeros((2, heap, 4), i64),
         ev_state=np.zeros(events, np.int8), cb_head=np.full(events, -1, i64), cb_tail=np.zeros(events, i64),
         cb_next=np.zeros(callbacks, i64), cb_kind=np.zeros(callbacks, i64), cb_arg=np.zeros(callbacks, i64),
         cond_count=np.zeros(events, i64), cond_need=np.zeros(events, i64),

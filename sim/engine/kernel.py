@@ -22,7 +22,6 @@ import numpy as np
 
 from .compiled import compiled
 from .kernel_events import (
-    C_HEAP,
     CB_CHECK,
     CB_MS,
     CB_OPENER,
@@ -53,12 +52,14 @@ from .kernel_events import (
     PC_START,
     PENDING,
     PROCESSED,
+    T_CLOCK,
     URGENT,
     check,
     end_process,
     new_condition,
     pop,
     push,
+    queued,
     register,
     succeed,
     watch,
@@ -94,7 +95,7 @@ def _yield_on(ev, ms, event, i, pc):
 
 @compiled(python=False)
 def _timeout(ev, ms, i, now, delay, pc):
-    push(ev.hf, ev.hi, ev.ctr, now + delay, NORMAL, K_RESUME_MS, i, 0, 0.0)
+    push(ev, now + delay, NORMAL, K_RESUME_MS, i, 0, 0.0)
     ms.pc[i] = pc
 
 
@@ -215,34 +216,64 @@ def _await_delays(ev, ms, i, now, shift):
 
 
 @compiled(python=False)
-def advance_ms(ev, ms, mo, ln, i, now, durations, shift, amounts, done, requested, committed, committed_amount):
-    """Run milestone ``i``'s process from where it stands to its next wait (the ``milestone`` generator)."""
-    pc = ms.pc[i]
+def _advance_plain(ev, ms, i, now, pc, durations, shift, done, part_ptr, order_ptr):
+    """Run milestone ``i``'s process from ``pc`` until it waits (``WAITING``) or reaches money or orders (that ``pc``).
+
+    The common path, in a function that takes neither the pools nor the lines: every array a function uses is
+    passed to it as 7-9 machine words, and the event loop's call of the whole process passed some 500 words per
+    event, most of the kernel's time (issue 9). :func:`advance_ms` goes on from where this stops.
+    """
     if pc == PC_OBSERVED:
         _complete(ev, ms, i, now, done, ms.net_observed[i])
-        return
+        return WAITING
     if pc == PC_OBSERVED_COMMIT:
-        take(mo, i, now, amounts, requested, committed, committed_amount)
-        _timeout(ev, ms, i, now, max(ms.net_observed[i], 0.0) - ms.net_commit_observed[i], PC_OBSERVED)
-        return
+        return pc
     if pc == PC_START:
         pc = _await_dependencies(ev, ms, i, now)
     if pc == PC_COMMIT:
-        take(mo, i, now, amounts, requested, committed, committed_amount)
-        pc = PC_MONEY
+        return pc
     if pc == PC_DEPS:
-        pc = _await_money(ev, ms, mo, i, now, amounts, requested, committed, committed_amount)
+        if part_ptr[i + 1] > part_ptr[i]:
+            return pc
+        pc = PC_MONEY
     if pc == PC_MONEY:
         if durations[i] > 0:
             _timeout(ev, ms, i, now, durations[i], PC_PREORDER)
-            return
+            return WAITING
         pc = PC_PREORDER
     if pc == PC_PREORDER:
-        pc = _await_orders(ev, ms, ln, i, now)
+        if order_ptr[i + 1] > order_ptr[i]:
+            return pc
+        pc = PC_ORDERS
     if pc == PC_ORDERS:
-        pc = _await_delays(ev, ms, i, now, shift)
+        if ms.net_floor[i] - now > 0 or ms.pending[i] > 0 or shift[i] > 0:  # else _await_delays does nothing
+            pc = _await_delays(ev, ms, i, now, shift)
+        else:
+            pc = PC_SHIFT
     if pc == PC_SHIFT:
         _complete(ev, ms, i, now, done, now)
+    return WAITING
+
+
+@compiled(python=False)
+def advance_ms(ev, ms, mo, ln, i, now, pc, durations, shift, amounts, done, requested, committed, committed_amount):
+    """Go on from position ``pc`` of milestone ``i``'s process, which takes money or places orders, to its next wait.
+
+    Together with :func:`_advance_plain` (called first, by the event loop) the ``milestone`` generator.
+    """
+    while pc != WAITING:
+        if pc == PC_OBSERVED_COMMIT:
+            take(mo, i, now, amounts, requested, committed, committed_amount)
+            _timeout(ev, ms, i, now, max(ms.net_observed[i], 0.0) - ms.net_commit_observed[i], PC_OBSERVED)
+            return
+        if pc == PC_COMMIT:
+            take(mo, i, now, amounts, requested, committed, committed_amount)
+            pc = PC_MONEY
+        elif pc == PC_DEPS:
+            pc = _await_money(ev, ms, mo, i, now, amounts, requested, committed, committed_amount)
+        else:
+            pc = _await_orders(ev, ms, ln, i, now)
+        pc = _advance_plain(ev, ms, i, now, pc, durations, shift, done, mo.net_part_ptr, ln.net_order_ptr)
 
 
 # ---------------------------------------------------------------------------------------------- one batch
@@ -251,9 +282,8 @@ def advance_ms(ev, ms, mo, ln, i, now, durations, shift, amounts, done, requeste
 @compiled(python=False)
 def _reset(ev, ms, mo, ln, cv, inp, out, rep):
     """Reset the state for replication ``rep``: no events, envelopes and lines as at day 0."""
-    ev.ctr[0] = 0
-    ev.ctr[1] = 0
-    ev.ctr[2] = 0
+    ev.ctr[:] = 0
+    ev.qt[T_CLOCK] = 0.0  # day 0's entries go to the queues of the current instant
     ev.ev_state[:] = PENDING
     ev.cb_head[:] = -1
     ms.pc[:] = PC_START
@@ -295,13 +325,13 @@ def _schedule_start(ev, ms, rk, mo, ln, cv, inp, out, rep):
     if mo.with_money:
         for p in range(mo.envelope.shape[0]):
             if mo.net_pool_open[p] >= 0:
-                push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_OPENER, p, 0, 0.0)
+                push(ev, now, URGENT, K_INIT_OPENER, p, 0, 0.0)
     if ln.with_lines:
         quantity, base, added = inp.quantity[rep], inp.base[rep], inp.added[rep]
         win_lo, win_hi, win_f, ramp_start = inp.win_lo[rep], inp.win_hi[rep], inp.win_f[rep], out.ramp_start[rep]
         for k in range(ln.busy.shape[0]):
             if ln.net_trigger[k] >= 0:
-                push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_TRIGGER, k, 0, 0.0)
+                push(ev, now, URGENT, K_INIT_TRIGGER, k, 0, 0.0)
             elif ln.net_wf_line[k] >= 0:
                 cv.curve_start[k] = np.inf  # decided below, from the training line
                 ramp_start[k] = np.inf
@@ -318,10 +348,10 @@ def _schedule_start(ev, ms, rk, mo, ln, cv, inp, out, rep):
             occur(ev, ms, rk, mo, r, now, inp.delay[rep], inp.cut_share[rep], inp.pool_env[rep], inp.amounts[rep],
                   out.committed[rep], out.committed_amount[rep], out.hits[rep])
         else:
-            push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_RISK, r, 0, 0.0)
+            push(ev, now, URGENT, K_INIT_RISK, r, 0, 0.0)
     for i in range(ms.n_ms):
-        push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_MS, i, 0, 0.0)
-    push(ev.hf, ev.hi, ev.ctr, ms.until, URGENT, K_UNTIL, 0, 0, 0.0)
+        push(ev, now, URGENT, K_INIT_MS, i, 0, 0.0)
+    push(ev, ms.until, URGENT, K_UNTIL, 0, 0, 0.0)
 
 
 @compiled(python=False)
@@ -330,22 +360,20 @@ def _run_events(ev, ms, rk, mo, ln, cv, inp, out, rep):
     n = ms.n_ms
     d_rep, s_rep, a_rep, q_rep = inp.durations[rep], inp.shift[rep], inp.amounts[rep], inp.quantity[rep]
     done, requested, c_rep, ca_rep = out.done[rep], out.requested[rep], out.committed[rep], out.committed_amount[rep]
-    while ev.ctr[C_HEAP] > 0:
-        j = pop(ev.hf, ev.hi, ev.ctr)
-        kind = ev.hi[j, 2]
+    part_ptr, order_ptr = mo.net_part_ptr, ln.net_order_ptr
+    while queued(ev) > 0:
+        now, f, kind, a, b = pop(ev)
         if kind == K_UNTIL:
             break
-        now = ev.hf[j, 0]
-        f = ev.hf[j, 1]
-        a = ev.hi[j, 3]
-        b = ev.hi[j, 4]
         if kind == K_EVENT:
             ev.ev_state[a] = PROCESSED
             c = ev.cb_head[a]
             while c >= 0:
                 ck, arg = ev.cb_kind[c], ev.cb_arg[c]
                 if ck == CB_MS:
-                    advance_ms(ev, ms, mo, ln, arg, now, d_rep, s_rep, a_rep, done, requested, c_rep, ca_rep)
+                    pc = _advance_plain(ev, ms, arg, now, ms.pc[arg], d_rep, s_rep, done, part_ptr, order_ptr)
+                    if pc != WAITING:
+                        advance_ms(ev, ms, mo, ln, arg, now, pc, d_rep, s_rep, a_rep, done, requested, c_rep, ca_rep)
                 elif ck == CB_CHECK:
                     check(ev, arg, a, now)
                 elif ck == CB_OPENER:
@@ -354,7 +382,9 @@ def _run_events(ev, ms, rk, mo, ln, cv, inp, out, rep):
                     trigger_line(ev, ln, cv, arg, now, rep, inp, out)
                 c = ev.cb_next[c]
         elif kind == K_INIT_MS or kind == K_RESUME_MS:
-            advance_ms(ev, ms, mo, ln, a, now, d_rep, s_rep, a_rep, done, requested, c_rep, ca_rep)
+            pc = _advance_plain(ev, ms, a, now, ms.pc[a], d_rep, s_rep, done, part_ptr, order_ptr)
+            if pc != WAITING:
+                advance_ms(ev, ms, mo, ln, a, now, pc, d_rep, s_rep, a_rep, done, requested, c_rep, ca_rep)
         elif kind == K_INIT_OPENER:
             m = mo.net_pool_open[a]
             if ev.ev_state[m] == PROCESSED:
@@ -368,19 +398,19 @@ def _run_events(ev, ms, rk, mo, ln, cv, inp, out, rep):
             else:
                 register(ev.cb_head, ev.cb_tail, ev.cb_next, ev.cb_kind, ev.cb_arg, ev.ctr, m, CB_TRIGGER, a)
         elif kind == K_INIT_RISK:
-            push(ev.hf, ev.hi, ev.ctr, now + inp.rtime[rep, a], NORMAL, K_RISK, a, 0, 0.0)
+            push(ev, now + inp.rtime[rep, a], NORMAL, K_RISK, a, 0, 0.0)
         elif kind == K_RISK:
             occur(ev, ms, rk, mo, a, now, inp.delay[rep], inp.cut_share[rep], inp.pool_env[rep], a_rep, c_rep, ca_rep,
                   out.hits[rep])
             end_process(ev)
         elif kind == K_INIT_PICK:
-            push(ev.hf, ev.hi, ev.ctr, now + SAME_MOMENT, NORMAL, K_PICK, a, 0, 0.0)
+            push(ev, now + SAME_MOMENT, NORMAL, K_PICK, a, 0, 0.0)
         elif kind == K_PICK:
             ln.picking[a] = 0
             next_order(ev, ln, cv, a, now, q_rep, out.started[rep])
             end_process(ev)
         elif kind == K_INIT_DELIVER:
-            push(ev.hf, ev.hi, ev.ctr, now + max(f - now, 0.0), NORMAL, K_DELIVER, a, b, 0.0)
+            push(ev, now + max(f - now, 0.0), NORMAL, K_DELIVER, a, b, 0.0)
         elif kind == K_DELIVER:
             if b == ln.version[a]:
                 order = ln.busy[a]
@@ -390,7 +420,7 @@ def _run_events(ev, ms, rk, mo, ln, cv, inp, out, rep):
                 next_order(ev, ln, cv, a, now, q_rep, out.started[rep])
             end_process(ev)  # the curve changed: a newer delivery time was scheduled
         elif kind == K_INIT_WAKE:
-            push(ev.hf, ev.hi, ev.ctr, now + (f - now), NORMAL, K_WAKE, a, 0, f)
+            push(ev, now + (f - now), NORMAL, K_WAKE, a, 0, f)
         elif kind == K_WAKE:
             if mo.wake_at[a] == f:
                 mo.wake_at[a] = np.inf

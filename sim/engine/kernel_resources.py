@@ -107,7 +107,7 @@ def serve(ev, mo, p, now, amounts, committed, committed_amount, n_ms):
     later = pool_next_change(mo, p, now, amounts)
     if mo.n_waiting[p] > 0 and later < mo.wake_at[p]:
         mo.wake_at[p] = later
-        push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_WAKE, p, 0, later)
+        push(ev, now, URGENT, K_INIT_WAKE, p, 0, later)
 
 
 @compiled(python=False)
@@ -156,7 +156,7 @@ def schedule_delivery(ev, ln, cv, k, now, quantity):
     ln.version[k] += 1
     end = solve_line(cv, k, ln.busy_start[k], quantity[ln.busy[k]])
     if math.isfinite(end):
-        push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_DELIVER, k, ln.version[k], end)
+        push(ev, now, URGENT, K_INIT_DELIVER, k, ln.version[k], end)
 
 
 @compiled(python=False)
@@ -202,7 +202,7 @@ def place(ev, ln, k, now):
     """Orders placed at the same moment compete by priority: the idle line picks one a moment later."""
     if ln.busy[k] < 0 and not ln.picking[k]:
         ln.picking[k] = 1
-        push(ev.hf, ev.hi, ev.ctr, now, URGENT, K_INIT_PICK, k, 0, 0.0)
+        push(ev, now, URGENT, K_INIT_PICK, k, 0, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------- risks
