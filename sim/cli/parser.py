@@ -52,7 +52,9 @@ SHARED: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "iterations": (("-n", "--iterations"), {"type": positive_int, "default": None, "help": "replications"}),
     "seed": (("--seed",), {"type": seed_number, "default": None,
                            "help": "root seed (default: the scenario's, else 20251016)"}),
-    "jobs": (("--jobs", "-j"), {"type": positive_int, "default": 1, "help": "worker processes (default 1)"}),
+    "jobs": (("--jobs", "-j"), {"type": positive_int, "default": 1,
+                                "help": "worker processes (default 1: the fast engine already uses every CPU in one "
+                                        "process; more processes help --engine simpy)"}),
     "engine": (("--engine",), {"choices": ENGINES, "default": "fast",
                                "help": "fast (compiled, default) or simpy (the reference engine); results are identical"}),
     "dask": (("--dask",), {"metavar": "local[:WORKERS]|tcp://HOST:PORT", "default": None,
@@ -92,7 +94,8 @@ def _run(sub) -> None:
                                      "targets.csv, milestones.csv, run.json and per-replication outcomes to --out.")
     run.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
     shared(run, iterations={"help": "replications (default 2000; with --precision, the maximum, default 100000)"},
-           seed=True, jobs={"help": "worker processes (default 1); results are identical for any number"},
+           seed=True, jobs={"help": "worker processes (default 1: the fast engine already uses every CPU in one process; "
+                                    "more help --engine simpy); results are identical for any number"},
            engine=True, dask=True,
            out={"help": "results directory (default results/<scenario name>); replaced atomically, and only if "
                         "readiness wrote it (other folders are refused, never deleted)"})
