@@ -269,8 +269,8 @@ needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="charts are drawn
 
 @needs_fork
 def test_charts_drawn_in_processes_are_the_files_drawn_here(results, tmp_path):
-    here = charts.write_charts(results, tmp_path / "here", dpi=72, jobs=1)
-    forked = charts.write_charts(results, tmp_path / "forked", dpi=72, jobs=2)
+    here = charts.write_charts(results, tmp_path / "here", at_risk=1, dpi=72, jobs=1)
+    forked = charts.write_charts(results, tmp_path / "forked", at_risk=1, dpi=72, jobs=2)
     assert [p.name for p in forked] == [p.name for p in here]
     assert sorted(p.name for p in (tmp_path / "forked").iterdir()) == sorted(p.name for p in here)
     for a, b in zip(here, forked, strict=True):
@@ -288,8 +288,8 @@ def test_charts_of_a_killed_drawing_process_are_drawn_here(results, tmp_path, mo
         draw(path, *args)
 
     monkeypatch.setattr(chart_files, "_draw", dies_in_a_child)
-    here = charts.write_charts(results, tmp_path / "here", dpi=72, jobs=1)
-    forked = charts.write_charts(results, tmp_path / "forked", dpi=72, jobs=2)
+    here = charts.write_charts(results, tmp_path / "here", at_risk=1, dpi=72, jobs=1)
+    forked = charts.write_charts(results, tmp_path / "forked", at_risk=1, dpi=72, jobs=2)
     for a, b in zip(here, forked, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
 
@@ -301,7 +301,7 @@ def test_a_chart_that_fails_in_a_process_raises_its_error_here(results, tmp_path
 
     monkeypatch.setattr(chart_files, "_draw", fails)
     with pytest.raises(ValueError, match="cannot draw dashboard.png"):
-        charts.write_charts(results, tmp_path / "forked", dpi=72, jobs=2)
+        charts.write_charts(results, tmp_path / "forked", at_risk=1, dpi=72, jobs=2)
 
 # ---------------------------------------------------------------------------------------------- briefing charts
 
@@ -510,7 +510,7 @@ def test_a_failure_while_charts_are_drawn_stops_their_processes(results, tmp_pat
     drawing = []
 
     def fails_while_drawing():
-        with charts.charts_written(results, tmp_path / "forked", dpi=72, jobs=2):
+        with charts.charts_written(results, tmp_path / "forked", at_risk=1, dpi=72, jobs=2):
             drawing.extend(multiprocessing.active_children())
             raise RuntimeError("the tables could not be written")
 
