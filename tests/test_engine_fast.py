@@ -138,3 +138,36 @@ def test_a_cached_function_is_stale_when_any_engine_module_changes(tmp_path):
     before = compiled.engine_source_hash(tmp_path)
     (tmp_path / "kernel_curves.py").write_text("def f():\n    return 2\n")
     assert compiled.engine_source_hash.__wrapped__(tmp_path) != before
+
+
+def test_the_compiling_notice_is_said_once_when_threads_start_together(monkeypatch):
+    # Batches run side by side on threads: each thread's first kernel call used to print its own notice.
+    import io
+    import sys
+    import threading
+    import time
+
+    from sim.engine import fast
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(fast, "_compiled", set())
+    monkeypatch.setattr(fast, "_announced", set())
+
+    def first_call():
+        with fast.compiling_notice(after=0.01):
+            time.sleep(0.3)  # a long compile
+
+    threads = [threading.Thread(target=first_call) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert terminal.getvalue().count("compiling the fast engine") == 1
+    with fast.compiling_notice(after=0.0):
+        time.sleep(0.05)
+    assert terminal.getvalue().count("compiling the fast engine") == 1  # compiled: never again

@@ -188,14 +188,19 @@ def _windows(curves, count: int) -> tuple[np.ndarray, ...]:
 
 @contextmanager
 def compiling_notice(after: float = 3.0):
-    """Say on a terminal what a long first call is doing: compiling the engine (once; then cached on disk)."""
+    """Say on a terminal what a long first call is doing: compiling the engine (once; then cached on disk).
+
+    Said once per process, even when batches on several threads make their first call at the same time.
+    """
     timer = None
-    if sys.stderr.isatty() and not _compiled:
-        timer = threading.Timer(after, lambda: print(
-            "readiness: compiling the fast engine (first run after installing; about 30 s, then cached) ...",
-            file=sys.stderr, flush=True))
-        timer.daemon = True
-        timer.start()
+    with _notice_lock:
+        if sys.stderr.isatty() and not _compiled and not _announced:
+            _announced.add(True)
+            timer = threading.Timer(after, lambda: print(
+                "readiness: compiling the fast engine (first run after installing; about 15-20 s, then cached) ...",
+                file=sys.stderr, flush=True))
+            timer.daemon = True
+            timer.start()
     try:
         yield
     finally:
@@ -205,6 +210,10 @@ def compiling_notice(after: float = 3.0):
 
 
 _compiled: set = set()  # not empty once the kernel has run in this process
+_announced: set = set()  # not empty once a notice is on its way
+_notice_lock = threading.Lock()
+
+
 def simulate(net: Network, durations, shift, occurs, delay, time, pool_envelope=None, amounts=None, cut_share=None,
              first_output=None, quantity=None, curves=None) -> dict:
     """Simulate a batch with the compiled kernel.
