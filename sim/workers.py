@@ -110,8 +110,12 @@ def cap_jobs(jobs: int) -> tuple[int, str]:
 
 
 def can_fork() -> bool:
-    """Whether this platform starts processes by forking (Linux, macOS; not Windows)."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether processes may be forked here: on Linux only.
+
+    Windows cannot fork, and Python's documentation calls fork unsafe on macOS (system libraries may crash in
+    the child), which is why Python starts processes there by spawning them.
+    """
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def pool(jobs: int, fork: bool = False) -> ProcessPoolExecutor:

@@ -264,7 +264,7 @@ def test_write_charts_writes_pngs_and_closes_every_figure(results, tmp_path):
         assert data.startswith(PNG_SIGNATURE), path.name
 
 
-needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="charts are drawn in forked processes only where fork exists")
+needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="charts are drawn in forked processes on Linux only")
 
 
 @needs_fork

@@ -105,3 +105,10 @@ def test_a_signal_while_the_workers_start_is_raised_after_the_forks_and_stops_th
     assert signal.getsignal(signal.SIGINT) is sigint  # the handlers are back
     assert started
     assert not any(p.is_alive() for p in started)
+
+
+def test_processes_are_forked_on_linux_only(monkeypatch):
+    # Python's documentation calls fork unsafe on macOS (its default there is spawn); Windows has none.
+    for platform, expected in (("linux", True), ("darwin", False), ("win32", False)):
+        monkeypatch.setattr(workers.sys, "platform", platform)
+        assert workers.can_fork() is (expected and "fork" in workers.multiprocessing.get_all_start_methods())

@@ -37,9 +37,9 @@ def write_charts(results: Any, directory: str | Path, at_risk: int = 5, dpi: int
     ``fan-<observable>.png`` for up to ``fans`` observables of ``results.series`` (see
     :func:`sim.charts.fan_observables`) when the run recorded time series, with the scenario's indicator targets
     marked. Figures are built outside pyplot and released after saving, so repeated calls do not accumulate
-    memory or open windows. Nothing is read from disk. Where the platform can fork, the charts are drawn by
-    ``jobs`` forked processes at once (each inherits the results; nothing is pickled but the file names): the
-    same files, in about half the time on two CPUs.
+    memory or open windows. Nothing is read from disk. On Linux (see :func:`sim.workers.can_fork`), the charts
+    are drawn by ``jobs`` forked processes at once (each inherits the results; nothing is pickled but the file
+    names): the same files, in about half the time on two CPUs.
 
     Parameters
     ----------
@@ -80,7 +80,7 @@ def charts_written(results: Any, directory: str | Path, at_risk: int = 5, dpi: i
 
     Forked processes draw them while this process goes on (``readiness run`` writes its tables meanwhile); they
     are all written when the ``with`` ends. If the body raises (Ctrl-C included), the processes are stopped at
-    once. Where nothing can be forked, or with ``jobs=1``, they are drawn here after the body.
+    once. Elsewhere, or with ``jobs=1``, they are drawn here after the body.
 
     Yields
     ------
