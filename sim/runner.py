@@ -240,8 +240,7 @@ def _batches(plans: list[_Plan], aggregates: list[RunAggregator], pool, pool_wor
     if pool is None and threads > 1 and len(bounds) > 1 and all(p.engine == "fast" for p in plans):
         steps = _batches_in_threads(plans, bounds, threads)
     else:
-        steps = ((inputs, _outcomes(plans, inputs, pool, pool_workers))
-                 for inputs in ([_sample(p, first, count) for p in plans] for first, count in bounds))
+        steps = _batches_one_by_one(plans, bounds, pool, pool_workers)
     try:
         for (_, count), (inputs, outcomes) in zip(bounds, steps, strict=False):
             for aggregate, outcome, batch_inputs in zip(aggregates, outcomes, inputs, strict=True):
@@ -256,6 +255,13 @@ def _batches(plans: list[_Plan], aggregates: list[RunAggregator], pool, pool_wor
 
 def _sample(plan: _Plan, first: int, count: int, threads: int | None = None) -> Inputs:
     return sample(plan.scenario, plan.seed, first, count, lhs_total=plan.n if plan.lhs else None, threads=threads)
+
+
+def _batches_one_by_one(plans: list[_Plan], bounds: list[tuple[int, int]], pool, pool_workers: int):
+    """The (inputs, outcomes) of each batch in order, sampled here and simulated here or on the pool."""
+    for first, count in bounds:
+        inputs = [_sample(p, first, count) for p in plans]
+        yield inputs, _outcomes(plans, inputs, pool, pool_workers)
 
 
 def _batches_in_threads(plans: list[_Plan], bounds: list[tuple[int, int]], threads: int):

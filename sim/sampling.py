@@ -186,8 +186,8 @@ def sample(scenario: Scenario, seed: int, first: int, count: int, lhs_total: int
     # GIL: their columns pay for threads, which the cheap ones (a few numpy passes; a 10,000 x 100 triangular
     # network samples faster on one thread) do not. Each column is computed alike whatever the thread, so the
     # values do not depend on the number of threads.
-    slow = sum(isinstance(d, Pert) or isinstance(d, Normal) and d.lower != -np.inf for d in dists)
     if threads is None:
+        slow = sum(isinstance(d, Pert) or isinstance(d, Normal) and d.lower != -np.inf for d in dists)
         threads = min(cpu_count(), 8, len(specs)) if count * slow >= 50_000 else 1
     _each_column(draw, len(specs), threads)
     if independent:

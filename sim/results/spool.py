@@ -20,7 +20,7 @@ import pandas as pd
 from ..scenario import Scenario
 
 FILES = ("outcomes.csv.gz", "inputs.csv.gz")
-FLOAT_FORMAT = "%.6f"  # as the results folder writes them (sim.results.store)
+FLOAT_FORMAT = "%.6f"  # days and input values in the per-replication files: a microday is 0.09 s
 # zlib's fastest level: ten times faster than pandas' 9 on these files, for 8 % more bytes (0.75 s → 0.08 s for the
 # 2,000 replications of the baseline).
 GZIP_LEVEL = 1
