@@ -189,3 +189,44 @@ def test_milestone_with_orders_is_done_when_they_are_delivered(write):
     shared.env.process(line.order(0))
     shared.env.run()
     assert line.delivered[0] == pytest.approx(30.0 + SAME_MOMENT)
+
+
+# ---------------------------------------------------------------------------------------------- the cycle collector
+
+
+def test_a_replication_pauses_the_cycle_collector_and_frees_its_garbage(write, monkeypatch):
+    import gc
+    import weakref
+
+    net, _ = network(write, CHAIN)
+    collector_on, environments = [], []
+    original = Shared.of
+
+    def shared_of(ids, trace=None):
+        shared = original(ids, trace)
+        environments.append(weakref.ref(shared.env))
+        collector_on.append(gc.isenabled())
+        return shared
+
+    monkeypatch.setattr(Shared, "of", staticmethod(shared_of))
+    assert gc.isenabled()
+    run(net, [1.0, 2.0, 3.0])
+    assert collector_on == [False]  # paused while the replication ran
+    assert gc.isenabled()  # and on again after it
+    assert environments[0]() is None  # the environment, in cycles with its processes, is freed already
+    try:
+        gc.disable()  # the caller's choice is left alone
+        run(net, [1.0, 2.0, 3.0])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_cycle_collector_is_back_on_after_a_failing_replication(write, monkeypatch):
+    import gc
+
+    net, _ = network(write, CHAIN)
+    monkeypatch.setattr(SimpyReplication, "_outcome", lambda self: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        run(net, [1.0, 2.0, 3.0])
+    assert gc.isenabled()

@@ -22,7 +22,7 @@ from simpy.events import Condition
 from .network import Network
 from .simpy_lines import LineDesk, Production
 from .simpy_money import Money, MoneyDesk
-from .simpy_shared import ProcessBody, Shared, TraceSink
+from .simpy_shared import ProcessBody, Shared, TraceSink, collector_paused
 
 __all__ = ["Money", "Production", "Replication", "SimpyReplication", "TraceSink", "simulate"]
 
@@ -242,4 +242,6 @@ def simulate(net: Network, durations: np.ndarray, risk_occurs: np.ndarray, risk_
     a milestone with orders places them after its duration and is done when they are all delivered; ``trace``
     receives ``(time, event, id, detail)`` for every event, for replaying a replication.
     """
-    return SimpyReplication(net, durations, risk_occurs, risk_delay, risk_time, shift, money, production, trace).run()
+    with collector_paused():
+        return SimpyReplication(net, durations, risk_occurs, risk_delay, risk_time, shift, money, production,
+                                trace).run()
