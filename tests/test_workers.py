@@ -8,6 +8,7 @@ import pytest
 
 import sim.workers as workers
 from sim.workers import Terminated, handle_sigterm, pool, raise_if_terminated, restore_sigterm, stop, stop_signal
+from tests.test_faults import alive
 
 
 def test_jobs_are_capped_at_the_cpus():
@@ -104,7 +105,9 @@ def test_a_signal_while_the_workers_start_is_raised_after_the_forks_and_stops_th
     assert dropped == []  # held while the workers started: nothing printed, nothing lost
     assert signal.getsignal(signal.SIGINT) is sigint  # the handlers are back
     assert started
-    assert not any(p.is_alive() for p in started)
+    # The processes themselves, not multiprocessing's record of them: the pool's own thread may reap a worker
+    # first, and then is_alive() says True for a process that no longer exists (seen: 1 run in 2).
+    assert not any(alive(p.pid) for p in started)
 
 
 def test_processes_are_forked_on_linux_only(monkeypatch):
