@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import calendar as cal
 from .atomic import write_atomic
-from .results import Z95, Results, inverted_cdf_index, wilson_interval
+from .results import Z95, Results, average_ranks, inverted_cdf_index, wilson_interval
 from .runner import run_many
 from .scenario import Scenario
 from .shocks import SWEEPS, select_milestones, with_capacity, with_cut, with_delay, with_scale
@@ -253,7 +252,7 @@ class InputGroups:
         keep = np.ptp(x, axis=0) > 0 if x.size else np.zeros(x.shape[1], bool)
         names = [c for c, k in zip(inputs.columns, keep, strict=True) if k]
         x = x[:, keep]
-        ranks = stats.rankdata(x, axis=0)
+        ranks = average_ranks(x)
         rank_z = (ranks - ranks.mean(axis=0)) / ranks.std(axis=0)
         occurs = np.array([n.endswith(":occurs") for n in names], dtype=bool)
         cuts = np.quantile(x, [decile, 1 - decile], axis=0) if len(names) else np.zeros((2, 0))
@@ -306,7 +305,7 @@ def drivers(results: Results, target: str, decile: float = 0.1) -> pd.DataFrame:
     usable = g.low.any(axis=0) & g.high.any(axis=0)
     if not usable.any():
         return pd.DataFrame(columns=columns)
-    t_rank = stats.rankdata(times)
+    t_rank = average_ranks(times)
     if np.ptp(t_rank) > 0:
         t_z = (t_rank - t_rank.mean()) / t_rank.std()
         rho = (g.rank_z[:, usable] * t_z[:, None]).mean(axis=0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.results import wilson_interval as reexported
-from sim.results.stats import QUANTILES, Z95, inverted_cdf_index, nan_quantiles, quantile_times, wilson_interval
+from sim.results.stats import QUANTILES, Z95, average_ranks, inverted_cdf_index, nan_quantiles, quantile_times, wilson_interval
 
 
 def test_wilson_interval_against_a_hand_computed_value():
@@ -87,3 +87,25 @@ def test_nan_quantiles_do_not_depend_on_the_block_of_columns_sorted_together():
             warnings.simplefilter("ignore", RuntimeWarning)
             expected = np.nanquantile(values.astype(float), [0.1, 0.5, 0.9], axis=0)
     assert np.array_equal(one, expected, equal_nan=True)
+
+
+def test_average_ranks_by_hand():
+    # sorted: 1 (rank 1), 2 2 (ranks 2 and 3: 2.5 each), 5 (rank 4), inf inf inf (ranks 5, 6, 7: 6 each)
+    x = np.array([5.0, 2.0, np.inf, 1.0, np.inf, 2.0, np.inf])
+    assert average_ranks(x).tolist() == [4.0, 2.5, 6.0, 1.0, 6.0, 2.5, 6.0]
+    assert average_ranks(np.zeros((4, 0))).shape == (4, 0)  # no inputs vary
+    assert average_ranks(np.zeros(0)).shape == (0,)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_average_ranks_are_scipys_exactly(seed):
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(1, 60)), int(rng.integers(1, 6))
+    x = rng.integers(0, int(rng.integers(1, 12)), size=(n, k)).astype(float)  # many ties
+    x[rng.random((n, k)) < 0.1] = np.inf
+    if seed % 4 == 0:
+        x[rng.integers(n), 0] = np.nan
+    np.testing.assert_array_equal(average_ranks(x), stats.rankdata(x, axis=0))
+    np.testing.assert_array_equal(average_ranks(x[:, 0]), stats.rankdata(x[:, 0]))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 from .. import names
 
@@ -23,11 +24,9 @@ def noise_z(results: Any, level: float = 0.95) -> float:
     chance that *any* of the m inputs is flagged by noise alone is at most ``1 − level``: z = Φ⁻¹(1 − (1 − level)
     / (2m)), about 3.5 for 100 inputs.
     """
-    from scipy import stats
-
     values = results.inputs.to_numpy(dtype=float) if len(results.inputs.columns) else np.empty((0, 0))
     m = int((np.ptp(values, axis=0) > 0).sum()) if values.size else 0
-    return float(stats.norm.ppf(1 - (1 - level) / (2 * max(m, 1))))
+    return float(special.ndtri(1 - (1 - level) / (2 * max(m, 1))))  # the normal quantile, as scipy.stats.norm.ppf
 
 
 def decile_groups(name: str, x: np.ndarray, decile: float) -> tuple[np.ndarray, np.ndarray]:

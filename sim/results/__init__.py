@@ -22,11 +22,11 @@ from .criticality import criticality, driving_predecessor
 from .folders import MARKER, OutError, check_out, clean_stale
 from .money import funding_waits, series_bands
 from .results import Results, iso_dates
-from .stats import QUANTILES, Z95, inverted_cdf_index, nan_quantiles, quantile_times, wilson_interval
+from .stats import QUANTILES, Z95, average_ranks, inverted_cdf_index, nan_quantiles, quantile_times, wilson_interval
 from .store import ResultsError
 from .targets import resolved, target_times
 
 __all__ = ["FUNDING_COLUMNS", "MARKER", "MILESTONE_COLUMNS", "QUANTILES", "SERIES_COLUMNS", "TARGET_COLUMNS", "Z95",
-           "OutError", "Results", "ResultsError", "check_out", "clean_stale", "criticality", "driving_predecessor",
-           "funding_waits", "inverted_cdf_index", "iso_dates", "nan_quantiles", "quantile_times", "resolved",
-           "series_bands", "target_times", "wilson_interval"]
+           "OutError", "Results", "ResultsError", "average_ranks", "check_out", "clean_stale", "criticality",
+           "driving_predecessor", "funding_waits", "inverted_cdf_index", "iso_dates", "nan_quantiles", "quantile_times",
+           "resolved", "series_bands", "target_times", "wilson_interval"]

@@ -120,4 +120,39 @@ def _sorted_quantiles(flat: np.ndarray, qs: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["QUANTILES", "Z95", "inverted_cdf_index", "nan_quantiles", "quantile_times", "wilson_interval"]
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``x`` along its first axis, ties given the average of their ranks.
+
+    The values of ``scipy.stats.rankdata(x, axis=0)`` (its "average" method), exactly: every rank is a whole or
+    half number. A column with a NaN ranks all NaN, as scipy's default does. Here because importing
+    ``scipy.stats`` took 0.7-1.5 s of every run that ranks the drivers, for this one function.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Shape ``(n,)`` or ``(n, k)``: ``n`` values (replications) per column.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, the shape of ``x``.
+    """
+    values = np.asarray(x, dtype=float)
+    columns = values[:, None] if values.ndim == 1 else values
+    n = len(columns)
+    order = np.argsort(columns, axis=0, kind="stable")
+    ordered = np.take_along_axis(columns, order, axis=0)
+    position = np.arange(n)[:, None]
+    starts = np.ones(ordered.shape, bool)  # where a run of equal values starts in sorted order
+    starts[1:] = ordered[1:] != ordered[:-1]
+    ends = np.ones(ordered.shape, bool)  # and where it ends
+    ends[:-1] = starts[1:]
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=0)
+    last = np.minimum.accumulate(np.where(ends, position, n)[::-1], axis=0)[::-1]
+    ranks = np.empty(columns.shape)
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=0)
+    ranks[:, np.isnan(columns).any(axis=0)] = np.nan
+    return ranks.reshape(values.shape)
+
+
+__all__ = ["QUANTILES", "Z95", "average_ranks", "inverted_cdf_index", "nan_quantiles", "quantile_times", "wilson_interval"]
