@@ -1,3 +1,4 @@
+import os
 import signal
 import sys
 from pathlib import Path
@@ -42,25 +43,73 @@ def _close_pyplot_figures():
         sys.modules["matplotlib.pyplot"].close("all")
 
 
+# What the controller runs in a process of its own before the tests: the fast engine compiled (numba caches it on
+# disk), and on an empty cache the post-run code in a second process meanwhile, as a first `readiness run` does.
+_PRECOMPILE = """
+import sys
+import sim
+from sim.precompile import compile_ahead
+baseline, chain = sys.argv[1:3]
+ahead = compile_ahead(baseline)  # None when the kernel is cached already
+try:
+    sim.run(baseline, n=20, seed=1, progress=False)  # the kernel and the results
+finally:
+    if ahead is not None:
+        ahead.wait()
+sim.run(chain, n=20, seed=1, progress=False)  # the sweep of a plain network
+"""
+_LOCK_VARIABLE = "READINESS_TESTS_COMPILING"  # the lock file the workers wait on, for the xdist workers
+_compiling = None
+
+
 def pytest_configure(config):
-    """Compile the fast engine once, before xdist starts its workers.
+    """Compile the fast engine once, while xdist starts its workers; they run tests once it is compiled.
 
     numba caches the compiled engine on disk; on a fresh checkout every worker process would otherwise compile
     it at the same time (about 30 s of CPU each), and tests that time a signal against a run in progress would
-    race the compiler. The controller runs this before any worker exists; workers then load the cache.
-    On an empty cache a second process compiles the post-run and results code meanwhile, as a first
-    ``readiness run`` does (:func:`sim.precompile.compile_ahead`).
+    race the compiler. The controller starts the compile in a process holding a lock on a file; the workers
+    start and collect the tests meanwhile (8 s of CPU each), then wait for the lock (:func:`pytest_collection_finish`).
+    The lock is the process's: however it ends, the workers go on. Without ``fcntl`` (Windows) the controller
+    compiles before any worker exists.
     """
+    global _compiling
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
-        return  # an xdist worker (the controller did it), or no workers (tests compile what they use)
-    import sim
-    from sim.precompile import compile_ahead
+        return  # an xdist worker (it waits), or no workers (tests compile what they use)
+    import subprocess
+    import tempfile
 
-    baseline = ROOT / "scenarios" / "baseline.yaml"
-    ahead = compile_ahead(baseline)  # None when the kernel is cached already
+    command = [sys.executable, "-c", _PRECOMPILE, str(ROOT / "scenarios" / "baseline.yaml"),
+               str(ROOT / "scenarios" / "analytic" / "serial-chain.yaml")]
     try:
-        sim.run(baseline, n=20, seed=1, progress=False)  # the kernel and the results
-    finally:
-        if ahead is not None:
-            ahead.wait()
-    sim.run(ROOT / "scenarios" / "analytic" / "serial-chain.yaml", n=20, seed=1, progress=False)  # the sweep
+        import fcntl
+    except ImportError:
+        subprocess.run(command, check=True)
+        return
+    lock_path = Path(tempfile.mkdtemp(prefix="readiness-tests-")) / "compiling.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held by the process below (it shares the open file) until it ends
+        _compiling = subprocess.Popen(command, pass_fds=(lock.fileno(),), cwd=ROOT)
+    os.environ[_LOCK_VARIABLE] = str(lock_path)  # the workers, started after this, inherit it
+
+
+def pytest_collection_finish(session):
+    """An xdist worker waits, after collecting, until the controller's compile has ended."""
+    lock_path = os.environ.get(_LOCK_VARIABLE)
+    if not hasattr(session.config, "workerinput") or not lock_path:
+        return
+    import fcntl
+
+    with open(lock_path) as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+
+
+def pytest_unconfigure(config):
+    """The controller's compile process is stopped if it still runs (the session was interrupted)."""
+    if _compiling is None:
+        return
+    if _compiling.poll() is None:
+        _compiling.kill()
+        _compiling.wait()
+    lock_path = Path(os.environ.pop(_LOCK_VARIABLE))
+    lock_path.unlink(missing_ok=True)
+    lock_path.parent.rmdir()
