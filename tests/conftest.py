@@ -58,7 +58,7 @@ finally:
         ahead.wait()
 sim.run(chain, n=20, seed=1, progress=False)  # the sweep of a plain network
 """
-_LOCK_VARIABLE = "READINESS_TESTS_COMPILING"  # the lock file the workers wait on, for the xdist workers
+_LOCK_VARIABLE = "READINESS_TESTS_COMPILING"  # names the lock file that the xdist workers wait on
 _compiling = None
 
 
