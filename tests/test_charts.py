@@ -19,6 +19,7 @@ from matplotlib.colors import to_hex  # noqa: E402
 import sim  # noqa: E402
 from sim import charts, formatting, workers  # noqa: E402
 from sim.charts import write as chart_files  # noqa: E402
+from tests.test_faults import alive  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -517,4 +518,6 @@ def test_a_failure_while_charts_are_drawn_stops_their_processes(results, tmp_pat
     with pytest.raises(RuntimeError, match="the tables could not be written"):
         fails_while_drawing()
     assert len(drawing) == 2
-    assert multiprocessing.active_children() == []
+    # The processes themselves, not multiprocessing's record: a worker reaped by the pool's own thread stays
+    # "started" in active_children() (seen in CI), though it no longer exists.
+    assert not any(alive(p.pid) for p in drawing)
