@@ -96,6 +96,33 @@ def test_a_compiled_function_is_compiled_once_whatever_constants_it_is_passed():
     assert len(scaled.signatures) == 1  # numba alone: once per Literal[int](1), (2), (3)
 
 
+def test_an_inner_function_is_compiled_into_its_callers_only():
+    import numba
+
+    from sim.engine import compiled as options
+
+    if not numba.__version__.startswith(options._LINK_ONLY_NUMBA):
+        assert not options._LINK_ONLY_INSTALLED  # another numba: it works as it always does
+        pytest.skip(f"numba {numba.__version__}: inner functions get machine code of their own")
+
+    @options.compiled(python=False)
+    def halved(x):
+        return x / 2.0
+
+    @options.compiled()
+    def outer(x):
+        return halved(x) + 1.0
+
+    assert outer(3.0) == 2.5  # the caller holds the inner function's code and runs it
+    inner = halved.overloads[halved.signatures[0]]
+    assert inner.library._link_only  # linked into callers only ...
+    assert inner.library.codegen._engine._ee.get_function_address(inner.fndesc.mangled_name) == 0  # ... no code
+    assert halved._cache.__class__.__name__ == "NullCache"  # and nothing to cache
+    caller = outer.overloads[outer.signatures[0]]
+    assert not getattr(caller.library, "_link_only", False)  # an entry point has machine code, and is cached
+    assert outer._cache.__class__.__name__ != "NullCache"
+
+
 def test_kernel_records_hold_every_array_once(root):
     net = Network.of(load(root / "scenarios" / "analytic" / "production-lines.yaml"))
     records = fast._state(fast.static_arrays(net), np.zeros(len(net.lines.lines), dtype=np.int64))
