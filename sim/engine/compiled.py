@@ -100,11 +100,11 @@ def _install_link_only() -> bool:
     always does (a slower first run). Returns whether it is installed.
     """
     try:
-        from numba import _dynfunc  # type: ignore[attr-defined]
         from numba.core import codegen, cpu
     except ImportError:
         return False
-    if not numba.__version__.startswith(_LINK_ONLY_NUMBA) or getattr(codegen.CPUCodeLibrary.finalize, "link_only", False):
+    if not numba.__version__.startswith(_LINK_ONLY_NUMBA) or not hasattr(cpu, "_dynfunc") \
+            or getattr(codegen.CPUCodeLibrary.finalize, "link_only", False):
         return getattr(codegen.CPUCodeLibrary.finalize, "link_only", False)
     finalize, get_executable = codegen.CPUCodeLibrary.finalize, cpu.CPUContext.get_executable
 
@@ -130,7 +130,7 @@ def _install_link_only() -> bool:
         library._ensure_finalized()
         # A function Python cannot call: no address (numba's own gives 0 without a CPython wrapper, too) and no
         # environment to set (it has none in machine code; a cached entry point leaves its callees' unset alike).
-        return _dynfunc.make_function(fndesc.lookup_module(), fndesc.qualname.split(".")[-1],
+        return cpu._dynfunc.make_function(fndesc.lookup_module(), fndesc.qualname.split(".")[-1],
                                       f"compiled into its callers: {fndesc.qualname}", 0, env, (library,))
 
     finalize_linking_only.link_only = True  # type: ignore[attr-defined]
