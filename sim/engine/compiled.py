@@ -103,9 +103,9 @@ def _install_link_only() -> bool:
         from numba.core import codegen, cpu
     except ImportError:
         return False
-    if not numba.__version__.startswith(_LINK_ONLY_NUMBA) or not hasattr(cpu, "_dynfunc") \
-            or getattr(codegen.CPUCodeLibrary.finalize, "link_only", False):
-        return getattr(codegen.CPUCodeLibrary.finalize, "link_only", False)
+    installed = getattr(codegen.CPUCodeLibrary.finalize, "link_only", False)  # by an earlier import (a reload)
+    if installed or not numba.__version__.startswith(_LINK_ONLY_NUMBA) or not hasattr(cpu, "_dynfunc"):
+        return installed
     finalize, get_executable = codegen.CPUCodeLibrary.finalize, cpu.CPUContext.get_executable
 
     def finalize_linking_only(library) -> None:
