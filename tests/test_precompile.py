@@ -32,6 +32,19 @@ def test_on_a_cold_cache_a_silent_simpy_run_compiles_ahead_and_ends(write, monke
     precompile.stop(process)  # already ended: nothing to do
 
 
+def test_the_process_compiles_the_package_of_this_run_whatever_the_folder(write, monkeypatch, tmp_path):
+    # Run from a source checkout while the package is installed (the README's quick start), the folder holds
+    # another copy of the package; compiling that copy would fill a cache the run never reads.
+    folder = tmp_path / "checkout"
+    (folder / "sim").mkdir(parents=True)
+    (folder / "sim" / "__init__.py").write_text("raise SystemExit(3)  # another copy of the package\n")
+    monkeypatch.chdir(folder)
+    monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: False)
+    process = precompile.compile_ahead(write(SMALL))
+    assert process is not None
+    assert process.wait(timeout=120) == 0  # 3: it imported the folder's copy
+
+
 def test_stop_ends_a_process_still_running(write, monkeypatch):
     monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: False)
     process = precompile.compile_ahead(write(SMALL))
