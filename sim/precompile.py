@@ -1,5 +1,7 @@
 """A machine's first run: the post-run code compiled in a second process while this one compiles the kernel.
 
+:func:`sim.run` and :func:`sim.runner.run_many` do this for every command and notebook (:func:`compiling_ahead`).
+
 numba compiles one function after another within a process, and caches each on disk. On an empty cache the
 baseline's first run compiled the fast engine's kernel (10–20 s) and then the post-run curves and results code
 (6–12 s), one after the other. A SimPy run of a few replications uses all of the latter but not the kernel, so a
@@ -12,7 +14,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from .shipped import scenarios_dir
+
+_running: subprocess.Popen | None = None  # the last process compile_ahead started
 
 
 def kernel_is_compiled() -> bool:
@@ -34,10 +42,12 @@ def compile_ahead(scenario_path: str | Path | None) -> subprocess.Popen | None:
     """On a cold cache, start a process compiling the post-run code with a SimPy run of ``scenario_path``.
 
     Returns the process (pass it to :func:`stop` when the run is done), or None when the kernel is compiled
-    already or there is no scenario file. The process writes nothing but numba's cache; it is silent and
-    ends by itself within seconds.
+    already, there is no scenario file, or a process this one started is still compiling (a run inside a run,
+    or runs in threads: one is enough). The process writes nothing but numba's cache; it is silent and ends by
+    itself within seconds.
     """
-    if not scenario_path or kernel_is_compiled():
+    global _running
+    if not scenario_path or kernel_is_compiled() or (_running is not None and _running.poll() is None):
         return None
     code = f"import sim; sim.run({str(scenario_path)!r}, n=20, seed=1, progress=False, engine='simpy')"
     # The package this process runs, whatever the folder or the install: its cache is the one to fill. ``-P``
@@ -46,8 +56,27 @@ def compile_ahead(scenario_path: str | Path | None) -> subprocess.Popen | None:
     # filled that copy's cache, so the run compiled everything itself (22.6 s instead of 15.1 s, measured).
     package_root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p))
-    return subprocess.Popen([sys.executable, "-P", "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=env)
+    _running = subprocess.Popen([sys.executable, "-P", "-c", code], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return _running
+
+
+@contextmanager
+def compiling_ahead(scenario_path: str | Path | None) -> Iterator[None]:
+    """On a machine's first run, the post-run code compiled in a second process while the body runs.
+
+    The process (:func:`compile_ahead`) runs ``scenario_path``, or the shipped baseline — which uses all of that
+    code — for a scenario not read from a file (built in Python); it is stopped when the body ends, however it
+    ends. On a warm cache nothing is started.
+    """
+    path = scenario_path if scenario_path and Path(scenario_path).is_file() else None
+    if path is None and (folder := scenarios_dir()) is not None:
+        path = folder / "baseline.yaml"
+    process = compile_ahead(path)
+    try:
+        yield
+    finally:
+        stop(process)
 
 
 def stop(process: subprocess.Popen | None) -> None:

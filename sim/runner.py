@@ -8,6 +8,7 @@ the number of replications beyond the first ones kept whole (20,000 by default).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import platform
 import signal
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, workers
+from . import __version__, precompile, workers
 from . import calendar as cal
 from .engine import ENGINES, BatchOutcome, Network, simulate_batch
 from .labels import input_labels
@@ -123,10 +124,11 @@ def run(scenario: Scenario | str | Path, n: int = 2000, seed: int | None = None,
     started = time.perf_counter()
     aggregate = RunAggregator(scenario, net, sample_names(scenario), keep=n if keep_outcomes and spool is None else subsample,
                               spool=OutcomeSpool(spool) if spool is not None else None)
-    _simulate([plan], [aggregate], jobs, executor, sys.stderr.isatty() if progress is None else progress)
-    meta = run_metadata(scenario, seed, aggregate, n=n, precision=precision, lhs=lhs, jobs=jobs, engine=engine,
-                        wall_time_s=time.perf_counter() - started)
-    return Results.of(aggregate, meta)
+    with _compiling_ahead(scenario, engine, jobs, executor):
+        _simulate([plan], [aggregate], jobs, executor, sys.stderr.isatty() if progress is None else progress)
+        meta = run_metadata(scenario, seed, aggregate, n=n, precision=precision, lhs=lhs, jobs=jobs, engine=engine,
+                            wall_time_s=time.perf_counter() - started)
+        return Results.of(aggregate, meta)
 
 
 def run_many(scenarios: Sequence[Scenario], n: int = 2000, seed: int | None = None, jobs: int = 1,
@@ -162,10 +164,21 @@ def run_many(scenarios: Sequence[Scenario], n: int = 2000, seed: int | None = No
     plans = [_Plan(s, Network.of(s), n, seed, batch, False, None, engine) for s in scenarios]
     aggregates = [RunAggregator(s, p.net, sample_names(s), keep=SUBSAMPLE) for s, p in zip(scenarios, plans, strict=True)]
     started = time.perf_counter()
-    _simulate(plans, aggregates, jobs, executor, sys.stderr.isatty() if progress is None else progress)
-    wall = time.perf_counter() - started
-    return [Results.of(a, run_metadata(s, seed, a, n=n, precision=None, lhs=False, jobs=jobs, engine=engine,
-                                       wall_time_s=wall)) for s, a in zip(scenarios, aggregates, strict=True)]
+    with _compiling_ahead(scenarios[0], engine, jobs, executor):
+        _simulate(plans, aggregates, jobs, executor, sys.stderr.isatty() if progress is None else progress)
+        wall = time.perf_counter() - started
+        return [Results.of(a, run_metadata(s, seed, a, n=n, precision=None, lhs=False, jobs=jobs, engine=engine,
+                                           wall_time_s=wall)) for s, a in zip(scenarios, aggregates, strict=True)]
+
+
+def _compiling_ahead(scenario: Scenario, engine: str, jobs: int, executor) -> contextlib.AbstractContextManager:
+    """On a machine's first run, the post-run code compiled by a second process while this one compiles the kernel.
+
+    Only when this process runs the fast engine itself: worker processes and Dask workers compile on their own.
+    """
+    if engine != "fast" or jobs > 1 or executor is not None:
+        return contextlib.nullcontext()
+    return precompile.compiling_ahead(scenario.path)
 
 
 def _check_arguments(n: int, jobs: int, batch: int, engine: str, lhs: bool, precision: float | None) -> None:

@@ -50,7 +50,7 @@ import sys
 import sim
 from sim.precompile import compile_ahead
 baseline, chain = sys.argv[1:3]
-ahead = compile_ahead(baseline)  # None when the kernel is cached already
+ahead = compile_ahead(baseline)  # None when the kernel is cached already; sim.run starts no second one
 try:
     sim.run(baseline, n=20, seed=1, progress=False)  # the kernel and the results
 finally:

@@ -28,15 +28,9 @@ def command(args) -> int:
     stage = _stages(show_timings=sys.stderr.isatty() and not args.no_progress)
     # Always said (a single line, not a progress bar): a caller, or a test, knows that the simulation runs.
     stage(f"{STARTED} up to {n:,} replications ({args.engine} engine)", always=True)
-    from ..precompile import compile_ahead, stop
-
-    ahead = compile_ahead(scenario.path) if args.engine == "fast" else None  # a machine's first run only
-    try:
-        with _spool(args, out, n) as spool:
-            results = _simulate(scenario, args, n, spool)
-            _save(results, out, args, stage)
-    finally:
-        stop(ahead)
+    with _spool(args, out, n) as spool:
+        results = _simulate(scenario, args, n, spool)  # on a machine's first run, compiles ahead (sim.precompile)
+        _save(results, out, args, stage)
     stage("done")
     _print_summary(results, out, args, joint_groups)
     return 0

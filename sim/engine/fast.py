@@ -197,7 +197,7 @@ def compiling_notice(after: float = 3.0):
         if sys.stderr.isatty() and not _compiled and not _announced:
             _announced.add(True)
             timer = threading.Timer(after, lambda: print(
-                "readiness: compiling the fast engine (first run after installing; about 15-20 s, then cached) ...",
+                "readiness: compiling the fast engine (first run after installing; about 10-20 s, then cached) ...",
                 file=sys.stderr, flush=True))
             timer.daemon = True
             timer.start()
