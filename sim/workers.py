@@ -177,6 +177,7 @@ def stop(executor: ProcessPoolExecutor) -> None:
     """
     # Private attributes, stable since Python 3.8: the pool keeps no public handle on its processes.
     processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)  # shutdown() drops the pool's reference
     call_queue = getattr(executor, "_call_queue", None)
     if call_queue is not None:
         # Chunks still in the pipe to dead workers would block the queue's feeder thread, and exit waits for it.
@@ -190,6 +191,11 @@ def stop(executor: ProcessPoolExecutor) -> None:
         if process.is_alive():  # e.g. forked while a lock was held, before it could set its SIGTERM handler
             process.kill()
             process.join(timeout=5)
+    # The pool's manager thread joins the workers too, and may reap one first: it records the exit code a moment
+    # later (once it holds the GIL again), and until then multiprocessing calls that worker alive. Waiting for the
+    # thread (quick: every worker has ended) leaves no worker reported alive that is gone.
+    if manager is not None:
+        manager.join(timeout=5)
 
 
 def _init_worker(parent: int) -> None:
