@@ -175,7 +175,7 @@ def stop(executor: ProcessPoolExecutor) -> None:
     ``shutdown(cancel_futures=True)`` alone lets running chunks finish, and the interpreter waits for them
     at exit, so Ctrl-C or SIGTERM took as long as a chunk.
     """
-    # Private attributes, stable since Python 3.8: the pool keeps no public handle on its processes.
+    # Private attributes, stable since Python 3.9: the pool keeps no public handle on its processes or its thread.
     processes = list((getattr(executor, "_processes", None) or {}).values())
     manager = getattr(executor, "_executor_manager_thread", None)  # shutdown() drops the pool's reference
     call_queue = getattr(executor, "_call_queue", None)
