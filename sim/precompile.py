@@ -22,6 +22,7 @@ from pathlib import Path
 from .shipped import scenarios_dir
 
 _running: subprocess.Popen | None = None  # the last process compile_ahead started
+_compiled = False  # the kernel was found in numba's cache
 _starting = threading.Lock()
 
 
@@ -29,15 +30,19 @@ def kernel_is_compiled() -> bool:
     """Whether numba's disk cache holds the fast engine's kernel (False on a machine's first run).
 
     Reads numba-internal attributes, stable since numba 0.49; if they are missing the answer is True (nothing is
-    started ahead; the run compiles as it always did).
+    started ahead; the run compiles as it always did). Once True it is not asked of the disk again: every run
+    asks, and a compiled kernel stays in the cache.
     """
-    try:
-        from .engine import kernel
+    global _compiled
+    if not _compiled:
+        try:
+            from .engine import kernel
 
-        index = kernel.run_batch._cache._cache_file._index_path
-    except (ImportError, AttributeError):
-        return True
-    return os.path.exists(index)
+            index = kernel.run_batch._cache._cache_file._index_path
+        except (ImportError, AttributeError):
+            return True
+        _compiled = os.path.exists(index)
+    return _compiled
 
 
 def compile_ahead(scenario_path: str | Path | None) -> subprocess.Popen | None:
@@ -74,6 +79,9 @@ def compiling_ahead(scenario_path: str | Path | None) -> Iterator[None]:
     code — for a scenario not read from a file (built in Python); it is stopped when the body ends, however it
     ends. On a warm cache nothing is started.
     """
+    if kernel_is_compiled():  # every run but a machine's first: nothing to look up
+        yield
+        return
     path = scenario_path if scenario_path and Path(scenario_path).is_file() else None
     if path is None and (folder := scenarios_dir()) is not None:
         path = folder / "baseline.yaml"

@@ -1,5 +1,7 @@
 """A machine's first run: the post-run code compiled ahead in a second process (sim.precompile)."""
 
+import pytest
+
 import sim.precompile as precompile
 
 SMALL = """\
@@ -45,6 +47,15 @@ def test_the_process_compiles_the_package_of_this_run_whatever_the_folder(write,
     assert process.wait(timeout=120) == 0  # 3: it imported the folder's copy
 
 
+def test_a_warm_cache_starts_nothing_and_looks_nothing_up(monkeypatch):
+    started = _Started(monkeypatch)
+    monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: True)
+    monkeypatch.setattr(precompile, "scenarios_dir", lambda: pytest.fail("looked up on a warm cache"))
+    with precompile.compiling_ahead(None):
+        pass
+    assert started.paths == []
+
+
 def test_one_process_compiles_ahead_at_a_time(write, monkeypatch):
     monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: False)
     first = precompile.compile_ahead(write(SMALL))
@@ -73,10 +84,11 @@ def test_the_kernel_is_compiled_in_a_test_session():
 
 
 class _Started:
-    """What compile_ahead was asked to run, and whether the process was stopped (no process is started)."""
+    """On a cold cache, what compile_ahead was asked to run, and whether it was stopped (no process is started)."""
 
     def __init__(self, monkeypatch):
         self.paths, self.stopped = [], 0
+        monkeypatch.setattr(precompile, "kernel_is_compiled", lambda: False)  # a machine's first run
         monkeypatch.setattr(precompile, "compile_ahead", lambda path: self.paths.append(path) or self)
         monkeypatch.setattr(precompile, "stop", lambda process: setattr(self, "stopped", self.stopped + (process is self)))
 
