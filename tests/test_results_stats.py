@@ -57,6 +57,7 @@ def test_nan_quantiles_matches_numpy_nanquantile():
     values = rng.normal(size=(101, 3, 4)).astype(np.float32)
     values[rng.random(values.shape) < 0.2] = np.nan
     values[:, 0, 0] = np.nan  # a month without any valid value
+    values[:, 1] = rng.normal(size=(101, 4))  # an observable without any NaN (its rows are never counted)
     qs = [0.1, 0.5, 0.9]
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
         expected = np.nanquantile(values.astype(float), qs, axis=0)
