@@ -107,10 +107,10 @@ def _sorted_quantiles(flat: np.ndarray, qs: np.ndarray) -> np.ndarray:
     """Quantiles ``(len(qs), rows)`` of each row of ``flat``, sorted with NaN last, as ``numpy.nanquantile``."""
     # NaN sorts last, so a row without a NaN at its end has none: only those rows are counted (copying whole
     # rows to count them, or to read a few values, took most of the series bands' time after the sort)
-    width = flat.shape[1]
-    valid = np.full(len(flat), width)
-    partial = np.flatnonzero(np.isnan(flat[:, -1])) if width else np.arange(len(flat))
-    valid[partial] = (~np.isnan(flat[partial])).sum(axis=1)
+    valid = np.full(len(flat), flat.shape[1])
+    if flat.shape[1]:  # (no replications: every row has 0 valid values)
+        partial = np.flatnonzero(np.isnan(flat[:, -1]))
+        valid[partial] = (~np.isnan(flat[partial])).sum(axis=1)
     out = np.full((len(qs), len(flat)), np.nan)
     for n in np.unique(valid):
         if n == 0:
